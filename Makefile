@@ -1,0 +1,130 @@
+# pilotlight - one plain Makefile.
+#
+#   make            build build/pilotlight
+#   make run        install what is missing, build, run config/demo.cfg on the
+#                   virtual terminal panel
+#   make test       install what is missing, build, run the whole test suite
+#   make bench      benchmarks that print figures
+#   make install    DESTDIR/PREFIX honoured
+#   make deps       apt-get install the Debian packages that are missing
+#
+# O=DIR puts objects elsewhere (default build/); WERROR=1 adds -Werror (CI).
+
+PREFIX    ?= /usr
+SYSCONFDIR ?= /etc
+UNITDIR   ?= /lib/systemd/system
+DESTDIR   ?=
+O         ?= build
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION   := 0.1.0
+
+PKGS      := libgpiod libpcap libconfig libsystemd
+# Debian packages the build and the tests need; `make deps` installs the
+# missing ones.  Keep in step with README "Libraries".
+DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
+	     libconfig-dev libi2c-dev libsystemd-dev
+DEB_TEST  := libcmocka-dev python3 systemd procps
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	     -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
+	     -Wpointer-arith -Wcast-qual -Wvla
+HARDEN    := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2 \
+	     -fstack-clash-protection
+CFLAGS    ?= -O2 -g
+ifeq ($(WERROR),1)
+WARN      += -Werror
+endif
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -li2c
+# libgpiod 1.x and 2.x have different APIs; src/hw picks one at build time.
+GPIOD_V2   = $(shell $(PKG_CONFIG) --atleast-version=2 libgpiod && echo 1)
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) -Iinclude \
+	     -DPL_VERSION='"$(VERSION)"' \
+	     -DPL_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	     $(if $(GPIOD_V2),-DPL_GPIOD_V2=1) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+
+# Every .c under src/ except main.c goes into one static library that the
+# binary and the tests link against.
+SRCS      := $(sort $(wildcard src/*/*.c))
+OBJS      := $(SRCS:%.c=$(O)/%.o)
+LIB       := $(O)/libpilotlight.a
+BIN       := $(O)/pilotlight
+
+# tests/unit/test_NAME.c -> $(O)/tests/test_NAME; tests/fakes/*.c are
+# link-time fakes linked into every unit test ahead of the library.
+TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TESTS     := $(TEST_SRCS:tests/unit/%.c=$(O)/tests/%)
+FAKE_SRCS := $(sort $(wildcard tests/fakes/*.c))
+FAKE_OBJS := $(FAKE_SRCS:%.c=$(O)/%.o)
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+.PHONY: all run test unit blackbox bench install uninstall clean deps \
+	format check-format
+
+all: $(BIN)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(O)/src/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(FAKE_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
+
+deps:
+	@sh .ci/deps $(DEB_BUILD) $(DEB_TEST)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) -f -c config/demo.cfg --panel=term
+
+test: deps
+	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all unit-bins
+	@sh tests/run-all $(O)
+
+unit-bins: $(TESTS)
+
+unit: $(BIN) $(TESTS)
+	@sh tests/run-all $(O) unit
+
+blackbox: $(BIN)
+	@sh tests/run-all $(O) blackbox
+
+bench: $(BIN)
+	@sh tests/run-all $(O) bench
+
+install: $(BIN)
+	install -Dm755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/pilotlight
+	install -Dm644 config/pilotlight.cfg \
+		$(DESTDIR)$(SYSCONFDIR)/pilotlight/pilotlight.cfg
+	install -Dm644 config/pilotlight.service \
+		$(DESTDIR)$(UNITDIR)/pilotlight.service
+	install -Dm644 config/pilotlight.sysusers \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d/pilotlight.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/pilotlight \
+		$(DESTDIR)$(UNITDIR)/pilotlight.service \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d/pilotlight.conf
+
+format:
+	clang-format -i $(SRCS) src/main.c include/*.h $(TEST_SRCS) $(FAKE_SRCS)
+
+check-format:
+	clang-format --dry-run --Werror $(SRCS) src/main.c include/*.h
+
+clean:
+	rm -rf $(O)
+
+-include $(OBJS:.o=.d) $(O)/src/main.d $(TEST_SRCS:tests/unit/%.c=$(O)/tests/unit/%.d)

@@ -1,0 +1,340 @@
+/*
+ * config.h - the validated configuration, as plain structs.
+ *
+ * Lifecycle: config_load() → use → config_free().  Loading either returns a
+ * complete, validated struct pl_config or NULL with every problem found
+ * listed in a struct config_errors as FILE:LINE: message; nothing is ever
+ * half applied.  A reload loads a second config and swaps only on success.
+ *
+ * src/config/ is the only code that includes <libconfig.h>.  Everything
+ * else reads these structs.  Times are milliseconds (_ms), names are
+ * bounded, cross references (parent, LED sources) are resolved to indices.
+ */
+#ifndef PL_CONFIG_H
+#define PL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "state.h"
+#include "log.h"
+
+#define CFG_NAME_MAX 32	   /* bytes of a host/check/LED/group name, NUL incl. */
+#define CFG_MAX_HOSTS 1024
+#define CFG_MAX_CHECKS 16  /* per host */
+#define CFG_MAX_GROUPS 32
+#define CFG_MAX_LEDS 16
+#define CFG_MAX_IFACES 4
+#define CFG_MAX_NETS 16
+#define CFG_MAX_STATUS 8   /* accepted HTTP status codes */
+#define CFG_MAX_PORTS 32
+#define CFG_MAX_ARGS 16
+#define PIN_NONE (-1)
+#define GPIO_MAX_PIN 27	   /* the 40-pin header's BCM 0..27 */
+
+/* ---- checks ---------------------------------------------------------- */
+
+enum check_type {
+	CHECK_PING,
+	CHECK_TCP,
+	CHECK_HTTP,
+	CHECK_DNS,
+	CHECK_EXEC,
+	CHECK_TRACE,
+	CHECK_PORTS,
+	CHECK_TYPE_COUNT,
+};
+
+/* Measured values that can have thresholds, in the units given. */
+enum metric {
+	METRIC_RTT,	      /* ms, ping round trip (avg of a burst) */
+	METRIC_LOSS,	      /* percent of a burst */
+	METRIC_JITTER,	      /* ms */
+	METRIC_RESPONSE_TIME, /* ms, tcp/http/dns */
+	METRIC_CERT_DAYS,     /* days left; lower is worse */
+	METRIC_COUNT,
+};
+
+struct threshold {
+	bool set;
+	double warning;
+	double critical;
+};
+
+struct check_cfg {
+	char name[CFG_NAME_MAX];  /* unique across the config */
+	enum check_type type;
+	int line;
+	int64_t interval_ms;
+	int64_t timeout_ms;
+	int fail_after;		  /* bad results before the state turns bad */
+	int recover_after;	  /* good results before it returns to OK */
+	struct threshold thr[METRIC_COUNT];
+	union {
+		struct {
+			int count;	  /* echo requests per round */
+			int payload;	  /* bytes of ICMP payload */
+		} ping;
+		struct {
+			int port;
+			char *send;	  /* NULL: send nothing */
+			char *expect;	  /* NULL: connecting is enough */
+			bool expect_regex;
+		} tcp;
+		struct {
+			char *url;
+			int status[CFG_MAX_STATUS];
+			int n_status;	  /* 0: any 2xx or 3xx */
+			char *body;	  /* NULL: body not checked */
+			bool body_regex;
+			bool follow_redirects;
+			bool verify_tls;
+		} http;
+		struct {
+			char *server;	  /* NULL: the system's resolvers */
+			char *query;
+			char qtype[8];	  /* "A", "AAAA", "MX", ... */
+			char rcode[12];	  /* expected, "NOERROR" default */
+			char *answer;	  /* NULL: any answer */
+		} dns;
+		struct {
+			char *argv[CFG_MAX_ARGS + 1]; /* NULL-terminated */
+			int argc;
+		} exec;
+		struct {
+			int max_hops;
+		} trace;
+		struct {
+			int open[CFG_MAX_PORTS];
+			int n_open;
+			int closed[CFG_MAX_PORTS];
+			int n_closed;
+		} ports;
+	} u;
+};
+
+struct host_cfg {
+	char name[CFG_NAME_MAX];
+	char *address;		  /* literal IPv4/IPv6 or a name to resolve */
+	int line;
+	int parent;		  /* index into hosts, -1 for none */
+	struct check_cfg checks[CFG_MAX_CHECKS];
+	int n_checks;
+};
+
+/* A group shows the worst state of its hosts, or with min_failed > 0 is
+ * CRITICAL only when at least min_failed of them are bad ("2 of 3"). */
+struct group_cfg {
+	char name[CFG_NAME_MAX];
+	int line;
+	int hosts[CFG_MAX_HOSTS / 8];
+	int n_hosts;
+	int min_failed;
+};
+
+/* ---- indicators ------------------------------------------------------ */
+
+enum led_color {
+	LED_RED,
+	LED_GREEN,
+	LED_YELLOW,
+	LED_BLUE,
+	LED_WHITE,
+	LED_COLOR_COUNT,
+};
+
+enum led_pattern {
+	PAT_OFF,
+	PAT_ON,
+	PAT_SLOW_BLINK,	  /* 1 Hz, 50 % */
+	PAT_FAST_BLINK,	  /* 4 Hz, 50 % */
+	PAT_HEARTBEAT,	  /* two short flashes a second */
+	PAT_ACTIVITY,	  /* a 50 ms flash per burst of traffic */
+	PAT_COUNT,
+};
+
+/* What an LED shows. */
+enum led_source {
+	SRC_ALL,	  /* worst state of everything */
+	SRC_HOST,	  /* worst state of one host's checks */
+	SRC_CHECK,	  /* one check */
+	SRC_GROUP,	  /* a group's rule */
+	SRC_HEARTBEAT,	  /* the daemon is alive */
+	SRC_ACTIVITY,	  /* traffic seen on the capture port */
+};
+
+struct led_cfg {
+	char name[CFG_NAME_MAX];
+	int line;
+	enum led_source source;
+	int target;		  /* host, group or flat check index; -1 */
+	int target_host;	  /* SRC_CHECK: host index of the check */
+	int pin[LED_COLOR_COUNT]; /* BCM line per colour, PIN_NONE */
+	bool active_low;
+	enum led_pattern pattern[STATE_COUNT]; /* per state */
+};
+
+enum buzzer_pattern {
+	BUZ_OFF,
+	BUZ_CHIRP,	  /* one 80 ms chirp */
+	BUZ_BEEP,	  /* three 150 ms beeps */
+	BUZ_REPEAT,	  /* 200 ms on / 800 ms off until acknowledged */
+	BUZ_CONTINUOUS,
+	BUZ_COUNT,
+};
+
+struct buzzer_cfg {
+	int pin;		  /* PIN_NONE: no buzzer */
+	int line;
+	bool active_low;
+	bool mute;
+	enum buzzer_pattern pattern[STATE_COUNT];
+	int64_t reminder_ms;	  /* repeat while a problem lasts; 0 never */
+	int quiet_from_min;	  /* minutes after local midnight; -1 none */
+	int quiet_to_min;
+};
+
+struct button_cfg {
+	int pin;		  /* PIN_NONE: no button */
+	int line;
+	int64_t debounce_ms;
+	int64_t long_press_ms;
+	int64_t maintenance_ms;
+};
+
+enum lcd_preset {
+	LCD_PRESET_YWROBOT,	  /* also DFRobot, SainSmart */
+	LCD_PRESET_LCM1602,
+	LCD_PRESET_MJKDZ,
+	LCD_PRESET_CUSTOM,
+};
+
+/* PCF8574 bit (0..7) of each HD44780 signal. */
+struct lcd_map {
+	int rs, rw, en, bl, d4, d5, d6, d7;
+	bool bl_active_low;
+};
+
+enum lcd_page {
+	PAGE_SUMMARY,
+	PAGE_HOSTS,
+	PAGE_TRAFFIC,
+	PAGE_ALARMS,
+	PAGE_SYSTEM,
+	PAGE_COUNT,
+};
+
+struct lcd_cfg {
+	bool enabled;
+	int line;
+	int bus;		  /* /dev/i2c-N */
+	int address;		  /* 7-bit */
+	int cols, rows;		  /* 16x2 or 20x4 */
+	enum lcd_preset preset;
+	struct lcd_map map;
+	enum lcd_page pages[PAGE_COUNT];
+	int n_pages;
+	int64_t page_interval_ms;
+	int64_t reinit_interval_ms; /* 0: only after errors */
+};
+
+struct indicators_cfg {
+	char chip[64];		  /* "" = find the header by label */
+	bool lamp_test;
+	struct led_cfg leds[CFG_MAX_LEDS];
+	int n_leds;
+	struct buzzer_cfg buzzer;
+	struct button_cfg button;
+	struct lcd_cfg lcd;
+};
+
+/* ---- capture, metrics, logging, daemon ------------------------------- */
+
+struct cidr {
+	int family;		  /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	int prefix;
+};
+
+struct capture_cfg {
+	char *interfaces[CFG_MAX_IFACES];
+	int n_interfaces;	  /* 0: no capture */
+	char *filter;		  /* BPF, NULL for none; compiled at load */
+	int snaplen;
+	bool promiscuous;
+	int buffer_kib;
+	struct cidr local_networks[CFG_MAX_NETS];
+	int n_local_networks;
+};
+
+struct metrics_cfg {
+	bool enabled;
+	char listen[64];	  /* "ADDR:PORT" or "[V6]:PORT" */
+};
+
+struct logging_cfg {
+	int level;		  /* syslog priority */
+	enum log_target target;
+};
+
+struct daemon_cfg {
+	char user[CFG_NAME_MAX];
+	char *state_dir;
+};
+
+struct pl_config {
+	char *path;
+	uint64_t fingerprint;	  /* FNV-1a of the file's bytes */
+	struct daemon_cfg daemon;
+	struct logging_cfg logging;
+	struct host_cfg *hosts;
+	int n_hosts;
+	struct group_cfg groups[CFG_MAX_GROUPS];
+	int n_groups;
+	struct capture_cfg capture;
+	struct indicators_cfg indicators;
+	struct metrics_cfg metrics;
+};
+
+/* ---- loading --------------------------------------------------------- */
+
+struct config_error {
+	char *file;		  /* may differ from the top file (@include) */
+	int line;		  /* 0 when the problem has no line */
+	char msg[240];
+};
+
+struct config_errors {
+	struct config_error *v;
+	size_t n;
+	size_t cap;
+};
+
+/* Read and validate path.  Returns a config to free with config_free(), or
+ * NULL with errs holding every problem found (errno ENOMEM if even that
+ * failed).  errs must be zeroed or cleared by the caller. */
+struct pl_config *config_load(const char *path, struct config_errors *errs);
+
+/* Accepts NULL. */
+void config_free(struct pl_config *cfg);
+
+/* Print each error as "FILE:LINE: message\n" ("FILE: message" without a
+ * line). */
+void config_errors_print(const struct config_errors *errs, FILE *out);
+
+/* The first error, formatted as above into buf (for the LCD and log). */
+void config_errors_first(const struct config_errors *errs, char *buf,
+			 size_t len);
+
+void config_errors_clear(struct config_errors *errs);
+
+/* Names for enums, as written in the config. */
+const char *check_type_name(enum check_type t);
+const char *led_color_name(enum led_color c);
+const char *led_pattern_name(enum led_pattern p);
+const char *buzzer_pattern_name(enum buzzer_pattern p);
+const char *metric_name(enum metric m);
+
+#endif

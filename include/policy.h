@@ -1,0 +1,51 @@
+/*
+ * policy.h - the one place where results become states and alarms.
+ *
+ * Lifecycle: policy_new() with a config → results and operator actions in
+ * (acknowledge, maintenance) → policy_status() read by the panel and the
+ * exports → policy_reload() on SIGHUP → policy_free().
+ *
+ * Nothing else decides a state.  Until a check has its first result it is
+ * UNKNOWN with the reason "waiting for first result", and no alarm sounds
+ * before every check has had one (the start-up grace period).
+ */
+#ifndef PL_POLICY_H
+#define PL_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "status.h"
+
+struct policy;
+
+/* Returns NULL/errno.  cfg must outlive the policy (until reload). */
+struct policy *policy_new(const struct pl_config *cfg, int64_t now_ns);
+
+/* Accepts NULL. */
+void policy_free(struct policy *p);
+
+/* Adopt a new config: checks keep their state when a check of the same
+ * name exists in both; new ones start UNKNOWN.  Returns 0 or -1/errno (the
+ * old config stays in force). */
+int policy_reload(struct policy *p, const struct pl_config *cfg,
+		  int64_t now_ns);
+
+/* Record (or, with NULL, clear) the error of a failed reload. */
+void policy_set_config_error(struct policy *p, const char *msg);
+
+/* Acknowledge the current alarm; false if there was none to acknowledge. */
+bool policy_acknowledge(struct policy *p, int64_t now_ns);
+
+/* Silence alarms until now + duration (the button's long press). */
+void policy_maintenance(struct policy *p, int64_t now_ns,
+			int64_t duration_ns);
+
+/* Frames seen on the capture port (drives the activity LED). */
+void policy_add_activity(struct policy *p, uint64_t frames);
+
+/* The current snapshot; valid until the next policy call. */
+const struct status *policy_status(const struct policy *p);
+
+#endif

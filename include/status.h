@@ -1,0 +1,61 @@
+/*
+ * status.h - the site's state as the policy module decided it.
+ *
+ * Data flows one way: probes and traffic → measurements → policy → this
+ * snapshot → indicators and exports.  Only src/policy/ writes a struct
+ * status; the panel, the LCD pages and the exports only read it.
+ *
+ * Arrays are sized from the config at policy_new() and stay put until the
+ * next reload, so readers may keep indices (not pointers) across updates.
+ */
+#ifndef PL_STATUS_H
+#define PL_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "state.h"
+
+#define STATUS_REASON_MAX 64
+
+struct check_status {
+	enum pl_state state;	  /* as shown (after hysteresis) */
+	int64_t since_ns;	  /* monotonic time of the last change */
+	bool have_result;	  /* false until the first result */
+	bool unreachable;	  /* its host's parent is down */
+	bool flapping;
+	double value;		  /* the value that decided, NAN if none */
+	char reason[STATUS_REASON_MAX];
+};
+
+struct host_status {
+	enum pl_state state;	  /* worst of its checks */
+	int64_t since_ns;
+	bool unreachable;
+};
+
+struct status {
+	const struct pl_config *cfg;
+	struct check_status *checks;	/* flat: host 0's checks, host 1's... */
+	int n_checks;
+	struct host_status *hosts;	/* cfg->n_hosts */
+	enum pl_state groups[CFG_MAX_GROUPS];
+	enum pl_state overall;		/* worst of everything */
+	int n_ok;			/* hosts in OK */
+	int n_bad;			/* hosts WARNING or CRITICAL */
+
+	bool alarm;			/* a problem the buzzer should sound */
+	enum pl_state alarm_state;	/* its level */
+	bool acknowledged;		/* the alarm was acknowledged */
+	int64_t maintenance_until_ns;	/* 0: none */
+
+	uint64_t activity;		/* frames seen on the capture port */
+	int64_t started_ns;		/* daemon start (monotonic) */
+	char config_error[240];		/* last failed reload, "" if none */
+};
+
+/* Flat index of host h's check c. */
+int status_check_index(const struct pl_config *cfg, int host, int check);
+
+#endif

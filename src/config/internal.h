@@ -1,0 +1,116 @@
+/*
+ * internal.h - what the files of src/config/ share, and nothing else uses.
+ *
+ * config.c drives the load: it reads the file, asks reader.c to parse it,
+ * then hands the root to one reader per section (sections.c, hosts.c,
+ * checks.c, indicators.c, lcd.c).  values.c holds the pure parsers for the
+ * value syntaxes (durations, names, addresses, CIDRs, clock ranges) so the
+ * unit tests can reach them without a file.
+ */
+#ifndef PL_CONFIG_INTERNAL_H
+#define PL_CONFIG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "reader.h"
+
+#define MS_PER_S   1000LL
+#define MS_PER_MIN (60 * MS_PER_S)
+#define MS_PER_H   (60 * MS_PER_MIN)
+#define MS_PER_DAY (24 * MS_PER_H)
+
+/* What a check inherits from the 'defaults' and 'thresholds' sections. */
+struct cfg_defaults {
+	int64_t interval_ms;
+	int64_t timeout_ms;
+	int fail_after;
+	int recover_after;
+	struct threshold thr[METRIC_COUNT];
+};
+
+/* ---- config.c: the names written in the config, indexed by enum ------ */
+
+extern const char *const cfg_check_type_names[CHECK_TYPE_COUNT];
+extern const char *const cfg_led_color_names[LED_COLOR_COUNT];
+extern const char *const cfg_led_pattern_names[PAT_COUNT];
+extern const char *const cfg_buzzer_pattern_names[BUZ_COUNT];
+extern const char *const cfg_metric_names[METRIC_COUNT];
+
+/* ---- values.c -------------------------------------------------------- */
+
+/* "250ms", "5s", "1.5m", "2h", "1d" or "0" → ms; 0 or -1 on bad syntax,
+ * a negative or a value past 10^15 ms. */
+int cfg_parse_duration(const char *s, int64_t *ms);
+/* The largest unit that shows ms exactly: "250ms", "90s", "2m", "1d". */
+void cfg_fmt_duration(int64_t ms, char *buf, size_t len);
+
+/* 1..CFG_NAME_MAX-1 of [A-Za-z0-9_.-]; with check_name also '/' and ':'. */
+bool cfg_valid_name(const char *s, bool check_name);
+/* Unix user name: [a-z_][a-z0-9_-]*, optionally ending in '$', <= 31. */
+bool cfg_valid_user(const char *s);
+/* An IPv4/IPv6 literal or a DNS name; with underscore, '_' is allowed in
+ * labels (SRV and TXT owners).  Returns NULL or why it is bad. */
+const char *cfg_check_address(const char *s, bool underscore);
+bool cfg_is_ip_literal(const char *s);
+/* "ADDR/PREFIX"; returns NULL or why it is bad. */
+const char *cfg_parse_cidr(const char *s, struct cidr *out);
+/* "ADDR:PORT" or "[V6]:PORT". */
+bool cfg_valid_listen(const char *s);
+/* "HH:MM-HH:MM" → minutes after midnight; returns NULL or why bad. */
+const char *cfg_parse_clock_range(const char *s, int *from, int *to);
+
+/* Index of s in names[0..n), or -1. */
+int cfg_lookup(const char *s, const char *const *names, int n);
+/* names joined with ", " into buf, for "(one of ...)" messages. */
+void cfg_join(const char *const *names, int n, char *buf, size_t len);
+
+/* strdup() that records "out of memory" against n on failure. */
+char *cfg_strdup(struct cfg_ctx *ctx, const struct cfg_node *n, const char *s);
+
+/* ---- section readers (each records its own errors) -------------------- */
+
+/* sections.c */
+void cfg_read_daemon(struct cfg_ctx *ctx, const struct cfg_node *root,
+		     struct pl_config *cfg);
+void cfg_read_logging(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg);
+void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg);
+void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg);
+
+/* hosts.c */
+void cfg_read_defaults(struct cfg_ctx *ctx, const struct cfg_node *root,
+		       struct cfg_defaults *def);
+void cfg_read_hosts(struct cfg_ctx *ctx, const struct cfg_node *root,
+		    const struct cfg_defaults *def, struct pl_config *cfg);
+void cfg_read_groups(struct cfg_ctx *ctx, const struct cfg_node *root,
+		     struct pl_config *cfg);
+int cfg_find_host(const struct pl_config *cfg, const char *name);
+int cfg_find_group(const struct pl_config *cfg, const char *name);
+/* Flat index over all hosts' checks in order, or -1; *host gets its host. */
+int cfg_find_check(const struct pl_config *cfg, const char *name, int *host);
+
+/* checks.c */
+/* Reads the threshold sub-groups of grp (a check or 'thresholds') for the
+ * metrics in mask (1 << METRIC_x) over thr; others are "does not apply"
+ * errors naming what (e.g. "a tcp check"). */
+void cfg_read_thresholds(struct cfg_ctx *ctx, const struct cfg_node *grp,
+			 unsigned mask, const char *what,
+			 struct threshold thr[METRIC_COUNT]);
+/* Reads one check of host into c; returns 0 or -1 (errors recorded). */
+int cfg_read_check(struct cfg_ctx *ctx, const struct cfg_node *n,
+		   const struct host_cfg *host, const struct cfg_defaults *def,
+		   struct check_cfg *c);
+void cfg_check_free(struct check_cfg *c);
+
+/* indicators.c, lcd.c */
+void cfg_read_indicators(struct cfg_ctx *ctx, const struct cfg_node *root,
+			 struct pl_config *cfg);
+void cfg_read_lcd(struct cfg_ctx *ctx, const struct cfg_node *ind,
+		  struct lcd_cfg *lcd);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * sections.c - the small top-level sections: daemon, logging, capture,
+ * metrics.
+ *
+ * Each reader first fills in the defaults, so an absent section yields a
+ * working setup, then overrides them from the file.  The capture filter is
+ * compiled here, against a dead pcap handle, so a typo in BPF is a load
+ * error with a line rather than a run-time surprise after privileges have
+ * been dropped.
+ */
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "internal.h"
+
+#define DEFAULT_USER	  "pilotlight"
+#define DEFAULT_STATE_DIR "/var/lib/pilotlight"
+#define DEFAULT_LISTEN	  "127.0.0.1:9775"
+#define IFNAME_MAX	  15 /* IFNAMSIZ - 1 */
+
+/* Addresses that count as "ours" when none are configured: RFC 1918 and
+ * RFC 4193 unique local. */
+static const char *const default_local_networks[] = {
+	"10.0.0.0/8",
+	"172.16.0.0/12",
+	"192.168.0.0/16",
+	"fc00::/7",
+};
+
+void cfg_read_daemon(struct cfg_ctx *ctx, const struct cfg_node *root,
+		     struct pl_config *cfg)
+{
+	static const char *const keys[] = { "user", "state_dir", NULL };
+	const struct cfg_node *g = NULL;
+	const char *user = DEFAULT_USER, *dir = DEFAULT_STATE_DIR;
+
+	if (cfg_get_group(ctx, root, "daemon", &g) > 0) {
+		cfg_check_keys(ctx, g, keys, "'daemon'");
+		if (cfg_get_string(ctx, g, "user", &user) > 0 &&
+		    !cfg_valid_user(user)) {
+			cfg_key_error(ctx, g, "user",
+				      "'user' '%s' is not a valid user name",
+				      user);
+			user = DEFAULT_USER;
+		}
+		if (cfg_get_string(ctx, g, "state_dir", &dir) > 0 &&
+		    dir[0] != '/')
+			cfg_key_error(ctx, g, "state_dir",
+				      "'state_dir' must be an absolute path");
+	}
+	snprintf(cfg->daemon.user, sizeof(cfg->daemon.user), "%s", user);
+	cfg->daemon.state_dir = cfg_strdup(ctx, g ? g : root, dir);
+}
+
+void cfg_read_logging(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg)
+{
+	static const char *const keys[] = { "level", "target", NULL };
+	static const char *const levels[] = {
+		"error", "warning", "notice", "info", "debug",
+	};
+	static const int prios[] = {
+		LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG,
+	};
+	static const char *const targets[] = {
+		[LOG_TARGET_AUTO] = "auto",
+		[LOG_TARGET_STDERR] = "stderr",
+		[LOG_TARGET_SYSLOG] = "syslog",
+	};
+	const struct cfg_node *g;
+	int level = 3, target = LOG_TARGET_AUTO;
+
+	if (cfg_get_group(ctx, root, "logging", &g) > 0) {
+		cfg_check_keys(ctx, g, keys, "'logging'");
+		cfg_get_enum(ctx, g, "level", levels, 5, &level);
+		cfg_get_enum(ctx, g, "target", targets, 3, &target);
+	}
+	cfg->logging.level = prios[level];
+	cfg->logging.target = (enum log_target)target;
+}
+
+/* Linux takes almost any bytes; refuse what would break paths and
+ * messages. */
+static bool valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= IFNAME_MAX && strcmp(s, ".") != 0 &&
+	       strcmp(s, "..") != 0 && strcspn(s, "/: \t\n") == n;
+}
+
+static void read_interfaces(struct cfg_ctx *ctx, const struct cfg_node *g,
+			    struct capture_cfg *cap)
+{
+	const struct cfg_node *list;
+	const char *s;
+	int i, n;
+
+	if (cfg_get_list(ctx, g, "interfaces", &list) <= 0)
+		return;
+	n = cfg_node_count(list);
+	if (n > CFG_MAX_IFACES) {
+		cfg_node_error(ctx, list,
+			       "'interfaces' has %d entries, at most %d", n,
+			       CFG_MAX_IFACES);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (cfg_elem_string(ctx, list, i, &s) < 0)
+			continue;
+		if (!valid_ifname(s)) {
+			cfg_node_error(ctx, cfg_node_elem(list, i),
+				       "bad interface name '%s'", s);
+			continue;
+		}
+		if (cfg_lookup(s, (const char *const *)cap->interfaces,
+			       cap->n_interfaces) >= 0) {
+			cfg_node_error(ctx, cfg_node_elem(list, i),
+				       "interface '%s' listed twice", s);
+			continue;
+		}
+		cap->interfaces[cap->n_interfaces] = cfg_strdup(ctx, list, s);
+		if (cap->interfaces[cap->n_interfaces])
+			cap->n_interfaces++;
+	}
+}
+
+static void read_networks(struct cfg_ctx *ctx, const struct cfg_node *g,
+			  struct capture_cfg *cap)
+{
+	const struct cfg_node *list;
+	const char *s, *why;
+	int i, n;
+
+	if (cfg_get_list(ctx, g, "local_networks", &list) <= 0)
+		return;
+	n = cfg_node_count(list);
+	if (n > CFG_MAX_NETS) {
+		cfg_node_error(ctx, list,
+			       "'local_networks' has %d entries, at most %d", n,
+			       CFG_MAX_NETS);
+		return;
+	}
+	cap->n_local_networks = 0;
+	for (i = 0; i < n; i++) {
+		if (cfg_elem_string(ctx, list, i, &s) < 0)
+			continue;
+		why = cfg_parse_cidr(
+			s, &cap->local_networks[cap->n_local_networks]);
+		if (why)
+			cfg_node_error(ctx, cfg_node_elem(list, i),
+				       "bad network '%s': %s", s, why);
+		else
+			cap->n_local_networks++;
+	}
+}
+
+/* Compile the filter the way capture will, to report errors now. */
+static void check_filter(struct cfg_ctx *ctx, const struct cfg_node *g,
+			 const char *filter, int snaplen)
+{
+	struct bpf_program prog;
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, snaplen);
+
+	if (!p) {
+		cfg_key_error(ctx, g, "filter", "out of memory");
+		return;
+	}
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		cfg_key_error(ctx, g, "filter", "bad filter '%s': %s", filter,
+			      pcap_geterr(p));
+	else
+		pcap_freecode(&prog);
+	pcap_close(p);
+}
+
+void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg)
+{
+	static const char *const keys[] = {
+		"interfaces", "filter",		"snaplen", "promiscuous",
+		"buffer_kib", "local_networks", NULL,
+	};
+	struct capture_cfg *cap = &cfg->capture;
+	const struct cfg_node *g;
+	const char *filter = "";
+	size_t i;
+
+	cap->snaplen = 128;
+	cap->promiscuous = true;
+	cap->buffer_kib = 2048;
+	for (i = 0; i < sizeof(default_local_networks) / sizeof(char *); i++)
+		cfg_parse_cidr(default_local_networks[i],
+			       &cap->local_networks[cap->n_local_networks++]);
+	if (cfg_get_group(ctx, root, "capture", &g) <= 0)
+		return;
+	cfg_check_keys(ctx, g, keys, "'capture'");
+	read_interfaces(ctx, g, cap);
+	cfg_get_int(ctx, g, "snaplen", 64, 65535, &cap->snaplen);
+	cfg_get_bool(ctx, g, "promiscuous", &cap->promiscuous);
+	cfg_get_int(ctx, g, "buffer_kib", 256, 262144, &cap->buffer_kib);
+	read_networks(ctx, g, cap);
+	if (cfg_get_string(ctx, g, "filter", &filter) > 0 && filter[0]) {
+		check_filter(ctx, g, filter, cap->snaplen);
+		cap->filter = cfg_strdup(ctx, g, filter);
+	}
+}
+
+void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg)
+{
+	static const char *const keys[] = { "enabled", "listen", NULL };
+	struct metrics_cfg *m = &cfg->metrics;
+	const struct cfg_node *g;
+	const char *listen = DEFAULT_LISTEN;
+
+	m->enabled = false;
+	snprintf(m->listen, sizeof(m->listen), "%s", DEFAULT_LISTEN);
+	if (cfg_get_group(ctx, root, "metrics", &g) <= 0)
+		return;
+	cfg_check_keys(ctx, g, keys, "'metrics'");
+	cfg_get_bool(ctx, g, "enabled", &m->enabled);
+	if (cfg_get_string(ctx, g, "listen", &listen) <= 0)
+		return;
+	if (strlen(listen) >= sizeof(m->listen) || !cfg_valid_listen(listen)) {
+		cfg_key_error(
+			ctx, g, "listen",
+			"bad listen address '%s' (use ADDR:PORT or [V6]:PORT)",
+			listen);
+		return;
+	}
+	snprintf(m->listen, sizeof(m->listen), "%s", listen);
+}

@@ -1,0 +1,267 @@
+/*
+ * service.c - wires the modules into the loop: config, policy, panel,
+ * signals, systemd readiness and watchdog.
+ *
+ * Reload is all-or-nothing: the new file is loaded into a fresh struct
+ * pl_config; only when it is valid do the policy and the panel switch to
+ * it, and only then is the old one freed.  A broken edit leaves the old
+ * config running and puts FILE:LINE on the log and the LCD.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "clock.h"
+#include "config.h"
+#include "lcd_charset.h"
+#include "log.h"
+#include "loop.h"
+#include "panel.h"
+#include "policy.h"
+#include "service.h"
+
+struct service {
+	struct options opt;
+	struct pl_config *cfg;
+	struct loop *loop;
+	struct policy *policy;
+	struct panel *panel;
+	int64_t panel_timer;
+	int exit_status;
+};
+
+static int local_minute(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		return -1;
+	return tm.tm_hour * 60 + tm.tm_min;
+}
+
+static void show_status(struct service *s)
+{
+	int64_t now = clock_now_ns();
+
+	panel_set_local_minute(s->panel, local_minute());
+	panel_update(s->panel, policy_status(s->policy), now);
+}
+
+static int64_t on_panel_timer(struct loop *l, void *arg)
+{
+	struct service *s = arg;
+
+	(void)l;
+	panel_set_local_minute(s->panel, local_minute());
+	return panel_tick(s->panel, clock_now_ns());
+}
+
+static int64_t on_watchdog(struct loop *l, void *arg)
+{
+	uint64_t usec = 0;
+
+	(void)arg;
+	(void)l;
+	sd_notify(0, "WATCHDOG=1");
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		return LOOP_TIMER_DONE;
+	return (int64_t)usec * 1000 / 2;
+}
+
+static void on_button(struct panel *p, enum button_press press, void *arg)
+{
+	struct service *s = arg;
+	const struct button_cfg *b = &s->cfg->indicators.button;
+	int64_t now = clock_now_ns();
+
+	if (press == BUTTON_LONG) {
+		policy_maintenance(s->policy, now, b->maintenance_ms * NS_PER_MS);
+		log_always(LOG_NOTICE, "maintenance window for %lld minutes",
+			   (long long)(b->maintenance_ms / 60000));
+	} else if (policy_acknowledge(s->policy, now)) {
+		log_always(LOG_NOTICE, "alarm acknowledged");
+	} else {
+		panel_next_page(p, now);
+	}
+	show_status(s);
+}
+
+static void reload(struct service *s)
+{
+	struct config_errors errs = { 0 };
+	struct pl_config *next;
+	int64_t now = clock_now_ns();
+	char first[256];
+
+	sd_notify(0, "RELOADING=1");
+	next = config_load(s->cfg->path, &errs);
+	if (!next) {
+		config_errors_first(&errs, first, sizeof(first));
+		for (size_t i = 0; i < errs.n; i++)
+			log_always(LOG_ERR, "reload failed: %s:%d: %s",
+				   errs.v[i].file, errs.v[i].line,
+				   errs.v[i].msg);
+		log_always(LOG_ERR, "keeping the running configuration");
+		config_errors_clear(&errs);
+		policy_set_config_error(s->policy, first);
+		goto out;
+	}
+	if (policy_reload(s->policy, next, now) < 0 ||
+	    panel_reload(s->panel, next, now) < 0) {
+		log_always(LOG_ERR, "reload failed: %s; keeping the running "
+			   "configuration", strerror(errno));
+		/* The policy may already point at next: put it back. */
+		policy_reload(s->policy, s->cfg, now);
+		config_free(next);
+		goto out;
+	}
+	config_free(s->cfg);
+	s->cfg = next;
+	policy_set_config_error(s->policy, NULL);
+	log_reconfigure(next->logging.target, next->logging.level);
+	log_always(LOG_NOTICE, "configuration reloaded from %s (%016llx)",
+		   next->path, (unsigned long long)next->fingerprint);
+out:
+	show_status(s);
+	sd_notify(0, "READY=1");
+}
+
+static void dump_state(struct service *s)
+{
+	const struct status *st = policy_status(s->policy);
+	const struct panel_view *v = panel_view(s->panel);
+	int c = 0;
+
+	log_always(LOG_INFO, "state: site %s, %d hosts ok, %d bad, alarm %s%s",
+		   state_name(st->overall), st->n_ok, st->n_bad,
+		   st->alarm ? state_name(st->alarm_state) : "none",
+		   st->acknowledged ? " (acknowledged)" : "");
+	for (int h = 0; h < s->cfg->n_hosts; h++) {
+		const struct host_cfg *hc = &s->cfg->hosts[h];
+
+		log_always(LOG_INFO, "host %s: %s", hc->name,
+			   state_name(st->hosts[h].state));
+		for (int i = 0; i < hc->n_checks; i++, c++)
+			log_always(LOG_INFO, "  check %s: %s (%s)",
+				   hc->checks[i].name,
+				   state_name(st->checks[c].state),
+				   st->checks[c].reason);
+	}
+	for (int i = 0; i < v->n_leds; i++)
+		log_always(LOG_INFO, "led %s: %s %s", v->leds[i].name,
+			   led_color_name(v->leds[i].color),
+			   led_pattern_name(v->leds[i].pattern));
+	for (int r = 0; r < v->rows; r++) {
+		char row[LCD_MAX_COLS * 4 + 1] = "";
+
+		for (int col = 0; col < v->cols; col++)
+			strcat(row, lcd_charset_decode(v->lcd[r][col]));
+		log_always(LOG_INFO, "lcd %d: |%s|", r, row);
+	}
+}
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	struct service *s = arg;
+
+	switch (signo) {
+	case SIGHUP:
+		reload(s);
+		break;
+	case SIGUSR1:
+		dump_state(s);
+		break;
+	default:
+		log_always(LOG_NOTICE, "%s: stopping", strsignal(signo));
+		sd_notify(0, "STOPPING=1");
+		loop_stop(l);
+		break;
+	}
+}
+
+static int add_signals(struct service *s)
+{
+	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (loop_add_signal(s->loop, sigs[i], on_signal, s) < 0)
+			return -1;
+	return 0;
+}
+
+struct service *service_open(struct pl_config *cfg, const struct options *opt)
+{
+	struct service *s = calloc(1, sizeof(*s));
+	const struct panel_backend_ops *ops;
+	int64_t now = clock_now_ns();
+
+	if (!s)
+		goto fail_cfg;
+	s->opt = *opt;
+	s->cfg = cfg;
+	ops = panel_backend_find(opt->panel);
+	if (!ops) {
+		log_always(LOG_ERR, "unknown panel '%s' (term, json or hw)",
+			   opt->panel);
+		goto fail_s;
+	}
+	s->loop = loop_new();
+	if (!s->loop || add_signals(s) < 0) {
+		log_always(LOG_ERR, "event loop: %s", strerror(errno));
+		goto fail_loop;
+	}
+	s->policy = policy_new(cfg, now);
+	if (!s->policy)
+		goto fail_loop;
+	s->panel = panel_open(cfg, ops, s->loop, now);
+	if (!s->panel)
+		goto fail_policy;
+	panel_set_button_handler(s->panel, on_button, s);
+	return s;
+
+fail_policy:
+	policy_free(s->policy);
+fail_loop:
+	loop_free(s->loop);
+fail_s:
+	free(s);
+fail_cfg:
+	config_free(cfg);
+	return NULL;
+}
+
+int service_run(struct service *s)
+{
+	show_status(s);
+	s->panel_timer = loop_add_timer(s->loop, 0, on_panel_timer, s);
+	if (s->panel_timer < 0 ||
+	    loop_add_timer(s->loop, 0, on_watchdog, s) < 0) {
+		log_always(LOG_ERR, "timers: %s", strerror(errno));
+		return 1;
+	}
+	sd_notify(0, "READY=1");
+	log_always(LOG_NOTICE, "pilotlight %s running: %d hosts, panel %s",
+		   PL_VERSION, s->cfg->n_hosts, s->opt.panel);
+	if (loop_run(s->loop) < 0) {
+		log_always(LOG_ERR, "event loop: %s", strerror(errno));
+		return 1;
+	}
+	return s->exit_status;
+}
+
+void service_close(struct service *s)
+{
+	if (!s)
+		return;
+	panel_close(s->panel, clock_now_ns());
+	policy_free(s->policy);
+	loop_free(s->loop);
+	config_free(s->cfg);
+	free(s);
+}

@@ -1,0 +1,66 @@
+/*
+ * main.c - pilotlight: network health on LEDs, a character LCD and a
+ * buzzer.  Read this file as the table of contents: arguments, config,
+ * open what needs privileges, run the loop, stop in order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "log.h"
+#include "options.h"
+#include "service.h"
+
+/* Load the config or print every error as FILE:LINE: message. */
+static struct pl_config *load_config(const char *path)
+{
+	struct config_errors errs = { 0 };
+	struct pl_config *cfg = config_load(path, &errs);
+
+	if (!cfg) {
+		config_errors_print(&errs, stderr);
+		config_errors_clear(&errs);
+	}
+	return cfg;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	struct pl_config *cfg;
+	struct service *svc;
+	int status;
+
+	if (options_parse(argc, argv, &opt) < 0)
+		return 2;
+	switch (opt.action) {
+	case OPT_HELP:
+		options_usage(stdout);
+		return 0;
+	case OPT_VERSION:
+		printf("pilotlight %s\n", PL_VERSION);
+		return 0;
+	case OPT_CHECK_CONFIG:
+		cfg = load_config(opt.config_path);
+		if (!cfg)
+			return 1;
+		printf("configuration OK\n");
+		config_free(cfg);
+		return 0;
+	case OPT_RUN:
+		break;
+	}
+
+	cfg = load_config(opt.config_path);
+	if (!cfg)
+		return 1;
+	log_open("pilotlight", cfg->logging.target, cfg->logging.level,
+		 opt.foreground);
+	svc = service_open(cfg, &opt);
+	if (!svc)
+		return 1;
+	status = service_run(svc);
+	service_close(svc);
+	log_close();
+	return status;
+}
