@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "probe.h"
 #include "status.h"
 
 struct policy;
@@ -32,6 +33,10 @@ void policy_free(struct policy *p);
 int policy_reload(struct policy *p, const struct pl_config *cfg,
 		  int64_t now_ns);
 
+/* One probe result for check idx (flat index, status.h). */
+void policy_report(struct policy *p, int idx, const struct probe_result *r,
+		   int64_t now_ns);
+
 /* Record (or, with NULL, clear) the error of a failed reload. */
 void policy_set_config_error(struct policy *p, const char *msg);
 
@@ -41,6 +46,9 @@ bool policy_acknowledge(struct policy *p, int64_t now_ns);
 /* Silence alarms until now + duration (the button's long press). */
 void policy_maintenance(struct policy *p, int64_t now_ns,
 			int64_t duration_ns);
+
+/* Re-evaluate time-dependent rules (the end of a maintenance window). */
+void policy_tick(struct policy *p, int64_t now_ns);
 
 /* Frames seen on the capture port (drives the activity LED). */
 void policy_add_activity(struct policy *p, uint64_t frames);

@@ -29,6 +29,30 @@ struct check_status {
 	char reason[STATUS_REASON_MAX];
 };
 
+/* Something that happened, for the LCD's alarms page, the log and the
+ * exports.  Kept in a ring of STATUS_EVENTS; seq numbers them from 1. */
+#define STATUS_EVENTS 64
+
+enum event_kind {
+	EVENT_STATE,		/* a check changed state */
+	EVENT_RELOAD,		/* config reloaded, or a reload failed */
+	EVENT_ACK,		/* alarm acknowledged */
+	EVENT_MAINTENANCE,	/* maintenance window started */
+	EVENT_KIND_COUNT,
+};
+
+struct pl_event {
+	uint64_t seq;
+	int64_t mono_ns;
+	int64_t wall_ns;
+	enum event_kind kind;
+	char check[CFG_NAME_MAX];	/* "" when not about a check */
+	enum pl_state old_state, new_state;
+	enum metric metric;		/* METRIC_COUNT: none decided */
+	double value, threshold;	/* NAN when none */
+	char reason[STATUS_REASON_MAX];
+};
+
 struct host_status {
 	enum pl_state state;	  /* worst of its checks */
 	int64_t since_ns;
@@ -50,10 +74,17 @@ struct status {
 	bool acknowledged;		/* the alarm was acknowledged */
 	int64_t maintenance_until_ns;	/* 0: none */
 
+	struct pl_event events[STATUS_EVENTS];
+	uint64_t n_events;		/* seq of the newest event */
+
 	uint64_t activity;		/* frames seen on the capture port */
 	int64_t started_ns;		/* daemon start (monotonic) */
 	char config_error[240];		/* last failed reload, "" if none */
 };
+
+/* The event with sequence number seq, or NULL if it is no longer (or not
+ * yet) in the ring. */
+const struct pl_event *status_event(const struct status *st, uint64_t seq);
 
 /* Flat index of host h's check c. */
 int status_check_index(const struct pl_config *cfg, int host, int check);

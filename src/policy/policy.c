@@ -1,14 +1,20 @@
 /*
- * policy.c - owns struct status: check states, their roll-up into hosts,
- * groups and the site, the alarm and what the operator did about it.
+ * policy.c - owns struct status: the one place where results become
+ * states and alarms.  Everything else only reads policy_status().
  *
- * Roll-up rules (README "States"): a host is the worst of its checks; the
- * site is the worst of its hosts; a group is the worst of its hosts, or
- * with min_failed = M: CRITICAL when at least M hosts are bad, WARNING when
- * some but fewer are.  An alarm is raised for a site state of WARNING or
- * worse once every check has reported (start-up grace), and not during
- * maintenance.  An acknowledgement holds until a new problem appears (a
- * check turns bad, or the alarm level rises).
+ * Roll-up rules (README "States"):
+ *  - a check's state comes from its verdict (verdict.h: thresholds,
+ *    fail_after/recover_after, flapping);
+ *  - a host is the worst of its checks; while any ancestor host (parent,
+ *    its parent, ...) is CRITICAL the host is shown UNKNOWN "unreachable"
+ *    and raises nothing of its own;
+ *  - the site is the worst of its hosts; a group is the worst of its
+ *    hosts, or with min_failed = M CRITICAL when at least M hosts are bad
+ *    and WARNING when some but fewer are;
+ *  - an alarm sounds for a site state of WARNING or worse once every check
+ *    has decided a state (start-up grace), and not during maintenance; an
+ *    acknowledgement holds until a new problem appears (a check turns
+ *    worse, or the alarm level rises).
  */
 #include <errno.h>
 #include <math.h>
@@ -16,13 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "log.h"
 #include "policy.h"
+#include "verdict.h"
 
 struct policy {
 	const struct pl_config *cfg;
 	struct status st;
-	uint64_t problems;	/* bumped when a new problem appears */
-	uint64_t acked;		/* value of problems when acknowledged */
+	struct verdict *verdicts;	/* parallel to st.checks */
+	const struct check_cfg **check_cfgs;
+	int *check_host;		/* host index of each check */
+	uint64_t problems;		/* bumped when a new problem appears */
+	uint64_t acked;			/* value of problems when acknowledged */
 };
 
 int status_check_index(const struct pl_config *cfg, int host, int check)
@@ -34,23 +46,199 @@ int status_check_index(const struct pl_config *cfg, int host, int check)
 	return idx + check;
 }
 
-static int count_checks(const struct pl_config *cfg)
+const struct pl_event *status_event(const struct status *st, uint64_t seq)
 {
-	int n = 0;
+	if (seq == 0 || seq > st->n_events ||
+	    st->n_events - seq >= STATUS_EVENTS)
+		return NULL;
+	return &st->events[seq % STATUS_EVENTS];
+}
+
+static struct pl_event *push_event(struct policy *p, enum event_kind kind,
+				   int64_t now_ns)
+{
+	struct status *st = &p->st;
+	struct pl_event *e;
+
+	st->n_events++;
+	e = &st->events[st->n_events % STATUS_EVENTS];
+	*e = (struct pl_event){
+		.seq = st->n_events,
+		.mono_ns = now_ns,
+		.wall_ns = clock_wall_ns(),
+		.kind = kind,
+		.metric = METRIC_COUNT,
+		.value = NAN,
+		.threshold = NAN,
+	};
+	return e;
+}
+
+/* ---- allocation ------------------------------------------------------ */
+
+struct tables {
+	struct check_status *checks;
+	struct host_status *hosts;
+	struct verdict *verdicts;
+	const struct check_cfg **check_cfgs;
+	int *check_host;
+	int n_checks;
+};
+
+static void tables_free(struct tables *t)
+{
+	free(t->checks);
+	free(t->hosts);
+	free(t->verdicts);
+	free(t->check_cfgs);
+	free(t->check_host);
+}
+
+static int tables_alloc(struct tables *t, const struct pl_config *cfg)
+{
+	int n = 0, idx = 0;
+	size_t nh = cfg->n_hosts ? (size_t)cfg->n_hosts : 1;
 
 	for (int h = 0; h < cfg->n_hosts; h++)
 		n += cfg->hosts[h].n_checks;
-	return n;
+	*t = (struct tables){ .n_checks = n };
+	if (n == 0)
+		n = 1;
+	t->checks = calloc((size_t)n, sizeof(*t->checks));
+	t->hosts = calloc(nh, sizeof(*t->hosts));
+	t->verdicts = calloc((size_t)n, sizeof(*t->verdicts));
+	t->check_cfgs = calloc((size_t)n, sizeof(*t->check_cfgs));
+	t->check_host = calloc((size_t)n, sizeof(*t->check_host));
+	if (!t->checks || !t->hosts || !t->verdicts || !t->check_cfgs ||
+	    !t->check_host) {
+		tables_free(t);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (int h = 0; h < cfg->n_hosts; h++) {
+		for (int c = 0; c < cfg->hosts[h].n_checks; c++, idx++) {
+			t->check_cfgs[idx] = &cfg->hosts[h].checks[c];
+			t->check_host[idx] = h;
+			verdict_init(&t->verdicts[idx]);
+		}
+	}
+	return 0;
 }
 
-static void check_init(struct check_status *cs, int64_t now_ns)
+static void tables_install(struct policy *p, struct tables *t,
+			   const struct pl_config *cfg)
 {
-	*cs = (struct check_status){
-		.state = STATE_UNKNOWN,
-		.since_ns = now_ns,
-		.value = NAN,
-	};
-	strcpy(cs->reason, "waiting for first result");
+	p->cfg = cfg;
+	p->st.cfg = cfg;
+	p->st.checks = t->checks;
+	p->st.hosts = t->hosts;
+	p->st.n_checks = t->n_checks;
+	p->verdicts = t->verdicts;
+	p->check_cfgs = t->check_cfgs;
+	p->check_host = t->check_host;
+}
+
+static void tables_of(const struct policy *p, struct tables *t)
+{
+	*t = (struct tables){ p->st.checks, p->st.hosts, p->verdicts,
+			      p->check_cfgs, p->check_host, p->st.n_checks };
+}
+
+/* ---- roll-up --------------------------------------------------------- */
+
+/* Did the newest result of any of host h's checks fail? */
+static bool host_failing_now(const struct policy *p, int h)
+{
+	int idx = status_check_index(p->cfg, h, 0);
+
+	for (int c = 0; c < p->cfg->hosts[h].n_checks; c++)
+		if (verdict_last_raw(&p->verdicts[idx + c]) == STATE_CRITICAL)
+			return true;
+	return false;
+}
+
+/* Is host h cut off by an ancestor?  An ancestor that is CRITICAL cuts
+ * it off; so does one whose latest result failed while h itself is bad,
+ * so that children that notice first do not alarm before their parent
+ * has.  Sets *who to the ancestor. */
+static bool parent_down(const struct policy *p, const enum pl_state *own,
+			int h, int *who)
+{
+	bool bad = own[h] == STATE_CRITICAL || own[h] == STATE_WARNING;
+	int depth = 0;
+
+	for (int a = p->cfg->hosts[h].parent; a >= 0 && depth < p->cfg->n_hosts;
+	     a = p->cfg->hosts[a].parent, depth++) {
+		if (own[a] == STATE_CRITICAL || (bad && host_failing_now(p, a))) {
+			*who = a;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void show_check(struct policy *p, int idx, bool unreachable,
+		       const char *parent)
+{
+	struct check_status *cs = &p->st.checks[idx];
+	const struct verdict *v = &p->verdicts[idx];
+
+	cs->have_result = v->have_result;
+	cs->flapping = v->flapping;
+	cs->value = v->value;
+	cs->unreachable = unreachable;
+	cs->state = unreachable ? STATE_UNKNOWN : v->shown;
+	if (unreachable)
+		snprintf(cs->reason, sizeof(cs->reason),
+			 "unreachable: %s is down", parent);
+	else if (v->have_result || v->n > 0)
+		snprintf(cs->reason, sizeof(cs->reason), "%s", v->reason);
+	else
+		snprintf(cs->reason, sizeof(cs->reason),
+			 "waiting for first result");
+}
+
+static enum pl_state host_own_state(const struct policy *p, int h, int *idx)
+{
+	enum pl_state s = STATE_OK;
+	int n = p->cfg->hosts[h].n_checks;
+
+	for (int c = 0; c < n; c++)
+		s = state_worst(s, p->verdicts[*idx + c].shown);
+	*idx += n;
+	return n ? s : STATE_UNKNOWN;
+}
+
+static void roll_up_hosts(struct policy *p, int64_t now_ns)
+{
+	const struct pl_config *cfg = p->cfg;
+	enum pl_state own[CFG_MAX_HOSTS];
+	int idx = 0;
+
+	for (int h = 0; h < cfg->n_hosts; h++)
+		own[h] = host_own_state(p, h, &idx);
+	p->st.n_ok = p->st.n_bad = 0;
+	p->st.overall = STATE_OK;
+	idx = 0;
+	for (int h = 0; h < cfg->n_hosts; h++) {
+		struct host_status *hs = &p->st.hosts[h];
+		int who = -1;
+		bool down = parent_down(p, own, h, &who);
+		enum pl_state s = down ? STATE_UNKNOWN : own[h];
+
+		for (int c = 0; c < cfg->hosts[h].n_checks; c++, idx++)
+			show_check(p, idx, down,
+				   down ? cfg->hosts[who].name : "");
+		if (s != hs->state || down != hs->unreachable)
+			hs->since_ns = now_ns;
+		hs->state = s;
+		hs->unreachable = down;
+		if (s == STATE_OK)
+			p->st.n_ok++;
+		else if (s != STATE_UNKNOWN)
+			p->st.n_bad++;
+		p->st.overall = state_worst(p->st.overall, s);
+	}
 }
 
 static enum pl_state group_state(const struct policy *p,
@@ -75,91 +263,52 @@ static enum pl_state group_state(const struct policy *p,
 	return worst;
 }
 
-static void roll_up_hosts(struct policy *p, int64_t now_ns, bool *all_known)
+static bool all_decided(const struct policy *p)
 {
-	const struct pl_config *cfg = p->cfg;
-	int c = 0;
-
-	*all_known = true;
-	p->st.n_ok = p->st.n_bad = 0;
-	p->st.overall = STATE_OK;
-	for (int h = 0; h < cfg->n_hosts; h++) {
-		struct host_status *hs = &p->st.hosts[h];
-		enum pl_state s = STATE_OK;
-
-		for (int i = 0; i < cfg->hosts[h].n_checks; i++, c++) {
-			s = state_worst(s, p->st.checks[c].state);
-			if (!p->st.checks[c].have_result)
-				*all_known = false;
-		}
-		if (cfg->hosts[h].n_checks == 0)
-			s = STATE_UNKNOWN;
-		if (s != hs->state)
-			hs->since_ns = now_ns;
-		hs->state = s;
-		if (s == STATE_OK)
-			p->st.n_ok++;
-		else if (s != STATE_UNKNOWN)
-			p->st.n_bad++;
-		p->st.overall = state_worst(p->st.overall, s);
-	}
+	for (int i = 0; i < p->st.n_checks; i++)
+		if (!p->verdicts[i].have_result)
+			return false;
+	return true;
 }
 
-/* Recompute everything derived from the check states. */
+/* Recompute everything derived from the verdicts. */
 static void recompute(struct policy *p, int64_t now_ns)
 {
 	struct status *st = &p->st;
-	bool all_known;
-	enum pl_state level, prev;
+	enum pl_state prev = st->alarm_state;
 
-	roll_up_hosts(p, now_ns, &all_known);
+	roll_up_hosts(p, now_ns);
 	for (int g = 0; g < p->cfg->n_groups; g++)
 		st->groups[g] = group_state(p, &p->cfg->groups[g]);
-	prev = st->alarm_state;
-	level = st->overall;
-	st->alarm = all_known && state_rank(level) >= state_rank(STATE_WARNING)
-		    && st->maintenance_until_ns <= now_ns;
-	st->alarm_state = st->alarm ? level : STATE_OK;
+	st->alarm = all_decided(p) &&
+		    state_rank(st->overall) >= state_rank(STATE_WARNING) &&
+		    st->maintenance_until_ns <= now_ns;
+	st->alarm_state = st->alarm ? st->overall : STATE_OK;
 	if (st->alarm && state_rank(st->alarm_state) > state_rank(prev))
 		p->problems++;
 	st->acknowledged = st->alarm && p->acked == p->problems;
 }
 
-static int status_alloc(struct status *st, const struct pl_config *cfg)
-{
-	int n = count_checks(cfg);
-
-	st->checks = calloc(n ? n : 1, sizeof(*st->checks));
-	st->hosts = calloc(cfg->n_hosts ? cfg->n_hosts : 1,
-			   sizeof(*st->hosts));
-	if (!st->checks || !st->hosts) {
-		free(st->checks);
-		free(st->hosts);
-		errno = ENOMEM;
-		return -1;
-	}
-	st->n_checks = n;
-	st->cfg = cfg;
-	return 0;
-}
+/* ---- API ------------------------------------------------------------- */
 
 struct policy *policy_new(const struct pl_config *cfg, int64_t now_ns)
 {
 	struct policy *p = calloc(1, sizeof(*p));
+	struct tables t;
 
 	if (!p)
 		return NULL;
-	if (status_alloc(&p->st, cfg) < 0) {
+	if (tables_alloc(&t, cfg) < 0) {
 		free(p);
 		return NULL;
 	}
-	p->cfg = cfg;
+	tables_install(p, &t, cfg);
 	p->st.started_ns = now_ns;
-	for (int i = 0; i < p->st.n_checks; i++)
-		check_init(&p->st.checks[i], now_ns);
 	for (int h = 0; h < cfg->n_hosts; h++)
 		p->st.hosts[h] = (struct host_status){ STATE_UNKNOWN, now_ns,
 						       false };
+	for (int i = 0; i < p->st.n_checks; i++)
+		p->st.checks[i].since_ns = now_ns;
 	p->acked = (uint64_t)-1;
 	recompute(p, now_ns);
 	return p;
@@ -167,58 +316,112 @@ struct policy *policy_new(const struct pl_config *cfg, int64_t now_ns)
 
 void policy_free(struct policy *p)
 {
+	struct tables t;
+
 	if (!p)
 		return;
-	free(p->st.checks);
-	free(p->st.hosts);
+	tables_of(p, &t);
+	tables_free(&t);
 	free(p);
 }
 
-/* Flat index of the check called name in cfg, or -1. */
-static int find_check(const struct pl_config *cfg, const char *name)
+/* Flat index of the check called name in the current tables, or -1. */
+static int find_check(const struct policy *p, const char *name)
 {
-	int idx = 0;
-
-	for (int h = 0; h < cfg->n_hosts; h++)
-		for (int c = 0; c < cfg->hosts[h].n_checks; c++, idx++)
-			if (strcmp(cfg->hosts[h].checks[c].name, name) == 0)
-				return idx;
+	for (int i = 0; i < p->st.n_checks; i++)
+		if (strcmp(p->check_cfgs[i]->name, name) == 0)
+			return i;
 	return -1;
 }
 
 int policy_reload(struct policy *p, const struct pl_config *cfg,
 		  int64_t now_ns)
 {
-	struct status st = p->st;
-	int idx = 0;
+	struct tables t, old;
 
-	if (status_alloc(&st, cfg) < 0)
+	if (tables_alloc(&t, cfg) < 0)
 		return -1;
-	for (int h = 0; h < cfg->n_hosts; h++) {
-		st.hosts[h] = (struct host_status){ STATE_UNKNOWN, now_ns,
-						    false };
-		for (int c = 0; c < cfg->hosts[h].n_checks; c++, idx++) {
-			int old = find_check(p->cfg,
-					     cfg->hosts[h].checks[c].name);
+	for (int h = 0; h < cfg->n_hosts; h++)
+		t.hosts[h] = (struct host_status){ STATE_UNKNOWN, now_ns,
+						   false };
+	for (int i = 0; i < t.n_checks; i++) {
+		int o = find_check(p, t.check_cfgs[i]->name);
 
-			if (old >= 0)
-				st.checks[idx] = p->st.checks[old];
-			else
-				check_init(&st.checks[idx], now_ns);
-		}
+		t.checks[i].since_ns = now_ns;
+		if (o < 0)
+			continue;
+		t.checks[i] = p->st.checks[o];
+		t.verdicts[i] = p->verdicts[o];
 	}
-	free(p->st.checks);
-	free(p->st.hosts);
-	p->st = st;
-	p->cfg = cfg;
+	tables_of(p, &old);
+	tables_install(p, &t, cfg);
+	tables_free(&old);
 	recompute(p, now_ns);
 	return 0;
 }
 
+static void log_change(const struct pl_event *e)
+{
+	char val[64] = "";
+
+	if (e->metric != METRIC_COUNT && !isnan(e->threshold))
+		snprintf(val, sizeof(val), ", %s %.6g beyond %.6g",
+			 metric_name(e->metric), e->value, e->threshold);
+	/* The first OK after start is routine: keep it out of the log. */
+	log_msg(e->old_state == STATE_UNKNOWN && e->new_state == STATE_OK ?
+			LOG_DEBUG : LOG_NOTICE,
+		"%s: %s -> %s (%s%s)", e->check, state_name(e->old_state),
+		state_name(e->new_state), e->reason, val);
+}
+
+static void announce(struct policy *p, int idx, int64_t now_ns)
+{
+	struct verdict *v = &p->verdicts[idx];
+	struct pl_event *e = push_event(p, EVENT_STATE, now_ns);
+
+	snprintf(e->check, sizeof(e->check), "%s", p->check_cfgs[idx]->name);
+	e->old_state = v->announced;
+	e->new_state = v->shown;
+	e->metric = v->metric;
+	e->value = v->value;
+	e->threshold = v->threshold;
+	snprintf(e->reason, sizeof(e->reason), "%s", v->reason);
+	log_change(e);
+	if (state_rank(v->shown) > state_rank(v->announced) &&
+	    state_rank(v->shown) >= state_rank(STATE_WARNING))
+		p->problems++;
+	v->announced = v->shown;
+}
+
+void policy_report(struct policy *p, int idx, const struct probe_result *r,
+		   int64_t now_ns)
+{
+	struct verdict *v;
+
+	if (idx < 0 || idx >= p->st.n_checks)
+		return;
+	v = &p->verdicts[idx];
+	if (verdict_feed(v, p->check_cfgs[idx], r))
+		p->st.checks[idx].since_ns = now_ns;
+	recompute(p, now_ns);
+	/* A host cut off by its parent raises nothing of its own; what it
+	 * was never announced is not announced as over either. */
+	if (v->shown != v->announced &&
+	    !p->st.hosts[p->check_host[idx]].unreachable) {
+		announce(p, idx, now_ns);
+		recompute(p, now_ns);
+	}
+}
+
 void policy_set_config_error(struct policy *p, const char *msg)
 {
+	struct pl_event *e;
+
 	snprintf(p->st.config_error, sizeof(p->st.config_error), "%s",
 		 msg ? msg : "");
+	e = push_event(p, EVENT_RELOAD, clock_now_ns());
+	snprintf(e->reason, sizeof(e->reason), "%s",
+		 msg ? msg : "configuration reloaded");
 }
 
 bool policy_acknowledge(struct policy *p, int64_t now_ns)
@@ -228,13 +431,24 @@ bool policy_acknowledge(struct policy *p, int64_t now_ns)
 		return false;
 	p->acked = p->problems;
 	p->st.acknowledged = true;
+	push_event(p, EVENT_ACK, now_ns)->new_state = p->st.alarm_state;
 	return true;
 }
 
 void policy_maintenance(struct policy *p, int64_t now_ns,
 			int64_t duration_ns)
 {
+	struct pl_event *e;
+
 	p->st.maintenance_until_ns = now_ns + duration_ns;
+	e = push_event(p, EVENT_MAINTENANCE, now_ns);
+	snprintf(e->reason, sizeof(e->reason), "for %lld minutes",
+		 (long long)(duration_ns / (60 * NS_PER_S)));
+	recompute(p, now_ns);
+}
+
+void policy_tick(struct policy *p, int64_t now_ns)
+{
 	recompute(p, now_ns);
 }
 

@@ -1,0 +1,195 @@
+"""Black-box test of the daemon's lifecycle, driving the real binary.
+
+  - `-t` on good, broken and missing configs: message and exit status;
+  - start with --panel=json: the configured LEDs and LCD appear;
+  - SIGHUP with a broken file: keeps running on the old config, the LCD
+    shows FILE:LINE of the error;
+  - SIGHUP after fixing it: the new config is in effect;
+  - SIGUSR1: the current state goes to the log;
+  - SIGTERM: exit 0 within 1 s, final view all off with "stopped".
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from pilotlight import PilotlightProc, led, lcd_text  # noqa: E402
+
+BINARY = "build/pilotlight"
+
+GOOD = """\
+logging = { level = "info"; target = "stderr"; };
+hosts = (
+	{ name = "gw"; address = "127.0.0.1";
+	  checks = ( { type = "exec"; command = ["/bin/true"]; } ); }
+);
+indicators = {
+	leds = (
+		{ name = "status"; shows = "all"; red = 17; green = 27; },
+		{ name = "alive"; shows = "heartbeat"; green = 5; }
+	);
+	lcd = { bus = 1; address = 0x27; cols = 16; rows = 2; };
+};
+"""
+
+# Line 4 has a typo'd key; line 5 a pin used twice.
+BROKEN = """\
+logging = { level = "info"; target = "stderr"; };
+hosts = ();
+indicators = {
+	leds = ( { name = "status"; shows = "all"; gren = 27; },
+		 { name = "x"; shows = "all"; red = 5; green = 5; } );
+};
+"""
+
+FIXED = GOOD.replace(
+    '{ name = "alive"; shows = "heartbeat"; green = 5; }',
+    '{ name = "alive"; shows = "heartbeat"; green = 5; },\n'
+    '\t\t{ name = "extra"; shows = "host:gw"; red = 6; }')
+
+
+def run(*args):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True,
+                          timeout=20)
+
+
+class ConfigCheck(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pl-daemon-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_good_config_is_ok(self):
+        r = run("-t", "-c", self.write("good.cfg", GOOD))
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, "configuration OK\n")
+
+    def test_every_error_with_file_and_line(self):
+        path = self.write("broken.cfg", BROKEN)
+        r = run("-t", "-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(r.stderr.splitlines(), [
+            path + ":4: unknown key 'gren' in an LED",
+            path + ":4: led 'status' has no pin "
+                   "(set red, green, yellow, blue or white)",
+            path + ":5: pin 5 already used by led 'x' (line 5)",
+        ])
+
+    def test_missing_file(self):
+        path = os.path.join(self.dir, "nope.cfg")
+        r = run("-t", "-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr,
+                         path + ": cannot open: No such file or directory\n")
+
+    def test_start_with_broken_config_exits_1(self):
+        path = self.write("broken.cfg", BROKEN)
+        r = run("-f", "--panel=json", "-c", path)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        self.assertIn(path + ":4: ", r.stderr)
+
+    def test_usage(self):
+        self.assertEqual(run("-h").returncode, 0)
+        self.assertIn("--panel=term|json|hw", run("-h").stdout)
+        v = run("-V")
+        self.assertEqual(v.returncode, 0)
+        self.assertRegex(v.stdout, r"^pilotlight \d+\.\d+\.\d+\n$")
+        bad = run("--bogus")
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("usage:", bad.stderr)
+        self.assertEqual(run("--panel=nope", "-c",
+                             self.write("g.cfg", GOOD)).returncode, 1)
+
+
+class Lifecycle(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pl-daemon-")
+        self.path = os.path.join(self.dir, "site.cfg")
+        self.put(GOOD)
+        self.pl = PilotlightProc(BINARY, self.path)
+
+    def tearDown(self):
+        self.pl.close()
+        shutil.rmtree(self.dir)
+
+    def put(self, text):
+        # Replace atomically, as an editor or config manager would.
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.rename(tmp, self.path)
+
+    def test_reload_stop(self):
+        pl = self.pl
+        _, first = pl.wait_view(lambda v: "leds" in v, 5)
+        self.assertEqual([x["name"] for x in first["leds"]],
+                         ["status", "alive"])
+        self.assertEqual(len(first["lcd"]), 2)
+        self.assertTrue(all(len(row) == 16 for row in first["lcd"]))
+        self.assertEqual(led(first, "alive")["pattern"], "heartbeat")
+
+        # A broken edit: still running, old LEDs, error on the LCD.
+        self.put(BROKEN)
+        t0 = time.monotonic()
+        pl.sighup()
+        _, v = pl.wait_view(lambda v: "site.cfg:4" in lcd_text(v), 5,
+                            since=t0)
+        self.assertIsNone(pl.proc.poll())
+        self.assertEqual([x["name"] for x in v["leds"]], ["status", "alive"])
+        # 16 columns: "cfg: site.cfg:4" on the last row.
+        self.assertEqual(v["lcd"][1].rstrip(), "cfg: site.cfg:4")
+        self.assertRegex(pl.stderr(),
+                         re.escape(self.path) + r":4: .*gren")
+        self.assertIn("keeping the running configuration", pl.stderr())
+
+        # Fixed: the new LED appears, the error goes.
+        self.put(FIXED)
+        t0 = time.monotonic()
+        pl.sighup()
+        _, v = pl.wait_view(lambda v: led(v, "extra") is not None, 5,
+                            since=t0)
+        self.assertNotIn("site.cfg:4", lcd_text(v))
+        self.assertIn("configuration reloaded", pl.stderr())
+
+        # SIGUSR1: the state in the log.
+        pl.signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 5
+        while "state: site" not in pl.stderr():
+            self.assertLess(time.monotonic(), deadline, pl.stderr())
+            time.sleep(0.05)
+        self.assertIn("led extra:", pl.stderr())
+
+        # SIGTERM: orderly stop within 1 s, everything off.
+        rc, took = pl.stop()
+        self.assertEqual(rc, 0, pl.stderr())
+        self.assertLess(took, 1.0)
+        final = pl.last_view()
+        self.assertTrue(final.get("stopped"))
+        self.assertTrue(all(x["pattern"] == "off" for x in final["leds"]))
+        self.assertEqual(final["buzzer"], "off")
+        self.assertIn("stopped", lcd_text(final))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=BINARY)
+    args, rest = ap.parse_known_args()
+    BINARY = args.binary
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

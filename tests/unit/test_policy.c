@@ -1,0 +1,275 @@
+/*
+ * test_policy.c - the roll-up from check results to what the panel shows:
+ * start-up grace, parent dependencies, M-of-N groups, the alarm and its
+ * acknowledgement, maintenance, the event history and reload.
+ *
+ * tests/configs/good/policy.cfg: router; nas (ping, tcp) a1 a2 a3 behind
+ * the router; web (http, fail_after 1).  Flat check indices below.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "policy.h"
+
+enum { ROUTER, NAS_PING, NAS_TCP, A1, A2, A3, WEB, N_CHECKS };
+
+#define S(n) ((int64_t)(n) * NS_PER_S)
+
+struct fixture {
+	struct pl_config *cfg;
+	struct policy *p;
+	int64_t now;
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	struct config_errors errs = { 0 };
+
+	f.cfg = config_load("tests/configs/good/policy.cfg", &errs);
+	if (!f.cfg) {
+		config_errors_print(&errs, stderr);
+		return -1;
+	}
+	f.now = S(100);
+	f.p = policy_new(f.cfg, f.now);
+	*state = &f;
+	return f.p ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	policy_free(f->p);
+	config_free(f->cfg);
+	return 0;
+}
+
+static void report(struct fixture *f, int idx, bool ok, double rtt_ms)
+{
+	struct probe_result r;
+
+	probe_result_init(&r);
+	r.ok = ok;
+	if (idx == WEB) {
+		r.value[METRIC_RESPONSE_TIME] = 5;
+	} else if (idx == NAS_TCP) {
+		r.value[METRIC_RESPONSE_TIME] = ok ? 1 : NAN;
+	} else {
+		r.value[METRIC_RTT] = ok ? rtt_ms : NAN;
+		r.value[METRIC_LOSS] = ok ? 0 : 100;
+	}
+	strcpy(r.reason, ok ? "fine" : "no reply");
+	f->now += S(1);
+	policy_report(f->p, idx, &r, f->now);
+}
+
+/* One round of results for every check; bad[] lists the failing ones. */
+static void round_of(struct fixture *f, const int *bad, int n_bad)
+{
+	for (int i = 0; i < N_CHECKS; i++) {
+		bool fail = false;
+
+		for (int j = 0; j < n_bad; j++)
+			fail |= bad[j] == i;
+		report(f, i, !fail, 2);
+	}
+}
+
+static const struct status *st(struct fixture *f)
+{
+	return policy_status(f->p);
+}
+
+static void grace_then_all_green(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(st(f)->n_checks, N_CHECKS);
+	assert_int_equal(st(f)->overall, STATE_UNKNOWN);
+	assert_string_equal(st(f)->checks[A1].reason,
+			    "waiting for first result");
+	assert_false(st(f)->alarm);
+	round_of(f, NULL, 0);
+	assert_int_equal(st(f)->overall, STATE_OK);
+	assert_int_equal(st(f)->n_ok, 6);
+	assert_int_equal(st(f)->groups[0], STATE_OK);
+	assert_false(st(f)->alarm);
+}
+
+static void no_alarm_before_every_check_has_decided(void **state)
+{
+	struct fixture *f = *state;
+
+	/* web fails from the start (fail_after 1): CRITICAL at once, but
+	 * the others have not reported yet. */
+	report(f, WEB, false, 0);
+	assert_int_equal(st(f)->checks[WEB].state, STATE_CRITICAL);
+	assert_false(st(f)->alarm);
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_true(st(f)->alarm);
+	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
+}
+
+static void router_down_makes_dependants_unreachable(void **state)
+{
+	struct fixture *f = *state;
+	const int all_behind[] = { ROUTER, NAS_PING, NAS_TCP, A1, A2, A3 };
+	uint64_t before;
+
+	round_of(f, NULL, 0);
+	before = st(f)->n_events;
+	for (int i = 0; i < 3; i++)
+		round_of(f, all_behind, 6);
+	assert_int_equal(st(f)->hosts[0].state, STATE_CRITICAL);
+	for (int h = 1; h <= 4; h++) {
+		assert_int_equal(st(f)->hosts[h].state, STATE_UNKNOWN);
+		assert_true(st(f)->hosts[h].unreachable);
+	}
+	assert_true(st(f)->checks[NAS_TCP].unreachable);
+	assert_string_equal(st(f)->checks[NAS_TCP].reason,
+			    "unreachable: router is down");
+	/* One problem (the router), not a storm: one event, one bad host. */
+	assert_int_equal(st(f)->n_events, before + 1);
+	assert_string_equal(status_event(st(f), before + 1)->check,
+			    "router/ping");
+	assert_int_equal(st(f)->n_bad, 1);
+	assert_int_equal(st(f)->overall, STATE_CRITICAL);
+	assert_true(st(f)->alarm);
+
+	/* It comes back: after recover_after rounds all is green. */
+	round_of(f, NULL, 0);
+	assert_int_equal(st(f)->hosts[0].state, STATE_CRITICAL);
+	round_of(f, NULL, 0);
+	assert_int_equal(st(f)->overall, STATE_OK);
+	assert_false(st(f)->hosts[1].unreachable);
+	assert_false(st(f)->alarm);
+	/* ... and only the router's recovery is announced. */
+	assert_int_equal(st(f)->n_events, before + 2);
+	assert_string_equal(status_event(st(f), before + 2)->check,
+			    "router/ping");
+}
+
+static void two_of_three_anchors(void **state)
+{
+	struct fixture *f = *state;
+
+	round_of(f, NULL, 0);
+	for (int i = 0; i < 3; i++)
+		round_of(f, (const int[]){ A1 }, 1);
+	assert_int_equal(st(f)->hosts[2].state, STATE_CRITICAL);
+	assert_int_equal(st(f)->groups[0], STATE_WARNING);
+	for (int i = 0; i < 3; i++)
+		round_of(f, (const int[]){ A1, A2 }, 2);
+	assert_int_equal(st(f)->groups[0], STATE_CRITICAL);
+}
+
+static void acknowledge_holds_until_a_new_problem(void **state)
+{
+	struct fixture *f = *state;
+
+	round_of(f, NULL, 0);
+	assert_false(policy_acknowledge(f->p, f->now));	/* nothing to ack */
+	report(f, NAS_PING, true, 200);			/* rtt warning */
+	report(f, NAS_PING, true, 200);
+	report(f, NAS_PING, true, 200);
+	assert_true(st(f)->alarm);
+	assert_int_equal(st(f)->alarm_state, STATE_WARNING);
+	assert_true(policy_acknowledge(f->p, f->now));
+	assert_true(st(f)->acknowledged);
+	assert_int_equal(st(f)->checks[NAS_PING].state, STATE_WARNING);
+	report(f, NAS_PING, true, 200);			/* same problem */
+	assert_true(st(f)->acknowledged);
+	report(f, WEB, false, 0);			/* a new one */
+	assert_true(st(f)->alarm);
+	assert_false(st(f)->acknowledged);
+	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
+}
+
+static void maintenance_silences_until_it_ends(void **state)
+{
+	struct fixture *f = *state;
+
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_true(st(f)->alarm);
+	policy_maintenance(f->p, f->now, S(3600));
+	assert_false(st(f)->alarm);
+	assert_int_equal(st(f)->checks[WEB].state, STATE_CRITICAL);
+	f->now += S(3601);
+	policy_tick(f->p, f->now);
+	assert_true(st(f)->alarm);
+}
+
+static void every_change_is_an_event(void **state)
+{
+	struct fixture *f = *state;
+	const struct pl_event *e;
+	uint64_t first;
+
+	round_of(f, NULL, 0);
+	first = st(f)->n_events;
+	report(f, NAS_PING, true, 600);
+	report(f, NAS_PING, true, 600);
+	assert_int_equal(st(f)->n_events, first);
+	report(f, NAS_PING, true, 600);
+	assert_int_equal(st(f)->n_events, first + 1);
+	e = status_event(st(f), first + 1);
+	assert_non_null(e);
+	assert_int_equal(e->kind, EVENT_STATE);
+	assert_string_equal(e->check, "nas/ping");
+	assert_int_equal(e->old_state, STATE_OK);
+	assert_int_equal(e->new_state, STATE_CRITICAL);
+	assert_int_equal(e->metric, METRIC_RTT);
+	assert_true(e->value == 600 && e->threshold == 500);
+	/* The ring is bounded: old events fall out. */
+	for (int i = 0; i < STATUS_EVENTS; i++)
+		policy_set_config_error(f->p, NULL);
+	assert_null(status_event(st(f), first + 1));
+}
+
+static void reload_keeps_states_by_check_name(void **state)
+{
+	struct fixture *f = *state;
+	struct config_errors errs = { 0 };
+	struct pl_config *next;
+
+	round_of(f, (const int[]){ WEB }, 1);
+	next = config_load("tests/configs/good/minimal.cfg", &errs);
+	assert_non_null(next);
+	assert_int_equal(policy_reload(f->p, next, f->now), 0);
+	assert_int_equal(st(f)->n_checks, 0);
+	assert_int_equal(policy_reload(f->p, f->cfg, f->now), 0);
+	config_free(next);
+	/* Back on the first config: web's state was not carried through a
+	 * config without it, so it starts over. */
+	assert_int_equal(st(f)->checks[WEB].state, STATE_UNKNOWN);
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_int_equal(st(f)->checks[WEB].state, STATE_CRITICAL);
+	assert_int_equal(policy_reload(f->p, f->cfg, f->now), 0);
+	assert_int_equal(st(f)->checks[WEB].state, STATE_CRITICAL);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(grace_then_all_green),
+		T(no_alarm_before_every_check_has_decided),
+		T(router_down_makes_dependants_unreachable),
+		T(two_of_three_anchors),
+		T(acknowledge_holds_until_a_new_problem),
+		T(maintenance_silences_until_it_ends),
+		T(every_change_is_an_event),
+		T(reload_keeps_states_by_check_name),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
