@@ -19,12 +19,17 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION   := 0.1.0
 
-PKGS      := libgpiod libpcap libconfig libsystemd
+PKGS      := libgpiod libpcap libconfig libsystemd libcurl libcares \
+	     libmicrohttpd
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones.  Keep in step with README "Libraries".
 DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
-	     libconfig-dev libi2c-dev libsystemd-dev
-DEB_TEST  := libcmocka-dev python3 systemd procps
+	     libconfig-dev libi2c-dev libsystemd-dev \
+	     libcurl4-openssl-dev libc-ares-dev device-tree-compiler \
+	     libmicrohttpd-dev
+DEB_TEST  := libcmocka-dev python3 systemd procps monitoring-plugins-basic \
+	     openssl iproute2 iptables iputils-ping dnsmasq-base dnsutils \
+	     util-linux fping prometheus
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
@@ -128,3 +133,37 @@ clean:
 	rm -rf $(O)
 
 -include $(OBJS:.o=.d) $(O)/src/main.d $(TEST_SRCS:tests/unit/%.c=$(O)/tests/unit/%.d)
+
+# --- libgpiod v2 path (tests only) ---
+# src/hw/gpio.c is built a second time for the libgpiod 2.x API against a
+# declared-only header (tests/fakes/v2/gpiod.h, ahead of the system one)
+# and linked with the 2.x fake instead of the 1.x one, so the PL_GPIOD_V2
+# path compiles and runs its tests on a machine with libgpiod 1.6.  The
+# overlay is built with the binary.
+V2_CFLAGS  = -Itests/fakes/v2 $(ALL_CFLAGS) -DPL_GPIOD_V2=1
+V2_OBJS   := $(O)/tests/gpio_v2.o $(O)/tests/gpiod_v2_fake.o \
+	     $(filter-out $(O)/tests/fakes/gpiod_fake.o,$(FAKE_OBJS))
+
+$(O)/tests/gpio_v2.o: src/hw/gpio.c
+	@mkdir -p $(dir $@)
+	$(CC) $(V2_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/tests/gpiod_v2_fake.o: tests/fakes/v2/gpiod_v2_fake.c
+	@mkdir -p $(dir $@)
+	$(CC) $(V2_CFLAGS) -Itests/fakes -MMD -MP -c -o $@ $<
+
+$(O)/tests/test_gpio_v2: $(O)/tests/unit/hwv2/test_gpio_v2.o $(V2_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(filter-out -lgpiod,$(PKG_LIBS)) \
+		$(TEST_LIBS) -lm
+
+unit-bins: $(O)/tests/test_gpio_v2
+
+$(O)/overlays/pilotlight.dtbo: overlays/pilotlight.dts
+	@mkdir -p $(dir $@)
+	dtc -@ -q -I dts -O dtb -o $@ $<
+
+all: $(O)/overlays/pilotlight.dtbo
+
+-include $(O)/tests/gpio_v2.d $(O)/tests/gpiod_v2_fake.d \
+	$(O)/tests/unit/hwv2/test_gpio_v2.d

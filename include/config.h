@@ -44,6 +44,10 @@ enum check_type {
 	CHECK_EXEC,
 	CHECK_TRACE,
 	CHECK_PORTS,
+	/* Not written in a config: the loader adds one per capture alarm
+	 * (and "capture/link") to the implicit host "capture"; the traffic
+	 * module reports them, the scheduler never probes them. */
+	CHECK_TRAFFIC,
 	CHECK_TYPE_COUNT,
 };
 
@@ -112,6 +116,9 @@ struct check_cfg {
 			int closed[CFG_MAX_PORTS];
 			int n_closed;
 		} ports;
+		struct {
+			int alarm;	  /* into capture.alarms; -1: link */
+		} traffic;
 	} u;
 };
 
@@ -258,6 +265,39 @@ struct cidr {
 	int prefix;
 };
 
+/* What a traffic alarm watches, per second. */
+enum traffic_rate {
+	RATE_BPS,		  /* bits */
+	RATE_PPS,		  /* frames */
+	RATE_BROADCAST_PPS,	  /* broadcast frames */
+	RATE_ERRORS,		  /* interface rx + tx errors */
+	RATE_DROPS,		  /* frames the capture lost */
+	RATE_COUNT,
+};
+
+enum traffic_cond {
+	TRAFFIC_ABOVE,		  /* mean rate over window_ms > limit */
+	TRAFFIC_BELOW,		  /* mean rate over a full window < limit */
+	TRAFFIC_COUNT,		  /* more than limit events within window_ms */
+};
+
+/* capture.alarms: one becomes the check "capture/NAME". */
+#define CFG_MAX_TRAFFIC_ALARMS (CFG_MAX_CHECKS - 1) /* + capture/link */
+
+struct traffic_alarm_cfg {
+	char name[CFG_NAME_MAX];  /* as written; the check adds "capture/" */
+	int line;
+	enum traffic_rate rate;
+	enum traffic_cond cond;
+	double limit;		  /* per second, or events for COUNT */
+	int64_t window_ms;	  /* whole seconds */
+	enum pl_state level;	  /* STATE_WARNING or STATE_CRITICAL */
+	int host_family;	  /* 0: any host; else AF_INET/AF_INET6 */
+	uint8_t host[16];	  /* frames from or to this address */
+	int service_proto;	  /* 0: any; IPPROTO_TCP or IPPROTO_UDP */
+	int service_port;	  /* source or destination port */
+};
+
 struct capture_cfg {
 	char *interfaces[CFG_MAX_IFACES];
 	int n_interfaces;	  /* 0: no capture */
@@ -267,11 +307,46 @@ struct capture_cfg {
 	int buffer_kib;
 	struct cidr local_networks[CFG_MAX_NETS];
 	int n_local_networks;
+	struct traffic_alarm_cfg alarms[CFG_MAX_TRAFFIC_ALARMS];
+	int n_alarms;
 };
 
 struct metrics_cfg {
 	bool enabled;
 	char listen[64];	  /* "ADDR:PORT" or "[V6]:PORT" */
+	int top_hosts;		  /* top-talker series on /metrics, 0..100 */
+};
+
+/* ---- exports: events and webhooks (src/config/exports.c) ------------- */
+
+#define CFG_PATH_MAX 256
+#define CFG_URL_MAX 512
+#define CFG_TOKEN_MAX 256
+#define CFG_MAX_WEBHOOKS 8
+
+struct events_cfg {
+	char file[CFG_PATH_MAX];  /* "" none, "-" stdout, else absolute */
+	bool syslog;
+	int rate_limit;		  /* events a minute, then summarised; 0 none */
+};
+
+enum webhook_format {
+	WEBHOOK_GENERIC,	  /* the event JSON line */
+	WEBHOOK_NTFY,
+	WEBHOOK_GOTIFY,
+	WEBHOOK_SLACK,
+	WEBHOOK_FORMAT_COUNT,
+};
+
+struct webhook_cfg {
+	char name[CFG_NAME_MAX];
+	int line;
+	char url[CFG_URL_MAX];	  /* http:// or https:// */
+	enum webhook_format format;
+	enum pl_state min_state;  /* by state_rank(): unknown..critical */
+	char token[CFG_TOKEN_MAX]; /* "" none */
+	int64_t retry_ms;	  /* first retry; doubles, capped */
+	int max_retries;
 };
 
 struct logging_cfg {
@@ -296,6 +371,9 @@ struct pl_config {
 	struct capture_cfg capture;
 	struct indicators_cfg indicators;
 	struct metrics_cfg metrics;
+	struct events_cfg events;
+	struct webhook_cfg webhooks[CFG_MAX_WEBHOOKS];
+	int n_webhooks;
 };
 
 /* ---- loading --------------------------------------------------------- */
@@ -336,5 +414,6 @@ const char *led_color_name(enum led_color c);
 const char *led_pattern_name(enum led_pattern p);
 const char *buzzer_pattern_name(enum buzzer_pattern p);
 const char *metric_name(enum metric m);
+const char *webhook_format_name(enum webhook_format f);
 
 #endif

@@ -2,11 +2,13 @@
  * options.h - the command line.
  *
  *   pilotlight [-c FILE] [-f] [-t] [--panel=term|json|hw] [-V] [-h]
+ *   pilotlight --replay FILE.pcap [--report json] [--max-hosts N] [-c FILE]
  */
 #ifndef PL_OPTIONS_H
 #define PL_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #define DEFAULT_CONFIG PL_SYSCONFDIR "/pilotlight/pilotlight.cfg"
@@ -16,13 +18,22 @@ enum options_action {
 	OPT_CHECK_CONFIG,  /* -t */
 	OPT_VERSION,	   /* -V */
 	OPT_HELP,	   /* -h */
+	OPT_REPLAY,	   /* --replay FILE: report on a capture file */
+};
+
+enum options_report {
+	REPORT_JSON,	   /* the only format so far */
 };
 
 struct options {
 	enum options_action action;
 	const char *config_path;
+	bool config_given;	/* -c was on the command line */
 	bool foreground;
 	const char *panel;	/* backend name */
+	const char *replay_path;	/* OPT_REPLAY */
+	enum options_report report;
+	size_t replay_max_hosts;	/* 0: replay's default */
 };
 
 /* Parse argv.  Returns 0, or -1 after printing a usage error to stderr. */

@@ -37,6 +37,11 @@ int policy_reload(struct policy *p, const struct pl_config *cfg,
 void policy_report(struct policy *p, int idx, const struct probe_result *r,
 		   int64_t now_ns);
 
+/* A trace check's route changed from old_path to new_path (formatted
+ * hop lists): an event and a log line, not a state. */
+void policy_route_changed(struct policy *p, int idx, const char *old_path,
+			  const char *new_path, int64_t now_ns);
+
 /* Record (or, with NULL, clear) the error of a failed reload. */
 void policy_set_config_error(struct policy *p, const char *msg);
 

@@ -27,6 +27,11 @@ struct check_status {
 	bool flapping;
 	double value;		  /* the value that decided, NAN if none */
 	char reason[STATUS_REASON_MAX];
+	/* The newest result's measurements in the units of enum metric,
+	 * NAN when not measured (for the exports); a ping's fastest and
+	 * slowest reply in ms. */
+	double values[METRIC_COUNT];
+	double rtt_min_ms, rtt_max_ms;
 };
 
 /* Something that happened, for the LCD's alarms page, the log and the
@@ -38,6 +43,10 @@ enum event_kind {
 	EVENT_RELOAD,		/* config reloaded, or a reload failed */
 	EVENT_ACK,		/* alarm acknowledged */
 	EVENT_MAINTENANCE,	/* maintenance window started */
+	EVENT_NEW_DEVICE,	/* traffic from an address not seen before:
+				 * reason names it, check is "" */
+	EVENT_ROUTE,		/* a trace check's path changed: detail has
+				 * "OLD -> NEW" */
 	EVENT_KIND_COUNT,
 };
 
@@ -51,6 +60,7 @@ struct pl_event {
 	enum metric metric;		/* METRIC_COUNT: none decided */
 	double value, threshold;	/* NAN when none */
 	char reason[STATUS_REASON_MAX];
+	char detail[192];		/* longer context (paths), "" if none */
 };
 
 struct host_status {

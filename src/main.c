@@ -9,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "options.h"
+#include "replay.h"
 #include "service.h"
 
 /* Load the config or print every error as FILE:LINE: message. */
@@ -22,6 +23,24 @@ static struct pl_config *load_config(const char *path)
 		config_errors_clear(&errs);
 	}
 	return cfg;
+}
+
+/* --replay: the traffic pipeline over a capture file, a report on stdout.
+ * The config is optional; it only supplies capture.local_networks. */
+static int replay(const struct options *opt)
+{
+	struct pl_config *cfg = NULL;
+	int status;
+
+	if (opt->config_given) {
+		cfg = load_config(opt->config_path);
+		if (!cfg)
+			return 1;
+	}
+	status = replay_run(opt->replay_path, cfg ? &cfg->capture : NULL,
+			    opt->replay_max_hosts, stdout);
+	config_free(cfg);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -47,6 +66,8 @@ int main(int argc, char **argv)
 		printf("configuration OK\n");
 		config_free(cfg);
 		return 0;
+	case OPT_REPLAY:
+		return replay(&opt);
 	case OPT_RUN:
 		break;
 	}

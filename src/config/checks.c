@@ -502,7 +502,8 @@ int cfg_read_check(struct cfg_ctx *ctx, const struct cfg_node *n,
 			       host->name);
 		return -1;
 	}
-	if (cfg_get_enum(ctx, n, "type", cfg_check_type_names, CHECK_TYPE_COUNT,
+	/* CHECK_TRAFFIC and later are added by the loader, not written */
+	if (cfg_get_enum(ctx, n, "type", cfg_check_type_names, CHECK_TRAFFIC,
 			 &type) < 0)
 		return -1;
 	c->type = (enum check_type)type;

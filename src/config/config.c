@@ -29,7 +29,7 @@
 const char *const cfg_check_type_names[CHECK_TYPE_COUNT] = {
 	[CHECK_PING] = "ping",	 [CHECK_TCP] = "tcp",	[CHECK_HTTP] = "http",
 	[CHECK_DNS] = "dns",	 [CHECK_EXEC] = "exec", [CHECK_TRACE] = "trace",
-	[CHECK_PORTS] = "ports",
+	[CHECK_PORTS] = "ports", [CHECK_TRAFFIC] = "traffic",
 };
 
 const char *const cfg_led_color_names[LED_COLOR_COUNT] = {
@@ -288,7 +288,8 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 {
 	static const char *const keys[] = {
 		"daemon", "logging", "defaults",   "thresholds", "hosts",
-		"groups", "capture", "indicators", "metrics",	 NULL,
+		"groups", "capture", "indicators", "metrics",	 "events",
+		"webhooks", NULL,
 	};
 	struct cfg_defaults def;
 
@@ -301,6 +302,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_read_capture(ctx, root, cfg);
 	cfg_read_indicators(ctx, root, cfg);
 	cfg_read_metrics(ctx, root, cfg);
+	cfg_read_exports(ctx, root, cfg);
 }
 
 struct pl_config *config_load(const char *path, struct config_errors *errs)

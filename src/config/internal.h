@@ -82,6 +82,15 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg);
 
+/* traffic.c: capture.alarms from the capture group g, then the implicit
+ * host "capture" with its CHECK_TRAFFIC checks when interfaces are set. */
+void cfg_read_traffic(struct cfg_ctx *ctx, const struct cfg_node *g,
+		      struct pl_config *cfg);
+
+/* exports.c: the 'events' group and the 'webhooks' list. */
+void cfg_read_exports(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg);
+
 /* hosts.c */
 void cfg_read_defaults(struct cfg_ctx *ctx, const struct cfg_node *root,
 		       struct cfg_defaults *def);

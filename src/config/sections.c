@@ -18,6 +18,8 @@
 #define DEFAULT_USER	  "pilotlight"
 #define DEFAULT_STATE_DIR "/var/lib/pilotlight"
 #define DEFAULT_LISTEN	  "127.0.0.1:9775"
+#define DEFAULT_TOP_HOSTS 10
+#define MAX_TOP_HOSTS	  100
 #define IFNAME_MAX	  15 /* IFNAMSIZ - 1 */
 
 /* Addresses that count as "ours" when none are configured: RFC 1918 and
@@ -181,7 +183,7 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 {
 	static const char *const keys[] = {
 		"interfaces", "filter",		"snaplen", "promiscuous",
-		"buffer_kib", "local_networks", NULL,
+		"buffer_kib", "local_networks", "alarms",  NULL,
 	};
 	struct capture_cfg *cap = &cfg->capture;
 	const struct cfg_node *g;
@@ -206,22 +208,26 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 		check_filter(ctx, g, filter, cap->snaplen);
 		cap->filter = cfg_strdup(ctx, g, filter);
 	}
+	cfg_read_traffic(ctx, g, cfg);
 }
 
 void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
-	static const char *const keys[] = { "enabled", "listen", NULL };
+	static const char *const keys[] = { "enabled", "listen", "top_hosts",
+					    NULL };
 	struct metrics_cfg *m = &cfg->metrics;
 	const struct cfg_node *g;
 	const char *listen = DEFAULT_LISTEN;
 
 	m->enabled = false;
+	m->top_hosts = DEFAULT_TOP_HOSTS;
 	snprintf(m->listen, sizeof(m->listen), "%s", DEFAULT_LISTEN);
 	if (cfg_get_group(ctx, root, "metrics", &g) <= 0)
 		return;
 	cfg_check_keys(ctx, g, keys, "'metrics'");
 	cfg_get_bool(ctx, g, "enabled", &m->enabled);
+	cfg_get_int(ctx, g, "top_hosts", 0, MAX_TOP_HOSTS, &m->top_hosts);
 	if (cfg_get_string(ctx, g, "listen", &listen) <= 0)
 		return;
 	if (strlen(listen) >= sizeof(m->listen) || !cfg_valid_listen(listen)) {

@@ -3,9 +3,18 @@
  *
  * The virtual panels (term, json) write to the terminal, so choosing one
  * implies -f; the hardware panel is the default and runs as a service.
+ * --replay reads a capture file instead of running the daemon.
  */
+
+enum {
+	LONG_REPLAY = 256,
+	LONG_REPORT,
+	LONG_MAX_HOSTS,
+};
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "options.h"
@@ -23,8 +32,59 @@ void options_usage(FILE *out)
 		"                      hw: GPIO LEDs, buzzer, button, I2C LCD "
 		"(default)\n"
 		"  -V, --version       print the version and exit\n"
-		"  -h, --help          print this help and exit\n",
+		"  -h, --help          print this help and exit\n"
+		"      --replay FILE   count the traffic in a pcap file, print "
+		"a report\n"
+		"                      and exit (local networks from -c FILE "
+		"if given)\n"
+		"      --report json   the report's format (json, the "
+		"default)\n"
+		"      --max-hosts N   hosts table bound for --replay "
+		"(default 1048576)\n",
 		DEFAULT_CONFIG);
+}
+
+/* The --replay family.  Returns 0, or -1 after printing why. */
+static int parse_replay_option(int c, const char *arg, struct options *opt)
+{
+	char *end;
+	unsigned long long n;
+
+	switch (c) {
+	case LONG_REPLAY:
+		opt->action = OPT_REPLAY;
+		opt->replay_path = arg;
+		return 0;
+	case LONG_REPORT:
+		if (strcmp(arg, "json") != 0) {
+			fprintf(stderr, "pilotlight: --report must be json\n");
+			return -1;
+		}
+		opt->report = REPORT_JSON;
+		return 0;
+	default:
+		errno = 0;
+		n = strtoull(arg, &end, 10);
+		if (!*arg || *end || errno || n < 1 || n > (1ULL << 28) ||
+		    arg[0] == '-') {
+			fprintf(stderr, "pilotlight: --max-hosts must be "
+					"1..268435456\n");
+			return -1;
+		}
+		opt->replay_max_hosts = (size_t)n;
+		return 0;
+	}
+}
+
+/* Options that only mean something with --replay. */
+static int check_replay(const struct options *opt, bool replay_only)
+{
+	if (replay_only && opt->action != OPT_REPLAY) {
+		fprintf(stderr,
+			"pilotlight: --report and --max-hosts need --replay\n");
+		return -1;
+	}
+	return 0;
 }
 
 int options_parse(int argc, char **argv, struct options *opt)
@@ -36,8 +96,12 @@ int options_parse(int argc, char **argv, struct options *opt)
 		{ "panel", required_argument, NULL, 'p' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "replay", required_argument, NULL, LONG_REPLAY },
+		{ "report", required_argument, NULL, LONG_REPORT },
+		{ "max-hosts", required_argument, NULL, LONG_MAX_HOSTS },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool replay_only = false;
 	int c;
 
 	*opt = (struct options){
@@ -50,6 +114,7 @@ int options_parse(int argc, char **argv, struct options *opt)
 		switch (c) {
 		case 'c':
 			opt->config_path = optarg;
+			opt->config_given = true;
 			break;
 		case 'f':
 			opt->foreground = true;
@@ -66,6 +131,13 @@ int options_parse(int argc, char **argv, struct options *opt)
 		case 'h':
 			opt->action = OPT_HELP;
 			break;
+		case LONG_REPLAY:
+		case LONG_REPORT:
+		case LONG_MAX_HOSTS:
+			replay_only |= c != LONG_REPLAY;
+			if (parse_replay_option(c, optarg, opt) < 0)
+				return -1;
+			break;
 		default:
 			options_usage(stderr);
 			return -1;
@@ -77,6 +149,8 @@ int options_parse(int argc, char **argv, struct options *opt)
 		options_usage(stderr);
 		return -1;
 	}
+	if (check_replay(opt, replay_only) < 0)
+		return -1;
 	if (strcmp(opt->panel, "hw") != 0)
 		opt->foreground = true;
 	return 0;

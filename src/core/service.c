@@ -17,19 +17,25 @@
 
 #include "clock.h"
 #include "config.h"
+#include "exports.h"
 #include "lcd_charset.h"
 #include "log.h"
 #include "loop.h"
 #include "panel.h"
 #include "policy.h"
+#include "scheduler.h"
 #include "service.h"
+#include "traffic.h"
 
 struct service {
 	struct options opt;
 	struct pl_config *cfg;
 	struct loop *loop;
 	struct policy *policy;
+	struct scheduler *scheduler;
+	struct traffic *traffic;
 	struct panel *panel;
+	struct exports *exports;
 	int64_t panel_timer;
 	int exit_status;
 };
@@ -50,15 +56,27 @@ static void show_status(struct service *s)
 
 	panel_set_local_minute(s->panel, local_minute());
 	panel_update(s->panel, policy_status(s->policy), now);
+	exports_notify(s->exports, policy_status(s->policy));
+}
+
+static void on_result(void *arg)
+{
+	show_status(arg);
 }
 
 static int64_t on_panel_timer(struct loop *l, void *arg)
 {
 	struct service *s = arg;
+	const struct status *st = policy_status(s->policy);
+	int64_t now = clock_now_ns();
 
 	(void)l;
+	if (st->maintenance_until_ns && now >= st->maintenance_until_ns) {
+		policy_tick(s->policy, now);
+		show_status(s);
+	}
 	panel_set_local_minute(s->panel, local_minute());
-	return panel_tick(s->panel, clock_now_ns());
+	return panel_tick(s->panel, now);
 }
 
 static int64_t on_watchdog(struct loop *l, void *arg)
@@ -112,11 +130,17 @@ static void reload(struct service *s)
 		goto out;
 	}
 	if (policy_reload(s->policy, next, now) < 0 ||
-	    panel_reload(s->panel, next, now) < 0) {
+	    scheduler_reload(s->scheduler, next) < 0 ||
+	    traffic_reload(s->traffic, next) < 0 ||
+	    panel_reload(s->panel, next, now) < 0 ||
+	    exports_reload(s->exports, next) < 0) {
 		log_always(LOG_ERR, "reload failed: %s; keeping the running "
 			   "configuration", strerror(errno));
-		/* The policy may already point at next: put it back. */
+		/* Some modules may already point at next: put them back. */
 		policy_reload(s->policy, s->cfg, now);
+		scheduler_reload(s->scheduler, s->cfg);
+		traffic_reload(s->traffic, s->cfg);
+		panel_reload(s->panel, s->cfg, now);
 		config_free(next);
 		goto out;
 	}
@@ -223,8 +247,32 @@ struct service *service_open(struct pl_config *cfg, const struct options *opt)
 	if (!s->panel)
 		goto fail_policy;
 	panel_set_button_handler(s->panel, on_button, s);
+	s->scheduler = scheduler_open(s->loop, s->policy, cfg, on_result, s);
+	if (!s->scheduler) {
+		log_always(LOG_ERR, "probes: %s", strerror(errno));
+		goto fail_panel;
+	}
+	s->traffic = traffic_open(s->loop, s->policy, cfg);
+	if (!s->traffic) {
+		log_always(LOG_ERR, "capture: %s", strerror(errno));
+		goto fail_scheduler;
+	}
+	traffic_set_notify(s->traffic, on_result, s);
+	s->exports = exports_open(s->loop, cfg,
+				  &(struct exports_sources){
+					  .panel = s->panel,
+					  .traffic = s->traffic,
+				  });
+	if (!s->exports)
+		goto fail_traffic;
 	return s;
 
+fail_traffic:
+	traffic_close(s->traffic);
+fail_scheduler:
+	scheduler_close(s->scheduler);
+fail_panel:
+	panel_close(s->panel, now);
 fail_policy:
 	policy_free(s->policy);
 fail_loop:
@@ -259,6 +307,9 @@ void service_close(struct service *s)
 {
 	if (!s)
 		return;
+	exports_close(s->exports);
+	traffic_close(s->traffic);
+	scheduler_close(s->scheduler);
 	panel_close(s->panel, clock_now_ns());
 	policy_free(s->policy);
 	loop_free(s->loop);

@@ -4,7 +4,8 @@
  * Pages are built as UTF-8 text, encoded cell by cell through the A00 ROM
  * map and cut to the width; nothing here decides states, it only words
  * what the policy decided.  The system page's IP address and temperature
- * are read here too, at most every LCD_SYSINFO_PERIOD_NS.
+ * are read here too, at most every LCD_SYSINFO_PERIOD_NS; the traffic
+ * page reads the running capture's summary (traffic.h).
  */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -18,6 +19,7 @@
 
 #include "lcd_charset.h"
 #include "lcd_pages.h"
+#include "traffic.h"
 
 #ifndef PL_VERSION
 #define PL_VERSION "?"
@@ -277,14 +279,57 @@ static void page_hosts(struct page *pg, const struct lcd_page_ctx *ctx,
 		page_host_row(pg, i, ctx, order[start + i]);
 }
 
+/* Rows of a running capture: rates, in/out, top talker, newest device;
+ * a 2-row LCD shows the last two on every other visit. */
+static void page_traffic_live(struct page *pg, const struct lcd_page_ctx *ctx,
+			      const struct traffic_summary *ts)
+{
+	char row[4][64], a[16], b[16], ip[INET6_ADDRSTRLEN], age[16];
+	int i, first = pg->rows < 4 && ctx->visit % 2 ? 2 : 0;
+
+	traffic_fmt_si(ts->bps, a, sizeof(a));
+	traffic_fmt_si(ts->pps, b, sizeof(b));
+	snprintf(row[0], sizeof(row[0]), "%sb/s %spps", a, b);
+	if ((int)strlen(row[0]) > pg->cols)
+		snprintf(row[0], sizeof(row[0]), "%sb/s %s/s", a, b);
+	if (ts->problem[0])
+		snprintf(row[0], sizeof(row[0]), "%s", ts->problem);
+	traffic_fmt_si(ts->in_bps, a, sizeof(a));
+	traffic_fmt_si(ts->out_bps, b, sizeof(b));
+	snprintf(row[1], sizeof(row[1]), "in %s out %s", a, b);
+	if ((int)strlen(row[1]) > pg->cols)
+		snprintf(row[1], sizeof(row[1]), "i %s o %s", a, b);
+	ip[0] = '\0';
+	if (ts->have_top)
+		inet_ntop(ts->top_family, ts->top_addr, ip, sizeof(ip));
+	snprintf(row[2], sizeof(row[2]), "top %s", ts->have_top ? ip : "-");
+	if (ts->have_new)
+		inet_ntop(ts->last_new.family, ts->last_new.ip, ip, sizeof(ip));
+	snprintf(row[3], sizeof(row[3]), "new %s",
+		 ts->have_new ? ip : "none");
+	for (i = first; i < 4 && i - first < pg->rows; i++)
+		page_put(pg, i - first, row[i]);
+	if (ts->have_new && 3 - first < pg->rows &&
+	    (int)strlen(row[3]) + 4 <= pg->cols) {
+		lcd_format_duration(age, sizeof(age),
+				    ctx->now_ns - ts->last_new_ns);
+		page_put_lr(pg, 3 - first, row[3], age);
+	}
+}
+
 static void page_traffic(struct page *pg, const struct lcd_page_ctx *ctx)
 {
 	const struct capture_cfg *cap = &ctx->cfg->capture;
+	const struct traffic_summary *ts = traffic_summary();
 	uint64_t n = ctx->st ? ctx->st->activity : 0;
 	char buf[64];
 	size_t used;
 	int i;
 
+	if (ts->valid && ts->n_ifaces > 0 && cap->n_interfaces > 0) {
+		page_traffic_live(pg, ctx, ts);
+		return;
+	}
 	if (n >= 1000000000)
 		snprintf(buf, sizeof(buf), "frames %.1fG", (double)n / 1e9);
 	else if (n >= 1000000)

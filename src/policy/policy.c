@@ -403,6 +403,9 @@ void policy_report(struct policy *p, int idx, const struct probe_result *r,
 	v = &p->verdicts[idx];
 	if (verdict_feed(v, p->check_cfgs[idx], r))
 		p->st.checks[idx].since_ns = now_ns;
+	memcpy(p->st.checks[idx].values, r->value, sizeof(r->value));
+	p->st.checks[idx].rtt_min_ms = r->rtt_min_ms;
+	p->st.checks[idx].rtt_max_ms = r->rtt_max_ms;
 	recompute(p, now_ns);
 	/* A host cut off by its parent raises nothing of its own; what it
 	 * was never announced is not announced as over either. */
@@ -411,6 +414,21 @@ void policy_report(struct policy *p, int idx, const struct probe_result *r,
 		announce(p, idx, now_ns);
 		recompute(p, now_ns);
 	}
+}
+
+void policy_route_changed(struct policy *p, int idx, const char *old_path,
+			  const char *new_path, int64_t now_ns)
+{
+	struct pl_event *e;
+
+	if (idx < 0 || idx >= p->st.n_checks)
+		return;
+	e = push_event(p, EVENT_ROUTE, now_ns);
+	snprintf(e->check, sizeof(e->check), "%s", p->check_cfgs[idx]->name);
+	e->old_state = e->new_state = p->st.checks[idx].state;
+	snprintf(e->reason, sizeof(e->reason), "route changed");
+	snprintf(e->detail, sizeof(e->detail), "%s -> %s", old_path, new_path);
+	log_notice("%s: route changed: %s", e->check, e->detail);
 }
 
 void policy_set_config_error(struct policy *p, const char *msg)
@@ -449,6 +467,8 @@ void policy_maintenance(struct policy *p, int64_t now_ns,
 
 void policy_tick(struct policy *p, int64_t now_ns)
 {
+	if (p->st.maintenance_until_ns && now_ns >= p->st.maintenance_until_ns)
+		p->st.maintenance_until_ns = 0;
 	recompute(p, now_ns);
 }
 

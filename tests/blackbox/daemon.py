@@ -125,6 +125,13 @@ class Lifecycle(unittest.TestCase):
         self.put(GOOD)
         self.pl = PilotlightProc(BINARY, self.path)
 
+    def has_led(self, view, name):
+        try:
+            led(view, name)
+            return True
+        except KeyError:
+            return False
+
     def tearDown(self):
         self.pl.close()
         shutil.rmtree(self.dir)
@@ -138,7 +145,7 @@ class Lifecycle(unittest.TestCase):
 
     def test_reload_stop(self):
         pl = self.pl
-        _, first = pl.wait_view(lambda v: "leds" in v, 5)
+        first, _ = pl.wait_view(lambda v: "leds" in v, 5)
         self.assertEqual([x["name"] for x in first["leds"]],
                          ["status", "alive"])
         self.assertEqual(len(first["lcd"]), 2)
@@ -149,36 +156,35 @@ class Lifecycle(unittest.TestCase):
         self.put(BROKEN)
         t0 = time.monotonic()
         pl.sighup()
-        _, v = pl.wait_view(lambda v: "site.cfg:4" in lcd_text(v), 5,
+        v, _ = pl.wait_view(lambda v: "site.cfg:4" in lcd_text(v), 5,
                             since=t0)
         self.assertIsNone(pl.proc.poll())
         self.assertEqual([x["name"] for x in v["leds"]], ["status", "alive"])
         # 16 columns: "cfg: site.cfg:4" on the last row.
         self.assertEqual(v["lcd"][1].rstrip(), "cfg: site.cfg:4")
-        self.assertRegex(pl.stderr(),
+        self.assertRegex(pl.stderr_text(),
                          re.escape(self.path) + r":4: .*gren")
-        self.assertIn("keeping the running configuration", pl.stderr())
+        self.assertIn("keeping the running configuration", pl.stderr_text())
 
         # Fixed: the new LED appears, the error goes.
         self.put(FIXED)
         t0 = time.monotonic()
         pl.sighup()
-        _, v = pl.wait_view(lambda v: led(v, "extra") is not None, 5,
-                            since=t0)
+        v, _ = pl.wait_view(lambda v: self.has_led(v, "extra"), 5, since=t0)
         self.assertNotIn("site.cfg:4", lcd_text(v))
-        self.assertIn("configuration reloaded", pl.stderr())
+        self.assertIn("configuration reloaded", pl.stderr_text())
 
         # SIGUSR1: the state in the log.
         pl.signal(signal.SIGUSR1)
         deadline = time.monotonic() + 5
-        while "state: site" not in pl.stderr():
-            self.assertLess(time.monotonic(), deadline, pl.stderr())
+        while "state: site" not in pl.stderr_text():
+            self.assertLess(time.monotonic(), deadline, pl.stderr_text())
             time.sleep(0.05)
-        self.assertIn("led extra:", pl.stderr())
+        self.assertIn("led extra:", pl.stderr_text())
 
         # SIGTERM: orderly stop within 1 s, everything off.
-        rc, took = pl.stop()
-        self.assertEqual(rc, 0, pl.stderr())
+        rc, took = pl.sigterm()
+        self.assertEqual(rc, 0, pl.stderr_text())
         self.assertLess(took, 1.0)
         final = pl.last_view()
         self.assertTrue(final.get("stopped"))

@@ -1,10 +1,11 @@
 """Run the real pilotlight binary and watch its panel, as a person would.
 
-PilotlightProc starts `pilotlight -f --panel=json -c CONFIG` (optionally
-inside a network namespace), reads the JSON panel lines from stdout in a
-thread, stamps each with time.monotonic() on arrival, and lets a test wait
-for a view that satisfies a predicate, press the virtual button (a line on
-stdin), send signals and collect the exit status.
+PilotlightProc starts `pilotlight -f --panel=json -c CONFIG` (inside a
+network namespace when netns is given; tests/lib/netlab.py's
+Lab.run_pilotlight() does that for the lab's monitor), reads the JSON panel
+lines from stdout in a thread, stamps each with time.monotonic() on arrival,
+and lets a test wait for a view that satisfies a predicate, press the
+virtual button (a line on stdin), send signals and collect the exit status.
 
 A panel view is the dict the json panel prints:
   {"time": ..., "mono_ms": ..., "leds": [{"name", "state", "color",
@@ -22,91 +23,148 @@ import time
 
 
 class PilotlightProc:
-    def __init__(self, binary, config_path, netns=None, extra_args=()):
-        self.config_path = config_path
-        self.views = []          # (arrival monotonic time, view dict)
-        self.cond = threading.Condition()
-        self.stderr_file = tempfile.NamedTemporaryFile(
-            prefix="pilotlight-stderr-", suffix=".log", delete=False)
-        cmd = [os.path.abspath(binary), "-f", "--panel=json",
-               "-c", config_path, *extra_args]
-        if netns:
-            cmd = ["ip", "netns", "exec", netns] + cmd
+    """The real binary with a JSON (or other) panel, optionally inside a
+    network namespace.  Views arrive as (monotonic arrival time, dict)."""
+
+    def __init__(self, binary, cfg, panel="json", args=(), env=None,
+                 netns=None, stderr_path=None):
+        self.cfg = cfg
+        self._own_stderr = stderr_path is None
+        if stderr_path is None:
+            fd, stderr_path = tempfile.mkstemp(prefix="pilotlight-",
+                                               suffix=".stderr")
+            os.close(fd)
+        self.stderr_path = stderr_path
+        self.views = []
+        self.other_lines = []
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self.stderr_file, bufsize=0)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        self._cond = threading.Condition()
+        self._eof = False
+        argv = ["ip", "netns", "exec", netns] if netns else []
+        if threading.current_thread() is threading.main_thread():
+            argv += ["setpriv", "--pdeathsig", "KILL", "--"]
+        argv += [os.path.abspath(binary), "--panel=%s" % panel, "-f",
+                 "-c", cfg] + list(args)
+        errf = open(self.stderr_path, "wb")
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=errf,
+                                         env=env)
+        finally:
+            errf.close()
+        self.pid = self.proc.pid
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self):
-        for line in self.proc.stdout:
-            now = time.monotonic()
+        for raw in self.proc.stdout:
+            t = time.monotonic()
+            line = raw.decode(errors="replace").strip()
+            if not line:
+                continue
             try:
-                view = json.loads(line)
+                obj = json.loads(line)
             except ValueError:
-                view = {"unparsed": line.decode(errors="replace")}
-            with self.cond:
-                self.views.append((now, view))
-                self.cond.notify_all()
+                obj = None
+            with self._cond:
+                if isinstance(obj, dict):
+                    self.views.append((t, obj))
+                else:
+                    self.other_lines.append((t, line))
+                self._cond.notify_all()
+        with self._cond:
+            self._eof = True
+            self._cond.notify_all()
 
-    # ---- what the panel shows ---------------------------------------
-    def wait_view(self, pred, timeout, since=None):
-        """First view (arrival time, view) after `since` (a monotonic
-        time, default: any) for which pred(view) is true; raises
-        AssertionError with the last view on timeout."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for t, v in self.views:
-                    if (since is None or t >= since) and pred(v):
-                        return t, v
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None and \
-                        not self.reader.is_alive():
-                    last = self.views[-1][1] if self.views else None
-                    raise AssertionError(
-                        "no matching panel view within %.1fs; last: %s\n"
-                        "stderr:\n%s" % (timeout, last, self.stderr()))
-                self.cond.wait(min(left, 0.1))
+    def alive(self):
+        return self.proc.poll() is None
+
+    def press(self, kind="short"):
+        self.proc.stdin.write((kind + "\n").encode())
+        self.proc.stdin.flush()
 
     def last_view(self):
-        with self.cond:
+        with self._cond:
             return self.views[-1][1] if self.views else None
 
-    def stderr(self):
-        with open(self.stderr_file.name, errors="replace") as f:
-            return f.read()
+    def wait_view(self, pred, timeout=10, since=None):
+        end = time.monotonic() + timeout
+        i = 0
+        with self._cond:
+            while True:
+                while i < len(self.views):
+                    t, v = self.views[i]
+                    i += 1
+                    if since is not None and t < since:
+                        continue
+                    try:
+                        ok = pred(v)
+                    except (KeyError, IndexError, TypeError):
+                        ok = False
+                    if ok:
+                        return v, t
+                left = end - time.monotonic()
+                if left <= 0 or (self._eof and i >= len(self.views)):
+                    last = self.views[-1][1] if self.views else None
+                    raise TimeoutError(
+                        "no matching view within %ss%s; last view: %s\n"
+                        "stderr tail:\n%s" % (
+                            timeout, " (pilotlight exited)" if self._eof
+                            else "", json.dumps(last),
+                            self.stderr_text()[-2000:]))
+                self._cond.wait(min(left, 0.5))
 
-    # ---- what a person does -----------------------------------------
-    def press(self, kind="short"):
-        self.proc.stdin.write(kind.encode() + b"\n")
-        self.proc.stdin.flush()
+    def stderr_text(self):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
 
     def signal(self, signo):
         self.proc.send_signal(signo)
 
     def sighup(self):
-        self.signal(signal.SIGHUP)
+        self.proc.send_signal(signal.SIGHUP)
 
-    def stop(self, timeout=5.0):
-        """SIGTERM; returns (exit status, seconds until exit)."""
+    def wait(self, timeout=None):
+        return self.proc.wait(timeout)
+
+    def sigterm(self, timeout=10):
+        """SIGTERM; returns (exit code, seconds until it exited)."""
         t0 = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
         try:
-            rc = self.proc.wait(timeout)
+            code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.reader.join(2)
-        return rc, time.monotonic() - t0
+            raise TimeoutError("pilotlight still running %ss after SIGTERM"
+                               % timeout)
+        dt = time.monotonic() - t0
+        self._reader.join(2)
+        return code, dt
+
+    def _kill(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(3)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(2)
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self._reader.join(2)
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.reader.join(2)
-        os.unlink(self.stderr_file.name)
+        """Stop it if still running and remove what it left behind."""
+        self._kill()
+        if self._own_stderr:
+            try:
+                os.unlink(self.stderr_path)
+            except OSError:
+                pass
 
     def __enter__(self):
         return self
@@ -116,12 +174,13 @@ class PilotlightProc:
 
 
 def led(view, name):
-    """The LED called name in a view, or None."""
-    for entry in view.get("leds", []):
-        if entry["name"] == name:
-            return entry
-    return None
+    """The LED dict called name in a panel view (KeyError if absent)."""
+    for d in view.get("leds", ()):
+        if d.get("name") == name:
+            return d
+    raise KeyError(name)
 
 
 def lcd_text(view):
+    """The LCD rows of a view joined by newlines."""
     return "\n".join(view.get("lcd", []))

@@ -1,0 +1,55 @@
+/*
+ * decode.h - one captured Ethernet frame → the facts accounting needs.
+ *
+ * Layers: Ethernet, 802.1Q and QinQ (802.1ad) tags, ARP, IPv4 (options,
+ * fragments), IPv6 (extension headers up to the transport), TCP, UDP,
+ * ICMP, ICMPv6.  Every length from the wire is checked against what was
+ * captured; a frame that lies about its lengths is marked malformed and
+ * nothing past the lie is trusted.  No allocation, no state: safe to fuzz.
+ */
+#ifndef PL_DECODE_H
+#define PL_DECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum decode_l3 {
+	L3_NONE,	/* too short for Ethernet, or malformed */
+	L3_ARP,
+	L3_IPV4,
+	L3_IPV6,
+	L3_OTHER,	/* an EtherType we do not decode */
+};
+
+struct frame_info {
+	uint32_t wire_len;	/* length on the wire (pcap len) */
+	bool malformed;
+	int vlans;		/* 802.1Q/802.1ad tags seen (0..2+) */
+	uint16_t vlan_id;	/* outermost tag's VID */
+	uint8_t src_mac[6], dst_mac[6];
+	bool broadcast, multicast;
+	uint16_t ethertype;	/* after the tags */
+	enum decode_l3 l3;
+	int family;		/* AF_INET / AF_INET6 for IP, else 0 */
+	uint8_t src[16], dst[16]; /* IP addresses (first 4 bytes for v4);
+				   * ARP: sender and target protocol addr */
+	uint8_t proto;		/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, other */
+	bool fragment;		/* a non-first IPv4/IPv6 fragment: no ports */
+	bool has_ports;
+	uint16_t sport, dport;
+	uint8_t tcp_flags;
+	/* ARP only. */
+	uint16_t arp_op;
+	uint8_t arp_sha[6];	/* sender hardware address */
+};
+
+/* Decode data[0..caplen) of a frame whose wire length was wire_len.
+ * Always fills fi; returns 0, or -1 when the frame is malformed.
+ * src/dst are meaningful only when family != 0 (IPv4 zero-padded),
+ * arp_sha only for ARP with family != 0, the MACs unless the frame is
+ * shorter than an Ethernet header.  A header cut by the snaplen (caplen <
+ * wire_len) is not malformed: decoding stops there, e.g. without ports. */
+int decode_frame(const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+		 struct frame_info *fi);
+
+#endif

@@ -1,0 +1,343 @@
+/*
+ * events.c - the policy's events as JSON lines (a file or stdout) and as
+ * syslog messages at matching levels.
+ *
+ * Only events are written, never samples: a state change, a reload, an
+ * acknowledgement, a maintenance window, a new device.  A token bucket of
+ * rate_limit events a minute (burst rate_limit) bounds what a flapping
+ * network can write to an SD card; what it holds back is counted and
+ * written as one "suppressed" line once tokens are back.  Events that
+ * fell out of the policy's ring unread become one "lost" line.  Every
+ * line has the same keys, null where one does not apply:
+ *
+ *   {"time":"2026-11-22T01:23:45.123Z","epoch":1795310625.123,"seq":7,
+ *    "kind":"state","check":"router/ping","old_state":"OK",
+ *    "new_state":"CRITICAL","metric":"rtt","value":512.3,
+ *    "threshold":500,"reason":"rtt 512 ms loss 0%"}
+ *
+ * value and threshold are in the unit of the metric (config.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "clock.h"
+#include "exports_int.h"
+#include "json.h"
+#include "log.h"
+
+#define EVENT_LINE_MAX 1024
+#define NS_PER_MIN (60 * NS_PER_S)
+
+struct events {
+	struct events_cfg cfg;
+	FILE *out;		/* NULL: no file */
+	bool own_out;		/* fclose() it */
+	bool write_failed;	/* logged once */
+	events_syslog_fn syslog;
+	double tokens;
+	int64_t refill_ns;	/* 0: not started */
+	uint64_t pending;	/* suppressed since the last summary */
+	struct events_counts n;
+};
+
+static const char *const kind_names[EVENT_KIND_COUNT] = {
+	[EVENT_STATE] = "state",
+	[EVENT_RELOAD] = "reload",
+	[EVENT_ACK] = "ack",
+	[EVENT_MAINTENANCE] = "maintenance",
+	[EVENT_NEW_DEVICE] = "new_device",
+};
+
+/* ---- formatting ------------------------------------------------------- */
+
+struct line {
+	char *buf;
+	size_t len, used;	/* used: what the whole needs */
+};
+
+static void line_printf(struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void line_printf(struct line *l, const char *fmt, ...)
+{
+	size_t room = l->used < l->len ? l->len - l->used : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? l->buf + l->used : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->used += (size_t)n;
+}
+
+static void line_string(struct line *l, const char *key, const char *s)
+{
+	size_t room;
+
+	if (!s) {
+		line_printf(l, ",\"%s\":null", key);
+		return;
+	}
+	line_printf(l, ",\"%s\":", key);
+	room = l->used < l->len ? l->len - l->used : 0;
+	l->used += json_escape(room ? l->buf + l->used : NULL, room, s);
+}
+
+static void line_number(struct line *l, const char *key, double v)
+{
+	if (isfinite(v))
+		line_printf(l, ",\"%s\":%.15g", key, v);
+	else
+		line_printf(l, ",\"%s\":null", key);
+}
+
+static void line_head(struct line *l, int64_t wall_ns)
+{
+	char when[JSON_TIME_LEN];
+	int64_t ms = wall_ns / NS_PER_MS;
+
+	json_format_time(when, sizeof(when), wall_ns);
+	line_printf(l, "{\"time\":\"%s\",\"epoch\":%" PRId64 ".%03" PRId64,
+		    when, ms / 1000, ms % 1000);
+}
+
+static const char *state_or_null(const struct pl_event *e, bool old)
+{
+	if (e->kind == EVENT_STATE)
+		return state_name(old ? e->old_state : e->new_state);
+	if (e->kind == EVENT_ACK && !old)
+		return state_name(e->new_state);
+	return NULL;
+}
+
+size_t events_format(char *buf, size_t len, const struct pl_event *e)
+{
+	struct line l = { buf, len, 0 };
+	bool has_metric = e->metric >= 0 && e->metric < METRIC_COUNT;
+
+	line_head(&l, e->wall_ns);
+	line_printf(&l, ",\"seq\":%" PRIu64, e->seq);
+	line_string(&l, "kind",
+		    e->kind < EVENT_KIND_COUNT ? kind_names[e->kind] : "?");
+	line_string(&l, "check", e->check[0] ? e->check : NULL);
+	line_string(&l, "old_state", state_or_null(e, true));
+	line_string(&l, "new_state", state_or_null(e, false));
+	line_string(&l, "metric", has_metric ? metric_name(e->metric) : NULL);
+	line_number(&l, "value", has_metric ? e->value : NAN);
+	line_number(&l, "threshold", has_metric ? e->threshold : NAN);
+	line_string(&l, "reason", e->reason);
+	line_printf(&l, "}");
+	return l.used;
+}
+
+int events_priority(const struct pl_event *e)
+{
+	if (e->kind != EVENT_STATE)
+		return LOG_INFO;
+	switch (e->new_state) {
+	case STATE_CRITICAL:
+		return LOG_CRIT;
+	case STATE_WARNING:
+		return LOG_WARNING;
+	case STATE_OK:
+		return LOG_NOTICE;
+	default:
+		return LOG_INFO;
+	}
+}
+
+/* The syslog text: what a person reads in journalctl. */
+static void syslog_text(char *buf, size_t len, const struct pl_event *e)
+{
+	switch (e->kind) {
+	case EVENT_STATE:
+		snprintf(buf, len, "event: %s: %s -> %s (%s)", e->check,
+			 state_name(e->old_state), state_name(e->new_state),
+			 e->reason);
+		break;
+	case EVENT_ACK:
+		snprintf(buf, len, "event: alarm acknowledged (%s)",
+			 state_name(e->new_state));
+		break;
+	default:
+		snprintf(buf, len, "event: %s: %s",
+			 e->kind < EVENT_KIND_COUNT ? kind_names[e->kind] : "?",
+			 e->reason);
+		break;
+	}
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+static void default_syslog(int prio, const char *msg)
+{
+	syslog(LOG_DAEMON | prio, "%s", msg);
+}
+
+static void put_line(struct events *ev, const char *json, int prio,
+		     const char *text)
+{
+	if (ev->out) {
+		if (fprintf(ev->out, "%s\n", json) < 0 || fflush(ev->out)) {
+			if (!ev->write_failed)
+				log_warn("events: cannot write: %m");
+			ev->write_failed = true;
+		} else {
+			ev->write_failed = false;
+		}
+	}
+	if (ev->cfg.syslog)
+		ev->syslog(prio, text);
+	ev->n.written++;
+}
+
+static void put_summary(struct events *ev, const char *kind, uint64_t n,
+			const char *why, int64_t wall_ns)
+{
+	char json[EVENT_LINE_MAX], text[160], reason[STATUS_REASON_MAX];
+	struct line l = { json, sizeof(json), 0 };
+
+	snprintf(reason, sizeof(reason), "%" PRIu64 " events %s", n, why);
+	line_head(&l, wall_ns);
+	line_string(&l, "kind", kind);
+	line_printf(&l, ",\"count\":%" PRIu64, n);
+	line_string(&l, "reason", reason);
+	line_printf(&l, "}");
+	snprintf(text, sizeof(text), "event: %s", reason);
+	put_line(ev, json, LOG_WARNING, text);
+}
+
+/* Refill the bucket; true if an event may be written now. */
+static bool take_token(struct events *ev, int64_t now_ns, bool take)
+{
+	double cap = ev->cfg.rate_limit;
+
+	if (ev->cfg.rate_limit == 0)
+		return true;
+	if (ev->refill_ns == 0) {
+		ev->refill_ns = now_ns;
+		ev->tokens = cap;
+	}
+	ev->tokens += (double)(now_ns - ev->refill_ns) * cap / NS_PER_MIN;
+	ev->refill_ns = now_ns;
+	if (ev->tokens > cap)
+		ev->tokens = cap;
+	if (ev->tokens < 1.0)
+		return false;
+	if (take)
+		ev->tokens -= 1.0;
+	return true;
+}
+
+static void write_pending(struct events *ev)
+{
+	char why[64];
+
+	if (!ev->pending)
+		return;
+	snprintf(why, sizeof(why), "not written (rate limit %d a minute)",
+		 ev->cfg.rate_limit);
+	put_summary(ev, "suppressed", ev->pending, why, clock_wall_ns());
+	ev->pending = 0;
+}
+
+void events_emit(struct events *ev, const struct pl_event *e, int64_t now_ns)
+{
+	char json[EVENT_LINE_MAX], text[256];
+
+	if (!ev || (!ev->out && !ev->cfg.syslog))
+		return;
+	if (!take_token(ev, now_ns, true)) {
+		ev->pending++;
+		ev->n.suppressed++;
+		return;
+	}
+	write_pending(ev);
+	events_format(json, sizeof(json), e);
+	syslog_text(text, sizeof(text), e);
+	put_line(ev, json, events_priority(e), text);
+}
+
+void events_lost(struct events *ev, uint64_t n, int64_t wall_ns)
+{
+	if (!ev || n == 0)
+		return;
+	ev->n.lost += n;
+	if (ev->out || ev->cfg.syslog)
+		put_summary(ev, "lost", n, "lost (the event ring overflowed)",
+			    wall_ns);
+}
+
+int64_t events_flush(struct events *ev, int64_t now_ns)
+{
+	double cap;
+
+	if (!ev || !ev->pending)
+		return -1;
+	if (take_token(ev, now_ns, false)) {
+		write_pending(ev);
+		return -1;
+	}
+	cap = ev->cfg.rate_limit;
+	return (int64_t)((1.0 - ev->tokens) * NS_PER_MIN / cap) + 1;
+}
+
+void events_counts(const struct events *ev, struct events_counts *c)
+{
+	*c = ev ? ev->n : (struct events_counts){ 0 };
+}
+
+void events_set_counts(struct events *ev, const struct events_counts *c)
+{
+	if (ev)
+		ev->n = *c;
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+struct events *events_open(const struct events_params *p, char *err,
+			   size_t errlen)
+{
+	struct events *ev = calloc(1, sizeof(*ev));
+
+	if (!ev) {
+		snprintf(err, errlen, "events: %s", strerror(errno));
+		return NULL;
+	}
+	ev->cfg = *p->cfg;
+	ev->syslog = p->syslog ? p->syslog : default_syslog;
+	if (p->out) {
+		ev->out = p->out;
+	} else if (strcmp(ev->cfg.file, "-") == 0) {
+		ev->out = stdout;
+	} else if (ev->cfg.file[0]) {
+		ev->out = fopen(ev->cfg.file, "ae");
+		if (!ev->out) {
+			snprintf(err, errlen, "events: cannot open %s: %s",
+				 ev->cfg.file, strerror(errno));
+			free(ev);
+			return NULL;
+		}
+		ev->own_out = true;
+	}
+	return ev;
+}
+
+void events_close(struct events *ev)
+{
+	if (!ev)
+		return;
+	write_pending(ev);
+	if (ev->own_out)
+		fclose(ev->out);
+	else if (ev->out)
+		fflush(ev->out);
+	free(ev);
+}

@@ -1,0 +1,287 @@
+/*
+ * exports.c - ties the exports to the loop and to the policy's status:
+ * the HTTP server renders on demand from the last status it was given,
+ * and each exports_notify() reads the events the policy added since the
+ * previous call (by sequence number) and hands them to the events writer
+ * and the webhooks.  A reload prepares the new events file and socket
+ * first and swaps only when everything is ready.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "exports.h"
+#include "exports_int.h"
+#include "log.h"
+#include "loop.h"
+#include "panel.h"
+
+struct exports {
+	struct loop *l;
+	const struct pl_config *cfg;
+	struct exports_sources src;
+	const struct status *st;	/* last notified; NULL before */
+	struct httpd *httpd;		/* NULL: metrics disabled */
+	char listen[sizeof(((struct metrics_cfg *)0)->listen)];
+	struct events *events;
+	struct webhooks *webhooks;
+	uint64_t last_seq;		/* newest event handed on */
+	int64_t start_wall_ns, reload_ok_wall_ns;
+	int64_t flush_timer;
+};
+
+/* ---- rendering -------------------------------------------------------- */
+
+static void gather_self(struct exports *e, struct metrics_self *s,
+			struct metrics_webhook *wh)
+{
+	struct events_counts n;
+
+	events_counts(e->events, &n);
+	*s = (struct metrics_self){
+		.now_ns = clock_now_ns(),
+		.wall_ns = clock_wall_ns(),
+		.start_wall_ns = e->start_wall_ns,
+		.reload_ok_wall_ns = e->reload_ok_wall_ns,
+		.loop_lag_s = (double)loop_take_lag_ns(e->l) / NS_PER_S,
+		.log_dropped = log_dropped(),
+		.events_written = n.written,
+		.events_suppressed = n.suppressed,
+		.events_lost = n.lost,
+		.webhooks = wh,
+		.n_webhooks = webhooks_stats(e->webhooks, wh, CFG_MAX_WEBHOOKS),
+	};
+	if (e->src.lcd_errors) {
+		s->have_lcd_errors = true;
+		s->lcd_errors = e->src.lcd_errors(e->src.hw_arg);
+	}
+	if (e->src.gpio_errors) {
+		s->have_gpio_errors = true;
+		s->gpio_errors = e->src.gpio_errors(e->src.hw_arg);
+	}
+}
+
+static const char *render(void *arg, enum httpd_page page, struct xbuf *out)
+{
+	struct exports *e = arg;
+	struct metrics_webhook wh[CFG_MAX_WEBHOOKS];
+	struct metrics_self self;
+
+	switch (page) {
+	case HTTPD_METRICS:
+		gather_self(e, &self, wh);
+		metrics_render(out, e->st, &self);
+		metrics_render_traffic(out, e->src.traffic, e->cfg);
+		return METRICS_CONTENT_TYPE;
+	case HTTPD_STATUS:
+		status_page_render(out, e->st,
+				   e->src.panel ? panel_view(e->src.panel)
+						: NULL,
+				   clock_now_ns(), clock_wall_ns());
+		return "text/html; charset=utf-8";
+	default:
+		xbuf_puts(out, "ok\n");
+		return "text/plain; charset=utf-8";
+	}
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static int64_t on_flush(struct loop *l, void *arg)
+{
+	struct exports *e = arg;
+	int64_t next = events_flush(e->events, clock_now_ns());
+
+	(void)l;
+	if (next < 0)
+		e->flush_timer = 0;
+	return next < 0 ? LOOP_TIMER_DONE : next;
+}
+
+static void schedule_flush(struct exports *e, int64_t now_ns)
+{
+	int64_t next;
+
+	if (e->flush_timer > 0)
+		return;
+	next = events_flush(e->events, now_ns);
+	if (next < 0)
+		return;
+	e->flush_timer = loop_add_timer(e->l, next, on_flush, e);
+	if (e->flush_timer < 0)
+		e->flush_timer = 0;
+}
+
+void exports_notify(struct exports *e, const struct status *st)
+{
+	int64_t now = clock_now_ns();
+	uint64_t seq, oldest;
+
+	if (!e || !st)
+		return;
+	e->st = st;
+	if (st->n_events < e->last_seq)
+		e->last_seq = st->n_events; /* a new policy: nothing to say */
+	oldest = st->n_events >= STATUS_EVENTS
+			 ? st->n_events - STATUS_EVENTS + 1
+			 : 1;
+	if (e->last_seq + 1 < oldest) {
+		events_lost(e->events, oldest - e->last_seq - 1,
+			    clock_wall_ns());
+		e->last_seq = oldest - 1;
+	}
+	for (seq = e->last_seq + 1; seq <= st->n_events; seq++) {
+		const struct pl_event *ev = status_event(st, seq);
+
+		if (!ev)
+			continue;
+		events_emit(e->events, ev, now);
+		webhooks_event(e->webhooks, ev);
+	}
+	e->last_seq = st->n_events;
+	schedule_flush(e, now);
+}
+
+/* ---- opening and reloading ------------------------------------------- */
+
+static struct events *open_events(const struct pl_config *cfg)
+{
+	struct events_params p = { .cfg = &cfg->events };
+	struct events *ev;
+	char err[CFG_PATH_MAX + 64];
+
+	ev = events_open(&p, err, sizeof(err));
+	if (!ev)
+		log_always(LOG_ERR, "%s", err);
+	return ev;
+}
+
+/* A server on listen; NULL after logging why.  A port the old server
+ * holds under another address ("127.0.0.1:9775" → "0.0.0.0:9775") is
+ * released first and taken back if the new address fails. */
+static struct httpd *open_httpd(struct exports *e, const char *listen)
+{
+	char err[128];
+	struct httpd *h;
+	int fd = httpd_listen(listen, err, sizeof(err));
+
+	if (fd < 0 && errno == EADDRINUSE && e->httpd) {
+		httpd_close(e->httpd);
+		e->httpd = NULL;
+		fd = httpd_listen(listen, err, sizeof(err));
+		if (fd < 0)
+			e->httpd = open_httpd(e, e->listen);
+	}
+	if (fd < 0) {
+		log_always(LOG_ERR, "metrics: %s", err);
+		return NULL;
+	}
+	h = httpd_open(e->l, fd, render, e);
+	if (!h)
+		log_always(LOG_ERR, "metrics: cannot serve on %s: %s", listen,
+			   strerror(errno));
+	return h;
+}
+
+/* Serve cfg's metrics setting; on failure the old server stays. */
+static int switch_httpd(struct exports *e, const struct pl_config *cfg)
+{
+	const struct metrics_cfg *m = &cfg->metrics;
+	struct httpd *h = NULL;
+
+	if (m->enabled == (e->httpd != NULL) &&
+	    (!m->enabled || strcmp(m->listen, e->listen) == 0))
+		return 0;
+	if (m->enabled) {
+		h = open_httpd(e, m->listen);
+		if (!h)
+			return -1;
+	}
+	httpd_close(e->httpd);
+	e->httpd = h;
+	snprintf(e->listen, sizeof(e->listen), "%s",
+		 m->enabled ? m->listen : "");
+	return 0;
+}
+
+int exports_reload(struct exports *e, const struct pl_config *cfg)
+{
+	struct events *ev = open_events(cfg);
+	struct events_counts n;
+
+	if (!ev)
+		goto fail;
+	if (switch_httpd(e, cfg) < 0)
+		goto fail_ev;
+	if (webhooks_reload(e->webhooks, cfg) < 0) {
+		log_always(LOG_ERR, "webhooks: %s", strerror(errno));
+		goto fail_ev; /* the new listener stays: harmless */
+	}
+	events_counts(e->events, &n);
+	events_set_counts(ev, &n);
+	events_close(e->events);
+	e->events = ev;
+	e->cfg = cfg;
+	e->reload_ok_wall_ns = clock_wall_ns();
+	return 0;
+
+fail_ev:
+	events_close(ev);
+fail:
+	errno = EINVAL;
+	return -1;
+}
+
+void exports_set_sources(struct exports *e, const struct exports_sources *src)
+{
+	if (e)
+		e->src = src ? *src : (struct exports_sources){ 0 };
+}
+
+struct exports *exports_open(struct loop *l, const struct pl_config *cfg,
+			     const struct exports_sources *src)
+{
+	struct exports *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		log_always(LOG_ERR, "exports: %s", strerror(errno));
+		return NULL;
+	}
+	e->l = l;
+	e->cfg = cfg;
+	exports_set_sources(e, src);
+	e->start_wall_ns = e->reload_ok_wall_ns = clock_wall_ns();
+	e->events = open_events(cfg);
+	if (!e->events)
+		goto fail;
+	if (switch_httpd(e, cfg) < 0)
+		goto fail_events;
+	e->webhooks = webhooks_open(l, cfg);
+	if (!e->webhooks) {
+		log_always(LOG_ERR, "webhooks: %s", strerror(errno));
+		goto fail_httpd;
+	}
+	return e;
+
+fail_httpd:
+	httpd_close(e->httpd);
+fail_events:
+	events_close(e->events);
+fail:
+	free(e);
+	return NULL;
+}
+
+void exports_close(struct exports *e)
+{
+	if (!e)
+		return;
+	httpd_close(e->httpd);
+	webhooks_close(e->webhooks);
+	events_close(e->events);
+	if (e->flush_timer > 0)
+		loop_del_timer(e->l, e->flush_timer);
+	free(e);
+}

@@ -1,0 +1,254 @@
+/*
+ * exports_int.h - what the files of src/exports/ share, and the tests and
+ * the bench reach; nothing else includes it.
+ *
+ * exports.c glues the pieces to the loop: httpd.c serves what metrics.c,
+ * metrics_traffic.c and status_page.c render into an xbuf; events.c
+ * writes the event lines; webhook_queue.c decides what to send and when,
+ * webhook_body.c what the bytes are, webhook.c moves them with libcurl.
+ */
+#ifndef PL_EXPORTS_INT_H
+#define PL_EXPORTS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "panel.h"
+#include "status.h"
+
+struct loop;
+struct traffic;
+
+/* ---- xbuf.c: a growable output buffer, kept between renders ---------- */
+
+struct xbuf {
+	char *p;		/* NUL-terminated when len > 0 */
+	size_t len, cap;
+	bool oom;		/* an append failed: the content is cut */
+};
+
+void xbuf_reset(struct xbuf *b);
+void xbuf_free(struct xbuf *b);
+void xbuf_put(struct xbuf *b, const char *s, size_t n);
+void xbuf_puts(struct xbuf *b, const char *s);
+void xbuf_printf(struct xbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void xbuf_u64(struct xbuf *b, uint64_t v);
+/* s with & < > " ' as entities: safe in HTML text and attributes. */
+void xbuf_html(struct xbuf *b, const char *s);
+
+/* ---- metrics.c: the Prometheus text exposition format (0.0.4) -------- */
+
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* "# HELP name help\n# TYPE name type\n". */
+void prom_family(struct xbuf *b, const char *name, const char *type,
+		 const char *help);
+/* A label value, escaped (\\, \", \n), quotes included. */
+void prom_label_value(struct xbuf *b, const char *v);
+/* " v\n": NaN/+Inf/-Inf as Prometheus spells them, else %.15g. */
+void prom_value(struct xbuf *b, double v);
+/* name{k="v"} v, with one or no label (k NULL). */
+void prom_sample1(struct xbuf *b, const char *name, const char *k,
+		  const char *v, double value);
+
+/* What the daemon knows about itself, gathered by exports.c. */
+struct metrics_webhook {
+	const char *name;
+	uint64_t sent, failed, dropped;
+	int queued;
+};
+
+struct metrics_self {
+	int64_t now_ns, wall_ns;	/* monotonic and wall clock, now */
+	int64_t start_wall_ns;
+	int64_t reload_ok_wall_ns;	/* last successful (re)load */
+	double loop_lag_s;		/* worst since the last scrape */
+	bool have_lcd_errors, have_gpio_errors;
+	unsigned long lcd_errors, gpio_errors;
+	unsigned long log_dropped;
+	uint64_t events_written, events_suppressed, events_lost;
+	const struct metrics_webhook *webhooks;
+	int n_webhooks;
+};
+
+/* Render the status (NULL: self metrics only) and self into b. */
+void metrics_render(struct xbuf *b, const struct status *st,
+		    const struct metrics_self *self);
+
+/* ---- metrics_traffic.c ----------------------------------------------- */
+
+/* The traffic module's counters: interfaces and link state, capture
+ * drops, new devices, and traffic by interface and direction, protocol,
+ * service and the top_hosts busiest hosts.  Nothing when t is NULL or no
+ * capture is configured.  Interface names come from cfg. */
+void metrics_render_traffic(struct xbuf *b, const struct traffic *t,
+			    const struct pl_config *cfg);
+
+/* ---- status_page.c --------------------------------------------------- */
+
+/* The human-readable page at "/": LEDs, LCD rows, hosts and checks.
+ * st and v may be NULL (not known yet). */
+void status_page_render(struct xbuf *b, const struct status *st,
+			const struct panel_view *v, int64_t now_ns,
+			int64_t wall_ns);
+
+/* ---- httpd.c: libmicrohttpd on the loop ------------------------------ */
+
+enum httpd_page {
+	HTTPD_METRICS,
+	HTTPD_HEALTHZ,
+	HTTPD_STATUS,
+	HTTPD_NOT_FOUND,
+	HTTPD_BAD_METHOD,
+};
+
+/* Which page a request asks for; the query string is ignored. */
+enum httpd_page httpd_route(const char *method, const char *url);
+
+/* Render page into out (reset first); returns the Content-Type. */
+typedef const char *(*httpd_render_fn)(void *arg, enum httpd_page page,
+				       struct xbuf *out);
+
+struct httpd;
+
+/* A listening TCP socket for "ADDR:PORT" / "[V6]:PORT": non-blocking,
+ * close-on-exec.  Returns the fd, or -1 with errno and
+ * "cannot listen on ADDR: why" in err. */
+int httpd_listen(const char *addr, char *err, size_t errlen);
+
+/* Serve on listen_fd (taken over; -1: none, connections only come from
+ * httpd_add_connection()).  With a loop the daemon is driven from it;
+ * without one the caller calls httpd_poll().  NULL/errno on failure. */
+struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
+			 void *arg);
+/* Hand a connected socket to the server (tests, fuzzing). */
+int httpd_add_connection(struct httpd *h, int fd);
+/* Do whatever is ready now (without a loop). */
+void httpd_poll(struct httpd *h);
+/* Closes the listening socket and every connection; accepts NULL. */
+void httpd_close(struct httpd *h);
+
+/* ---- events.c: JSON lines and syslog --------------------------------- */
+
+/* One event as a JSON object, without a newline.  Returns the length it
+ * needs, as snprintf() does. */
+size_t events_format(char *buf, size_t len, const struct pl_event *e);
+/* syslog priority for an event: CRITICAL→LOG_CRIT, WARNING→LOG_WARNING,
+ * OK→LOG_NOTICE, else LOG_INFO. */
+int events_priority(const struct pl_event *e);
+
+typedef void (*events_syslog_fn)(int prio, const char *msg);
+
+struct events_params {
+	const struct events_cfg *cfg;
+	FILE *out;		  /* instead of cfg->file (tests); not closed */
+	events_syslog_fn syslog;  /* NULL: syslog(3) */
+};
+
+struct events;
+
+/* Opens the file (append) when configured.  NULL with "events: cannot
+ * open FILE: why" in err. */
+struct events *events_open(const struct events_params *p, char *err,
+			   size_t errlen);
+void events_close(struct events *ev);
+
+/* Write e (subject to the rate limit) at now_ns (monotonic). */
+void events_emit(struct events *ev, const struct pl_event *e,
+		 int64_t now_ns);
+/* n events fell out of the policy's ring before they were read. */
+void events_lost(struct events *ev, uint64_t n, int64_t wall_ns);
+/* Write the "suppressed" summary if tokens are back.  Returns ns until it
+ * should be called again, or -1 when nothing is pending. */
+int64_t events_flush(struct events *ev, int64_t now_ns);
+/* Counters carried over a reopen by exports.c. */
+struct events_counts {
+	uint64_t written, suppressed, lost;
+};
+void events_counts(const struct events *ev, struct events_counts *c);
+void events_set_counts(struct events *ev, const struct events_counts *c);
+
+/* ---- webhook_queue.c: what to send, in order, with backoff ----------- */
+
+#define WEBHOOK_QUEUE_MAX 64
+#define WEBHOOK_BACKOFF_MAX_MS (15 * 60 * 1000)
+
+/* Delay before retry number attempt (1 = the first retry): retry_ms
+ * doubled each time, at most WEBHOOK_BACKOFF_MAX_MS (or retry_ms if that
+ * is larger). */
+int64_t webhook_backoff_ms(int64_t retry_ms, int attempt);
+
+/* Should w hear of e?  announced: w was told of a problem of e's check
+ * and no recovery since.  *recovery is set for a return to OK. */
+bool webhook_wants(const struct webhook_cfg *w, const struct pl_event *e,
+		   bool announced, bool *recovery);
+
+struct webhook_item {
+	struct pl_event ev;
+	bool recovery;
+	int attempts;		/* deliveries tried so far */
+	int64_t due_ns;		/* monotonic; not before */
+};
+
+enum webhook_outcome {
+	WEBHOOK_OK,		/* 2xx */
+	WEBHOOK_RETRY,		/* network error, 5xx, 408, 429 */
+	WEBHOOK_REJECTED,	/* any other answer: retrying will not help */
+};
+
+struct webhook_queue {
+	struct webhook_item items[WEBHOOK_QUEUE_MAX]; /* ring */
+	int head, n;
+	bool busy;		/* the head is being delivered */
+	uint64_t sent, failed, dropped;
+};
+
+/* Append; when full, drop the oldest item not being delivered. */
+void webhook_queue_push(struct webhook_queue *q, const struct pl_event *e,
+			bool recovery, int64_t now_ns);
+/* The head if it is due at now_ns and nothing is in flight, else NULL;
+ * *next_ns gets the head's due time (INT64_MAX when empty or busy). */
+struct webhook_item *webhook_queue_due(struct webhook_queue *q,
+				       int64_t now_ns, int64_t *next_ns);
+/* The head's delivery ended: pop it, or schedule its retry. */
+void webhook_queue_done(struct webhook_queue *q, const struct webhook_cfg *w,
+			enum webhook_outcome o, int64_t now_ns);
+/* Outcome of an HTTP status (0: no answer at all). */
+enum webhook_outcome webhook_outcome_of(long http_status);
+
+/* ---- webhook_body.c: the request for each format --------------------- */
+
+#define WEBHOOK_BODY_MAX 2048
+#define WEBHOOK_HEADERS_MAX 5
+#define WEBHOOK_HEADER_LEN (CFG_TOKEN_MAX + 64)
+
+struct webhook_request {
+	char body[WEBHOOK_BODY_MAX];
+	size_t body_len;
+	char headers[WEBHOOK_HEADERS_MAX][WEBHOOK_HEADER_LEN];
+	int n_headers;		/* "Name: value", Content-Type first */
+};
+
+/* Build the POST for e in w's format. */
+void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
+		   bool recovery, struct webhook_request *req);
+
+/* ---- webhook.c: delivery with libcurl from the loop ------------------ */
+
+struct webhooks;
+
+struct webhooks *webhooks_open(struct loop *l, const struct pl_config *cfg);
+/* Keeps the queues of webhooks whose name and url stay. */
+int webhooks_reload(struct webhooks *wh, const struct pl_config *cfg);
+/* Consider one event from the policy's ring. */
+void webhooks_event(struct webhooks *wh, const struct pl_event *e);
+/* Counters for /metrics: fills up to max entries, returns how many. */
+int webhooks_stats(const struct webhooks *wh, struct metrics_webhook *out,
+		   int max);
+void webhooks_close(struct webhooks *wh);
+
+#endif

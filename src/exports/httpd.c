@@ -1,0 +1,394 @@
+/*
+ * httpd.c - libmicrohttpd driven from our loop: MHD_USE_EPOLL without an
+ * internal thread, MHD's epoll fd watched by the loop, MHD_run() when it
+ * is readable and when MHD_get_timeout() says so.
+ *
+ * The socket is bound here rather than by MHD, so a bind failure names
+ * the address and errno exactly.  Hostile clients are bounded: at most
+ * HTTPD_MAX_CONNS connections (HTTPD_PER_IP from one address), 16 KiB of
+ * request headers (MHD answers 431 past that), and a connection that has
+ * not finished a request within HTTPD_REQUEST_NS of connecting or of its
+ * previous answer is shut down - MHD's own idle timeout alone would let a
+ * client that sends one byte a second hold a slot forever.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "exports_int.h"
+#include "log.h"
+#include "loop.h"
+
+#define HTTPD_MAX_CONNS 32
+#define HTTPD_PER_IP 8
+#define HTTPD_IDLE_S 10
+#define HTTPD_REQUEST_NS (10 * NS_PER_S)
+#define HTTPD_MEMORY (16 * 1024)
+#define HTTPD_SWEEP_NS NS_PER_S
+#define HTTPD_BACKLOG 16
+
+struct httpd_conn {
+	bool used, cut;
+	int fd;
+	int64_t since_ns;	/* connected, or last request completed */
+};
+
+struct httpd {
+	struct loop *l;
+	struct MHD_Daemon *d;
+	int epfd;
+	int64_t timer, timer_due_ns;
+	int n_conns;
+	httpd_render_fn render;
+	void *arg;
+	struct xbuf out;
+	struct httpd_conn conns[HTTPD_MAX_CONNS];
+};
+
+enum httpd_page httpd_route(const char *method, const char *url)
+{
+	if (!method || !url)
+		return HTTPD_NOT_FOUND;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return HTTPD_BAD_METHOD;
+	if (strcmp(url, "/metrics") == 0)
+		return HTTPD_METRICS;
+	if (strcmp(url, "/healthz") == 0)
+		return HTTPD_HEALTHZ;
+	if (strcmp(url, "/") == 0)
+		return HTTPD_STATUS;
+	return HTTPD_NOT_FOUND;
+}
+
+/* ---- the listening socket --------------------------------------------- */
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss,
+			socklen_t *len)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	long port;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	colon = strrchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof(host))
+		return -1;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port < 1 || port > 65535)
+		return -1;
+	if (s[0] == '[' && colon > s + 1 && colon[-1] == ']') {
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s - 2), s + 1);
+		if (inet_pton(AF_INET6, host, &v6->sin6_addr) != 1)
+			return -1;
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*v6);
+		return 0;
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+	if (inet_pton(AF_INET, host, &v4->sin_addr) != 1)
+		return -1;
+	v4->sin_family = AF_INET;
+	v4->sin_port = htons((uint16_t)port);
+	*len = sizeof(*v4);
+	return 0;
+}
+
+int httpd_listen(const char *addr, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	int fd, one = 1, saved;
+
+	if (parse_listen(addr, &ss, &len) < 0) {
+		errno = EINVAL;
+		snprintf(err, errlen, "cannot listen on %s: bad address", addr);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    listen(fd, HTTPD_BACKLOG) < 0)
+		goto fail_fd;
+	return fd;
+
+fail_fd:
+	saved = errno;
+	close(fd);
+	errno = saved;
+fail:
+	snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(errno));
+	return -1;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned code,
+				   const char *type, const char *body,
+				   size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+					    MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (strncmp(type, "text/html", 9) == 0)
+		MHD_add_response_header(r, "Content-Security-Policy",
+					"default-src 'none'; "
+					"style-src 'unsafe-inline'");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c,
+					const char *url, const char *method,
+					const char *version,
+					const char *upload, size_t *upload_len,
+					void **req)
+{
+	struct httpd *h = cls;
+	enum httpd_page page = httpd_route(method, url);
+	const char *type;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)req;
+	if (page == HTTPD_BAD_METHOD)
+		return httpd_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+				   "method not allowed\n", 19);
+	if (page == HTTPD_NOT_FOUND)
+		return httpd_reply(c, MHD_HTTP_NOT_FOUND, "text/plain",
+				   "not found\n", 10);
+	xbuf_reset(&h->out);
+	type = h->render(h->arg, page, &h->out);
+	if (h->out.oom)
+		return httpd_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "text/plain", "out of memory\n", 14);
+	return httpd_reply(c, MHD_HTTP_OK, type, h->out.p ? h->out.p : "",
+			   h->out.len);
+}
+
+/* ---- connection slots (the request deadline) ------------------------- */
+
+static void httpd_on_connection(void *cls, struct MHD_Connection *c,
+				void **socket_ctx,
+				enum MHD_ConnectionNotificationCode toe)
+{
+	struct httpd *h = cls;
+	struct httpd_conn *slot = *socket_ctx;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (slot) {
+			slot->used = false;
+			h->n_conns--;
+		}
+		*socket_ctx = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	for (int i = 0; i < HTTPD_MAX_CONNS && ci; i++) {
+		if (h->conns[i].used)
+			continue;
+		h->conns[i] = (struct httpd_conn){ true, false, ci->connect_fd,
+						   clock_now_ns() };
+		h->n_conns++;
+		*socket_ctx = &h->conns[i];
+		return;
+	}
+}
+
+static void httpd_on_completed(void *cls, struct MHD_Connection *c,
+			       void **req, enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct httpd_conn *slot;
+
+	(void)cls;
+	(void)req;
+	(void)toe;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	slot = ci ? ci->socket_context : NULL;
+	if (slot)
+		slot->since_ns = clock_now_ns();
+}
+
+/* Shut down connections past their deadline; MHD sees EOF and closes. */
+static void httpd_sweep(struct httpd *h, int64_t now_ns)
+{
+	for (int i = 0; i < HTTPD_MAX_CONNS; i++) {
+		struct httpd_conn *k = &h->conns[i];
+
+		if (!k->used || k->cut || now_ns - k->since_ns < HTTPD_REQUEST_NS)
+			continue;
+		shutdown(k->fd, SHUT_RDWR);
+		k->cut = true;
+	}
+}
+
+static void httpd_on_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("metrics: %s", msg);
+}
+
+/* ---- on the loop ------------------------------------------------------ */
+
+static int64_t httpd_on_timer(struct loop *l, void *arg);
+
+/* Make sure MHD runs again when it wants to, and every HTTPD_SWEEP_NS
+ * while connections are open. */
+static void httpd_schedule(struct httpd *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+	int64_t delay = h->n_conns > 0 ? HTTPD_SWEEP_NS : -1, now;
+
+	if (!h->l)
+		return;
+	if (MHD_get_timeout(h->d, &ms) == MHD_YES &&
+	    (delay < 0 || (int64_t)ms < delay / NS_PER_MS))
+		delay = (int64_t)ms * NS_PER_MS;
+	if (delay < 0)
+		return;
+	now = clock_now_ns();
+	if (h->timer > 0 && h->timer_due_ns <= now + delay)
+		return;
+	if (h->timer > 0)
+		loop_del_timer(h->l, h->timer);
+	h->timer = loop_add_timer(h->l, delay, httpd_on_timer, h);
+	if (h->timer < 0) {
+		h->timer = 0;
+		log_err("metrics: cannot add a timer: %m");
+		return;
+	}
+	h->timer_due_ns = now + delay;
+}
+
+void httpd_poll(struct httpd *h)
+{
+	MHD_run(h->d);
+	httpd_sweep(h, clock_now_ns());
+}
+
+static int64_t httpd_on_timer(struct loop *l, void *arg)
+{
+	struct httpd *h = arg;
+
+	(void)l;
+	h->timer = 0;
+	httpd_poll(h);
+	httpd_schedule(h);
+	return LOOP_TIMER_DONE;
+}
+
+static void httpd_on_fd(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct httpd *h = arg;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	MHD_run(h->d);
+	httpd_schedule(h);
+}
+
+struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
+			 void *arg)
+{
+	struct httpd *h = calloc(1, sizeof(*h));
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *di;
+
+	if (!h)
+		goto fail_fd;
+	h->l = l;
+	h->render = fn;
+	h->arg = arg;
+	if (listen_fd < 0)
+		flags |= MHD_USE_NO_LISTEN_SOCKET;
+	h->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, httpd_on_request, h,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_MAX_CONNS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_IDLE_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY,
+		MHD_OPTION_NOTIFY_CONNECTION, httpd_on_connection, h,
+		MHD_OPTION_NOTIFY_COMPLETED, httpd_on_completed, h,
+		MHD_OPTION_EXTERNAL_LOGGER, httpd_on_log, h, MHD_OPTION_END);
+	if (!h->d) {
+		/* MHD may or may not have closed listen_fd: leave it. */
+		free(h);
+		errno = EINVAL;
+		return NULL;
+	}
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	h->epfd = di ? di->epoll_fd : -1;
+	if (l && (h->epfd < 0 ||
+		  loop_add_fd(l, h->epfd, EPOLLIN, httpd_on_fd, h) < 0))
+		goto fail_d;
+	return h;
+
+fail_d:
+	MHD_stop_daemon(h->d); /* closes listen_fd */
+	free(h);
+	return NULL;
+fail_fd:
+	if (listen_fd >= 0)
+		close(listen_fd);
+	return NULL;
+}
+
+int httpd_add_connection(struct httpd *h, int fd)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	if (MHD_add_connection(h->d, fd, (struct sockaddr *)&peer,
+			       sizeof(peer)) != MHD_YES)
+		return -1;
+	httpd_schedule(h);
+	return 0;
+}
+
+void httpd_close(struct httpd *h)
+{
+	if (!h)
+		return;
+	if (h->l) {
+		loop_del_fd(h->l, h->epfd);
+		if (h->timer > 0)
+			loop_del_timer(h->l, h->timer);
+	}
+	MHD_stop_daemon(h->d);
+	xbuf_free(&h->out);
+	free(h);
+}

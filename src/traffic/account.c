@@ -1,0 +1,575 @@
+/*
+ * account.c - add decoded frames up: totals, per interface and direction,
+ * per protocol, per service, per host.
+ *
+ * Everything is allocated in account_new(); account_frame() only adds.
+ * Hosts and services live in bounded toptables (eviction rule in
+ * toptable.c).  A frame counts for its source and its destination host
+ * (once when they are equal; unspecified addresses are not hosts); ARP
+ * counts for its sender and target protocol addresses, so a host that
+ * drops ICMP but answers ARP still shows as seen.  last_seen is moved
+ * only by frames a host sends.
+ */
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "account.h"
+#include "clock.h"
+#include "services.h"
+#include "toptable.h"
+
+#define REPLAY_MAX_BOUND (SIZE_MAX / 256)
+
+struct rate {
+	uint64_t packets, bytes;	/* since start */
+	uint64_t p_packets, p_bytes;	/* this period */
+	double bps, pps, bps_smooth, pps_smooth;
+	bool primed;			/* the EWMA has a first value */
+};
+
+struct net4 {
+	uint32_t net, mask;		/* host order */
+};
+
+struct net6 {
+	uint64_t net[2], mask[2];	/* big-endian halves, host order */
+};
+
+struct account {
+	struct account_totals t;
+	int n_ifaces;
+	struct rate iface[ACCOUNT_MAX_IFACES][ACCOUNT_DIR_COUNT + 1];
+	struct rate proto[ACCOUNT_PROTO_COUNT];
+	struct net4 v4[CFG_MAX_NETS];
+	int n4;
+	struct net6 v6[CFG_MAX_NETS];
+	int n6;
+	struct toptable *hosts;
+	struct toptable *svcs;
+	struct services *names;
+	double smooth_s;
+	int64_t period_start_ns;
+	bool started;
+};
+
+/* ---- local networks and direction ------------------------------------ */
+
+static uint32_t load32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+	return (uint64_t)load32(p) << 32 | load32(p + 4);
+}
+
+static uint64_t prefix_mask64(int bits)
+{
+	if (bits <= 0)
+		return 0;
+	return bits >= 64 ? UINT64_MAX : ~(UINT64_MAX >> bits);
+}
+
+int account_set_local_networks(struct account *a, const struct cidr *nets,
+			       int n)
+{
+	int i;
+
+	if (n < 0 || n > CFG_MAX_NETS || (n > 0 && !nets)) {
+		errno = EINVAL;
+		return -1;
+	}
+	a->n4 = a->n6 = 0;
+	for (i = 0; i < n; i++) {
+		const struct cidr *c = &nets[i];
+
+		if (c->family == AF_INET) {
+			struct net4 *v = &a->v4[a->n4++];
+
+			v->mask = (uint32_t)(prefix_mask64(c->prefix) >> 32);
+			v->net = load32(c->addr) & v->mask;
+		} else if (c->family == AF_INET6) {
+			struct net6 *v = &a->v6[a->n6++];
+
+			v->mask[0] = prefix_mask64(c->prefix);
+			v->mask[1] = prefix_mask64(c->prefix - 64);
+			v->net[0] = load64(c->addr) & v->mask[0];
+			v->net[1] = load64(c->addr + 8) & v->mask[1];
+		}
+	}
+	return 0;
+}
+
+/* Configured local, or an address that never leaves the link:
+ * unspecified, broadcast, multicast, link-local. */
+static bool is_local4(const struct account *a, const uint8_t *addr)
+{
+	uint32_t x = load32(addr);
+	int i;
+
+	if (x == 0 || x == UINT32_MAX || (x >> 28) == 0xe ||
+	    (x >> 16) == 0xa9fe)
+		return true;
+	for (i = 0; i < a->n4; i++) {
+		if ((x & a->v4[i].mask) == a->v4[i].net)
+			return true;
+	}
+	return false;
+}
+
+static bool is_local6(const struct account *a, const uint8_t *addr)
+{
+	uint64_t hi = load64(addr), lo = load64(addr + 8);
+	int i;
+
+	if ((hi == 0 && lo == 0) || addr[0] == 0xff ||
+	    (hi >> 54) == (0xfe80 >> 6))
+		return true;
+	for (i = 0; i < a->n6; i++) {
+		if ((hi & a->v6[i].mask[0]) == a->v6[i].net[0] &&
+		    (lo & a->v6[i].mask[1]) == a->v6[i].net[1])
+			return true;
+	}
+	return false;
+}
+
+static enum account_dir direction(const struct account *a,
+				  const struct frame_info *fi)
+{
+	bool s, d;
+
+	if (fi->l3 != L3_IPV4 && fi->l3 != L3_IPV6)
+		return ACCOUNT_DIR_INTERNAL;
+	if (fi->family == AF_INET) {
+		s = is_local4(a, fi->src);
+		d = is_local4(a, fi->dst);
+	} else {
+		s = is_local6(a, fi->src);
+		d = is_local6(a, fi->dst);
+	}
+	if (s)
+		return d ? ACCOUNT_DIR_INTERNAL : ACCOUNT_DIR_OUT;
+	return d ? ACCOUNT_DIR_IN : ACCOUNT_DIR_EXTERNAL;
+}
+
+/* ---- rates ----------------------------------------------------------- */
+
+static void rate_add(struct rate *r, uint32_t bytes)
+{
+	r->packets++;
+	r->bytes += bytes;
+	r->p_packets++;
+	r->p_bytes += bytes;
+}
+
+static void rate_close(struct rate *r, double dt_s, double alpha)
+{
+	r->pps = (double)r->p_packets / dt_s;
+	r->bps = (double)r->p_bytes * 8 / dt_s;
+	if (!r->primed) {
+		r->pps_smooth = r->pps;
+		r->bps_smooth = r->bps;
+		r->primed = true;
+	} else {
+		r->pps_smooth += alpha * (r->pps - r->pps_smooth);
+		r->bps_smooth += alpha * (r->bps - r->bps_smooth);
+	}
+	r->p_packets = r->p_bytes = 0;
+}
+
+void account_tick(struct account *a, int64_t now_ns)
+{
+	double dt_s, alpha;
+	int i, d;
+
+	if (!a->started || now_ns < a->period_start_ns) {
+		a->started = true;
+		a->period_start_ns = now_ns;
+		return;
+	}
+	if (now_ns - a->period_start_ns < NS_PER_S)
+		return;
+	dt_s = (double)(now_ns - a->period_start_ns) / NS_PER_S;
+	alpha = 1.0 - exp(-dt_s / a->smooth_s);
+	for (i = 0; i < a->n_ifaces; i++) {
+		for (d = 0; d <= ACCOUNT_DIR_COUNT; d++)
+			rate_close(&a->iface[i][d], dt_s, alpha);
+	}
+	for (i = 0; i < ACCOUNT_PROTO_COUNT; i++)
+		rate_close(&a->proto[i], dt_s, alpha);
+	a->period_start_ns = now_ns;
+}
+
+static void stats_of(const struct rate *r, struct account_stats *out)
+{
+	*out = (struct account_stats){
+		.packets = r->packets,
+		.bytes = r->bytes,
+		.bps = r->bps,
+		.pps = r->pps,
+		.bps_smooth = r->bps_smooth,
+		.pps_smooth = r->pps_smooth,
+	};
+}
+
+/* ---- hosts and services ---------------------------------------------- */
+
+/* The key of an address (IPv4 zero-padded to 16 bytes by the decoder);
+ * false for an unspecified address, which is no host. */
+static bool host_key(struct toptable_key *k, int family, const uint8_t *addr)
+{
+	k->w[0] = (uint64_t)family;
+	memcpy(&k->w[1], addr, 16);
+	return (k->w[1] | k->w[2]) != 0;
+}
+
+/* The same from a caller's address of 4 or 16 bytes. */
+static bool host_key_of(struct toptable_key *k, int family,
+			const uint8_t *addr)
+{
+	uint8_t a16[16] = { 0 };
+
+	memcpy(a16, addr, family == AF_INET ? 4 : 16);
+	return host_key(k, family, a16);
+}
+
+static void host_count(struct account *a, const struct toptable_key *k,
+		       uint32_t bytes, int64_t sent_ns)
+{
+	bool inserted;
+	struct toptable_entry *e = toptable_get(a->hosts, k, &inserted);
+
+	if (!e)
+		return;
+	if (inserted)
+		a->t.hosts_evicted = toptable_evictions(a->hosts);
+	e->packets++;
+	e->bytes += bytes;
+	if (sent_ns != -1)
+		e->last_seen_ns = sent_ns;
+}
+
+static void count_hosts(struct account *a, const struct frame_info *fi,
+			int64_t now_ns)
+{
+	struct toptable_key s, d;
+	bool has_s = host_key(&s, fi->family, fi->src);
+	bool has_d = host_key(&d, fi->family, fi->dst);
+
+	if (has_s)
+		host_count(a, &s, fi->wire_len, now_ns < 0 ? 0 : now_ns);
+	if (has_d && !(has_s && s.w[1] == d.w[1] && s.w[2] == d.w[2]))
+		host_count(a, &d, fi->wire_len, -1);
+}
+
+static void count_service(struct account *a, const struct frame_info *fi)
+{
+	uint16_t port =
+		services_pick_port(a->names, fi->proto, fi->sport, fi->dport);
+	struct toptable_key k = {
+		{ (uint64_t)fi->proto << 8 | (uint64_t)port << 16, 0, 0 }
+	};
+	struct toptable_entry *e;
+	bool inserted;
+
+	e = toptable_get(a->svcs, &k, &inserted);
+	if (!e)
+		return;
+	if (inserted) {
+		e->name = services_name(a->names, fi->proto, port);
+		a->t.services_evicted = toptable_evictions(a->svcs);
+	}
+	e->packets++;
+	e->bytes += fi->wire_len;
+}
+
+static enum account_proto proto_of(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return ACCOUNT_PROTO_TCP;
+	case IPPROTO_UDP:
+		return ACCOUNT_PROTO_UDP;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return ACCOUNT_PROTO_ICMP;
+	default:
+		return ACCOUNT_PROTO_OTHER;
+	}
+}
+
+/* ---- per frame ------------------------------------------------------- */
+
+void account_frame(struct account *a, int iface, const struct frame_info *fi,
+		   int64_t now_ns)
+{
+	bool has_if = iface >= 0 && iface < a->n_ifaces;
+	bool ip = fi->l3 == L3_IPV4 || fi->l3 == L3_IPV6;
+
+	a->t.frames++;
+	a->t.bytes += fi->wire_len;
+	a->t.vlan += fi->vlans > 0;
+	if (has_if)
+		rate_add(&a->iface[iface][ACCOUNT_DIR_ALL], fi->wire_len);
+	if (fi->malformed) {
+		a->t.malformed++;
+		return;
+	}
+	a->t.arp += fi->l3 == L3_ARP;
+	a->t.ipv4 += fi->l3 == L3_IPV4;
+	a->t.ipv6 += fi->l3 == L3_IPV6;
+	if (has_if)
+		rate_add(&a->iface[iface][direction(a, fi)], fi->wire_len);
+	if (ip)
+		rate_add(&a->proto[proto_of(fi->proto)], fi->wire_len);
+	if (fi->family == AF_INET || fi->family == AF_INET6)
+		count_hosts(a, fi, now_ns);
+	if (ip && fi->has_ports &&
+	    (fi->proto == IPPROTO_TCP || fi->proto == IPPROTO_UDP))
+		count_service(a, fi);
+}
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+struct account *account_new(const struct account_params *p)
+{
+	struct account *a;
+	size_t nh = p->max_hosts ? p->max_hosts : ACCOUNT_HOSTS_LIVE;
+	size_t ns = p->max_services ? p->max_services : ACCOUNT_SERVICES_LIVE;
+
+	if (p->n_ifaces < 1 || p->n_ifaces > ACCOUNT_MAX_IFACES ||
+	    p->smooth_s < 0 || nh > REPLAY_MAX_BOUND || ns > REPLAY_MAX_BOUND) {
+		errno = EINVAL;
+		return NULL;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->n_ifaces = p->n_ifaces;
+	a->smooth_s = p->smooth_s ? p->smooth_s : ACCOUNT_SMOOTH_S_DEFAULT;
+	if (account_set_local_networks(a, p->local_nets, p->n_local_nets) < 0)
+		goto err_account;
+	a->names = services_load(p->services_path);
+	if (!a->names)
+		goto err_account;
+	a->hosts = toptable_new(nh);
+	if (!a->hosts)
+		goto err_names;
+	a->svcs = toptable_new(ns);
+	if (!a->svcs)
+		goto err_hosts;
+	return a;
+
+err_hosts:
+	toptable_free(a->hosts);
+err_names:
+	services_free(a->names);
+err_account:
+	free(a);
+	return NULL;
+}
+
+void account_free(struct account *a)
+{
+	if (!a)
+		return;
+	toptable_free(a->svcs);
+	toptable_free(a->hosts);
+	services_free(a->names);
+	free(a);
+}
+
+/* ---- getters --------------------------------------------------------- */
+
+const struct account_totals *account_totals(const struct account *a)
+{
+	return &a->t;
+}
+
+int account_iface_stats(const struct account *a, int iface,
+			enum account_dir dir, struct account_stats *out)
+{
+	if (iface < 0 || iface >= a->n_ifaces || dir < 0 ||
+	    dir > ACCOUNT_DIR_ALL) {
+		errno = EINVAL;
+		return -1;
+	}
+	stats_of(&a->iface[iface][dir], out);
+	return 0;
+}
+
+int account_proto_stats(const struct account *a, enum account_proto proto,
+			struct account_stats *out)
+{
+	if (proto < 0 || proto >= ACCOUNT_PROTO_COUNT) {
+		errno = EINVAL;
+		return -1;
+	}
+	stats_of(&a->proto[proto], out);
+	return 0;
+}
+
+int64_t account_last_seen(const struct account *a, int family,
+			  const uint8_t *addr)
+{
+	struct toptable_key k;
+	const struct toptable_entry *e;
+
+	if ((family != AF_INET && family != AF_INET6) || !addr ||
+	    !host_key_of(&k, family, addr))
+		return -1;
+	e = toptable_find(a->hosts, &k);
+	return e ? e->last_seen_ns : -1;
+}
+
+static void host_of(const struct toptable_entry *e, struct account_host *h)
+{
+	*h = (struct account_host){
+		.family = (int)(e->key.w[0] & 0xff),
+		.packets = e->packets,
+		.bytes = e->bytes,
+		.last_seen_ns = e->last_seen_ns,
+	};
+	memcpy(h->addr, &e->key.w[1], sizeof(h->addr));
+}
+
+struct host_walk {
+	void (*fn)(const struct account_host *h, void *ctx);
+	void *ctx;
+};
+
+static void host_visit(const struct toptable_entry *e, void *ctx)
+{
+	struct host_walk *w = ctx;
+	struct account_host h;
+
+	if (e->packets == 0)	/* watched, not seen yet */
+		return;
+	host_of(e, &h);
+	w->fn(&h, w->ctx);
+}
+
+void account_foreach_host(const struct account *a,
+			  void (*fn)(const struct account_host *h, void *ctx),
+			  void *ctx)
+{
+	struct host_walk w = { fn, ctx };
+
+	toptable_foreach(a->hosts, host_visit, &w);
+}
+
+struct service_walk {
+	void (*fn)(const struct account_service *s, void *ctx);
+	void *ctx;
+};
+
+static void service_visit(const struct toptable_entry *e, void *ctx)
+{
+	struct service_walk *w = ctx;
+	struct account_service s = {
+		.proto = (uint8_t)(e->key.w[0] >> 8),
+		.port = (uint16_t)(e->key.w[0] >> 16),
+		.name = e->name,
+		.packets = e->packets,
+		.bytes = e->bytes,
+	};
+
+	w->fn(&s, w->ctx);
+}
+
+void account_foreach_service(const struct account *a,
+			     void (*fn)(const struct account_service *s,
+					void *ctx),
+			     void *ctx)
+{
+	struct service_walk w = { fn, ctx };
+
+	toptable_foreach(a->svcs, service_visit, &w);
+}
+
+struct top_walk {
+	struct account_host *out;
+	size_t n, have;
+};
+
+/* Insertion into out[0..have), kept sorted by bytes, most first. */
+static void top_visit(const struct toptable_entry *e, void *ctx)
+{
+	struct top_walk *w = ctx;
+	size_t i;
+
+	if (w->n == 0 || e->packets == 0 ||
+	    (w->have == w->n && e->bytes <= w->out[w->n - 1].bytes))
+		return;
+	i = w->have < w->n ? w->have++ : w->n - 1;
+	while (i > 0 && w->out[i - 1].bytes < e->bytes) {
+		w->out[i] = w->out[i - 1];
+		i--;
+	}
+	host_of(e, &w->out[i]);
+}
+
+size_t account_top_hosts(const struct account *a, struct account_host *out,
+			 size_t n)
+{
+	struct top_walk w = { out, n, 0 };
+
+	toptable_foreach(a->hosts, top_visit, &w);
+	return w.have;
+}
+
+int account_watch_host(struct account *a, int family, const uint8_t *addr)
+{
+	struct toptable_key k;
+	struct toptable_entry *e;
+	bool inserted;
+
+	if ((family != AF_INET && family != AF_INET6) || !addr ||
+	    !host_key_of(&k, family, addr)) {
+		errno = EINVAL;
+		return -1;
+	}
+	e = toptable_get(a->hosts, &k, &inserted);
+	if (!e) {
+		errno = ENOSPC;
+		return -1;
+	}
+	e->pinned = 1;
+	return 0;
+}
+
+void account_unwatch_all(struct account *a)
+{
+	toptable_unpin_all(a->hosts);
+}
+
+const char *account_dir_name(enum account_dir dir)
+{
+	static const char *const names[] = {
+		[ACCOUNT_DIR_IN] = "inbound",
+		[ACCOUNT_DIR_OUT] = "outbound",
+		[ACCOUNT_DIR_INTERNAL] = "internal",
+		[ACCOUNT_DIR_EXTERNAL] = "external",
+		[ACCOUNT_DIR_ALL] = "all",
+	};
+
+	return dir >= 0 && dir <= ACCOUNT_DIR_ALL ? names[dir] : "?";
+}
+
+const char *account_proto_name(enum account_proto proto)
+{
+	static const char *const names[] = {
+		[ACCOUNT_PROTO_TCP] = "tcp",
+		[ACCOUNT_PROTO_UDP] = "udp",
+		[ACCOUNT_PROTO_ICMP] = "icmp",
+		[ACCOUNT_PROTO_OTHER] = "other",
+	};
+
+	return proto >= 0 && proto < ACCOUNT_PROTO_COUNT ? names[proto] : "?";
+}

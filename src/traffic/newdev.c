@@ -1,0 +1,500 @@
+/*
+ * newdev.c - the known MAC/IP pairs: a bounded hash table, its state file
+ * and the "new device" events.
+ *
+ * Entries sit in one array allocated at open; buckets chain them by index.
+ * When the array is full the entry with the oldest last_seen is unlinked
+ * and reused (a linear scan, but only when a new pair arrives on a full
+ * table, never per frame).  Times in the table are wall-clock epoch
+ * seconds because people read them from the file; the save and log rate
+ * limits use the monotonic clock.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "newdev.h"
+
+#define NIL (-1)
+
+struct entry {
+	struct newdev_pair pair;
+	int32_t next; /* in its bucket, NIL */
+};
+
+struct newdev {
+	struct entry *v;
+	size_t cap, n;
+	int32_t *bucket;
+	size_t n_buckets; /* a power of two */
+	char *path;	  /* NULL: memory only */
+	int64_t save_interval_ns;
+	int64_t last_save_ns; /* last attempt; INT64_MIN: none */
+	bool dirty;	      /* a pair was added or dropped */
+	bool touched;	      /* a last_seen moved (saved at close only) */
+	struct cidr nets[CFG_MAX_NETS];
+	int n_nets;
+	int32_t last;	     /* the newest new pair, NIL */
+	int64_t log_window_ns; /* start of the current log minute */
+	unsigned logged;     /* lines in it */
+	unsigned unlogged;   /* events beyond the limit in it */
+	struct newdev_counts counts;
+};
+
+/* ---- the table ---------------------------------------------------------- */
+
+static uint32_t pair_hash(const uint8_t mac[6], int family, const uint8_t *ip)
+{
+	uint32_t h = 2166136261u;
+	int i, n = family == AF_INET ? 4 : 16;
+
+	for (i = 0; i < 6; i++)
+		h = (h ^ mac[i]) * 16777619u;
+	for (i = 0; i < n; i++)
+		h = (h ^ ip[i]) * 16777619u;
+	return h ^ (uint32_t)family;
+}
+
+static bool pair_is(const struct newdev_pair *p, const uint8_t mac[6],
+		    int family, const uint8_t *ip)
+{
+	return p->family == family && memcmp(p->mac, mac, 6) == 0 &&
+	       memcmp(p->ip, ip, family == AF_INET ? 4 : 16) == 0;
+}
+
+static int32_t *chain_of(struct newdev *nd, const struct newdev_pair *p)
+{
+	return &nd->bucket[pair_hash(p->mac, p->family, p->ip) &
+			   (nd->n_buckets - 1)];
+}
+
+static int32_t find(const struct newdev *nd, const uint8_t mac[6],
+		    int family, const uint8_t *ip)
+{
+	int32_t i = nd->bucket[pair_hash(mac, family, ip) &
+			       (nd->n_buckets - 1)];
+
+	while (i != NIL && !pair_is(&nd->v[i].pair, mac, family, ip))
+		i = nd->v[i].next;
+	return i;
+}
+
+/* Free the slot of the pair seen longest ago; returns it. */
+static int32_t evict_oldest(struct newdev *nd)
+{
+	size_t i, old = 0;
+	int32_t *link;
+
+	for (i = 1; i < nd->n; i++)
+		if (nd->v[i].pair.last_seen < nd->v[old].pair.last_seen)
+			old = i;
+	link = chain_of(nd, &nd->v[old].pair);
+	while (*link != (int32_t)old)
+		link = &nd->v[*link].next;
+	*link = nd->v[old].next;
+	if (nd->last == (int32_t)old)
+		nd->last = NIL;
+	nd->counts.evicted++;
+	return (int32_t)old;
+}
+
+static int32_t insert(struct newdev *nd, const struct newdev_pair *p)
+{
+	int32_t i, *chain;
+
+	i = nd->n < nd->cap ? (int32_t)nd->n++ : evict_oldest(nd);
+	nd->v[i].pair = *p;
+	chain = chain_of(nd, p);
+	nd->v[i].next = *chain;
+	*chain = i;
+	nd->dirty = true;
+	return i;
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+void newdev_fmt_mac(const uint8_t mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+}
+
+/* Close the log minute if it is over: one line for what was held back. */
+static void log_window(struct newdev *nd, int64_t now_ns)
+{
+	if (now_ns - nd->log_window_ns < 60 * NS_PER_S)
+		return;
+	if (nd->unlogged)
+		log_notice("new devices: %u more in the last minute",
+			   nd->unlogged);
+	nd->log_window_ns = now_ns;
+	nd->logged = nd->unlogged = 0;
+}
+
+/* At most NEWDEV_LOG_PER_MIN lines a minute; the rest in one line. */
+static void log_event(struct newdev *nd, const struct newdev_pair *p,
+		      int64_t now_ns)
+{
+	char mac[18], ip[INET6_ADDRSTRLEN];
+
+	log_window(nd, now_ns);
+	if (nd->logged >= NEWDEV_LOG_PER_MIN) {
+		nd->unlogged++;
+		return;
+	}
+	nd->logged++;
+	newdev_fmt_mac(p->mac, mac, sizeof(mac));
+	inet_ntop(p->family, p->ip, ip, sizeof(ip));
+	log_notice("new device: %s %s", mac, ip);
+}
+
+int newdev_seen(struct newdev *nd, const uint8_t mac[6], int family,
+		const uint8_t *ip, int64_t now_ns, int64_t wall_s)
+{
+	struct newdev_pair p = { .family = family };
+	int32_t i = find(nd, mac, family, ip);
+
+	if (i != NIL) {
+		nd->v[i].pair.last_seen = wall_s;
+		nd->touched = true;
+		return 0;
+	}
+	memcpy(p.mac, mac, 6);
+	memcpy(p.ip, ip, family == AF_INET ? 4 : 16);
+	p.first_seen = p.last_seen = wall_s;
+	nd->last = insert(nd, &p);
+	nd->counts.events++;
+	log_event(nd, &p, now_ns);
+	return 1;
+}
+
+static bool in_net(const struct cidr *c, int family, const uint8_t *ip)
+{
+	int full = c->prefix / 8, bits = c->prefix % 8;
+
+	if (c->family != family)
+		return false;
+	if (memcmp(c->addr, ip, (size_t)full) != 0)
+		return false;
+	return !bits || ((c->addr[full] ^ ip[full]) >> (8 - bits)) == 0;
+}
+
+static bool is_local(const struct newdev *nd, int family, const uint8_t *ip)
+{
+	for (int i = 0; i < nd->n_nets; i++)
+		if (in_net(&nd->nets[i], family, ip))
+			return true;
+	return false;
+}
+
+static bool usable_mac(const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	return !(mac[0] & 1) && memcmp(mac, zero, 6) != 0;
+}
+
+int newdev_frame(struct newdev *nd, const struct frame_info *fi,
+		 int64_t now_ns, int64_t wall_s)
+{
+	static const uint8_t any[16];
+
+	if (!nd || fi->malformed || fi->family == 0)
+		return 0;
+	if (fi->l3 == L3_ARP) {
+		/* a probe's sender 0.0.0.0 claims nothing yet */
+		if (!usable_mac(fi->arp_sha) || memcmp(fi->src, any, 4) == 0)
+			return 0;
+		return newdev_seen(nd, fi->arp_sha, AF_INET, fi->src, now_ns,
+				   wall_s);
+	}
+	if ((fi->l3 != L3_IPV4 && fi->l3 != L3_IPV6) ||
+	    !usable_mac(fi->src_mac) ||
+	    !is_local(nd, fi->family, fi->src))
+		return 0;
+	return newdev_seen(nd, fi->src_mac, fi->family, fi->src, now_ns,
+			   wall_s);
+}
+
+/* ---- the state file ---------------------------------------------------- */
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	int n = 0;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &n) != 6 ||
+	    n != 17)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int parse_epoch(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* One line "MAC\tIP\tFIRST[\tLAST]" (newline removed); 0 or -1. */
+static int parse_line(char *line, struct newdev_pair *p)
+{
+	char *f[5], *save = NULL;
+	int n = 0;
+
+	for (char *t = strtok_r(line, "\t", &save); t && n < 5;
+	     t = strtok_r(NULL, "\t", &save))
+		f[n++] = t;
+	if (n < 3 || n > 4 || parse_mac(f[0], p->mac) < 0 ||
+	    parse_epoch(f[2], &p->first_seen) < 0)
+		return -1;
+	p->last_seen = p->first_seen;
+	if (n == 4 && parse_epoch(f[3], &p->last_seen) < 0)
+		return -1;
+	p->family = strchr(f[1], ':') ? AF_INET6 : AF_INET;
+	return inet_pton(p->family, f[1], p->ip) == 1 ? 0 : -1;
+}
+
+static void load(struct newdev *nd)
+{
+	char line[256];
+	struct newdev_pair p;
+	unsigned bad = 0, lineno = 0, first_bad = 0;
+	FILE *f = fopen(nd->path, "re");
+
+	if (!f) {
+		if (errno != ENOENT)
+			log_warn("known devices: cannot read %s: %s", nd->path,
+				 strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		memset(&p, 0, sizeof(p));
+		if (parse_line(line, &p) < 0) {
+			if (!bad++)
+				first_bad = lineno;
+			continue;
+		}
+		if (find(nd, p.mac, p.family, p.ip) == NIL)
+			insert(nd, &p);
+	}
+	fclose(f);
+	if (bad)
+		log_warn("known devices: %s:%u: %u unreadable line(s) skipped",
+			 nd->path, first_bad, bad);
+	/* rewrite a file that had to be cleaned up or cut down */
+	nd->dirty = bad > 0 || nd->counts.evicted > 0;
+	nd->counts.evicted = 0;
+}
+
+static int write_pairs(const struct newdev *nd, FILE *f)
+{
+	char mac[18], ip[INET6_ADDRSTRLEN];
+	const struct newdev_pair *p;
+
+	fprintf(f, "# pilotlight known devices: mac, ip, first and last "
+		   "seen (epoch s)\n");
+	for (size_t i = 0; i < nd->n; i++) {
+		p = &nd->v[i].pair;
+		newdev_fmt_mac(p->mac, mac, sizeof(mac));
+		inet_ntop(p->family, p->ip, ip, sizeof(ip));
+		fprintf(f, "%s\t%s\t%lld\t%lld\n", mac, ip,
+			(long long)p->first_seen, (long long)p->last_seen);
+	}
+	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}
+
+/* temp file + fsync + rename: a crash leaves the old file or the new. */
+static int write_file(const struct newdev *nd)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int fd, err;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", nd->path) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		close(fd);
+		goto fail;
+	}
+	if (write_pairs(nd, f) < 0 || fsync(fd) < 0) {
+		err = errno ? errno : EIO;
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f) != 0 || rename(tmp, nd->path) < 0) {
+		err = errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	unlink(tmp);
+	errno = err;
+	return -1;
+}
+
+int newdev_save(struct newdev *nd, int64_t now_ns)
+{
+	nd->last_save_ns = now_ns;
+	if (!nd->path) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (write_file(nd) < 0) {
+		if (!nd->counts.save_failing)
+			log_warn("known devices: cannot write %s: %s; keeping "
+				 "them in memory",
+				 nd->path, strerror(errno));
+		nd->counts.save_failing = true;
+		return -1;
+	}
+	if (nd->counts.save_failing)
+		log_notice("known devices: saved to %s again", nd->path);
+	nd->counts.save_failing = false;
+	nd->counts.saves++;
+	nd->dirty = nd->touched = false;
+	return 0;
+}
+
+void newdev_tick(struct newdev *nd, int64_t now_ns)
+{
+	if (!nd)
+		return;
+	if (nd->unlogged)
+		log_window(nd, now_ns);
+	if (!nd->dirty || !nd->path)
+		return;
+	if (nd->last_save_ns != INT64_MIN &&
+	    now_ns - nd->last_save_ns < nd->save_interval_ns)
+		return;
+	newdev_save(nd, now_ns);
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+int newdev_set_local_networks(struct newdev *nd, const struct cidr *nets,
+			      int n)
+{
+	if (n < 0 || n > CFG_MAX_NETS || (n > 0 && !nets)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n > 0)
+		memcpy(nd->nets, nets, (size_t)n * sizeof(*nets));
+	nd->n_nets = n;
+	return 0;
+}
+
+static int alloc_tables(struct newdev *nd, size_t cap)
+{
+	nd->cap = cap;
+	nd->n_buckets = 1;
+	while (nd->n_buckets < cap * 2)
+		nd->n_buckets <<= 1;
+	nd->v = calloc(cap, sizeof(*nd->v));
+	nd->bucket = malloc(nd->n_buckets * sizeof(*nd->bucket));
+	if (!nd->v || !nd->bucket)
+		return -1;
+	for (size_t i = 0; i < nd->n_buckets; i++)
+		nd->bucket[i] = NIL;
+	return 0;
+}
+
+struct newdev *newdev_open(const struct newdev_params *p)
+{
+	size_t cap = p->max_pairs ? p->max_pairs : NEWDEV_MAX_PAIRS;
+	struct newdev *nd;
+
+	if (cap > INT32_MAX / 4) {
+		errno = EINVAL;
+		return NULL;
+	}
+	nd = calloc(1, sizeof(*nd));
+	if (!nd)
+		return NULL;
+	nd->last = NIL;
+	nd->last_save_ns = INT64_MIN;
+	nd->log_window_ns = INT64_MIN / 2;
+	nd->save_interval_ns = (int64_t)(p->save_interval_s ?
+			p->save_interval_s : NEWDEV_SAVE_INTERVAL_S) * NS_PER_S;
+	if (alloc_tables(nd, cap) < 0 ||
+	    newdev_set_local_networks(nd, p->local_nets, p->n_local_nets) < 0)
+		goto fail;
+	if (p->state_dir && asprintf(&nd->path, "%s/%s", p->state_dir,
+				     NEWDEV_FILE) < 0) {
+		nd->path = NULL;
+		goto fail;
+	}
+	if (nd->path)
+		load(nd);
+	return nd;
+fail:
+	newdev_close(nd, 0);
+	errno = errno == EINVAL ? EINVAL : ENOMEM;
+	return NULL;
+}
+
+void newdev_close(struct newdev *nd, int64_t now_ns)
+{
+	if (!nd)
+		return;
+	if ((nd->dirty || nd->touched) && nd->path)
+		newdev_save(nd, now_ns);
+	free(nd->path);
+	free(nd->v);
+	free(nd->bucket);
+	free(nd);
+}
+
+const struct newdev_pair *newdev_last(const struct newdev *nd)
+{
+	return nd && nd->last != NIL ? &nd->v[nd->last].pair : NULL;
+}
+
+const struct newdev_pair *newdev_find(const struct newdev *nd,
+				      const uint8_t mac[6], int family,
+				      const uint8_t *ip)
+{
+	int32_t i = nd ? find(nd, mac, family, ip) : NIL;
+
+	return i == NIL ? NULL : &nd->v[i].pair;
+}
+
+void newdev_counts(const struct newdev *nd, struct newdev_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!nd)
+		return;
+	*out = nd->counts;
+	out->known = nd->n;
+}
