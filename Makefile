@@ -20,13 +20,13 @@ PKG_CONFIG ?= pkg-config
 VERSION   := 0.1.0
 
 PKGS      := libgpiod libpcap libconfig libsystemd libcurl libcares \
-	     libmicrohttpd
+	     libmicrohttpd libcap
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones.  Keep in step with README "Libraries".
 DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
 	     libconfig-dev libi2c-dev libsystemd-dev \
 	     libcurl4-openssl-dev libc-ares-dev device-tree-compiler \
-	     libmicrohttpd-dev
+	     libmicrohttpd-dev libcap-dev
 DEB_TEST  := libcmocka-dev python3 systemd procps monitoring-plugins-basic \
 	     openssl iproute2 iptables iputils-ping dnsmasq-base dnsutils \
 	     util-linux fping prometheus
@@ -66,6 +66,9 @@ TESTS     := $(TEST_SRCS:tests/unit/%.c=$(O)/tests/%)
 FAKE_SRCS := $(sort $(wildcard tests/fakes/*.c))
 FAKE_OBJS := $(FAKE_SRCS:%.c=$(O)/%.o)
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+# Keep test and fake objects between builds.
+.SECONDARY:
 
 .PHONY: all run test unit blackbox bench install uninstall clean deps \
 	format check-format
@@ -150,7 +153,7 @@ $(O)/tests/gpio_v2.o: src/hw/gpio.c
 
 $(O)/tests/gpiod_v2_fake.o: tests/fakes/v2/gpiod_v2_fake.c
 	@mkdir -p $(dir $@)
-	$(CC) $(V2_CFLAGS) -Itests/fakes -MMD -MP -c -o $@ $<
+	$(CC) $(V2_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(O)/tests/test_gpio_v2: $(O)/tests/unit/hwv2/test_gpio_v2.o $(V2_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
@@ -167,3 +170,60 @@ all: $(O)/overlays/pilotlight.dtbo
 
 -include $(O)/tests/gpio_v2.d $(O)/tests/gpiod_v2_fake.d \
 	$(O)/tests/unit/hwv2/test_gpio_v2.d
+
+# --- Shipping: sanitizers, Raspberry Pi builds, packages, soak ---
+#   make test-asan            unit + black-box tests against an ASan+UBSan
+#                             build in $(ASAN_O) (part of `make test`)
+#   make cross ARCH=arm64     build-arm64/pilotlight for a 64-bit Pi OS
+#   make cross ARCH=armhf     build-armhf/pilotlight for a 32-bit Pi OS
+#   make test-cross ARCH=arm64  the unit tests under qemu-user
+#   make deb [ARCH=...]       build-*/pilotlight_VERSION_ARCH.deb
+#   make soak                 10 minutes in the lab, RSS/fds/CPU (not CI)
+# Cross builds use Debian's cross compilers and a sysroot unpacked from
+# Debian's ARCH packages (.ci/sysroot: the host's dpkg is left alone).
+ASAN_O      ?= build-asan
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	       -fno-sanitize-recover=undefined
+ASAN_ENV    := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	       PL_SANITIZED=1
+
+NATIVE_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+ARCH        ?= $(NATIVE_ARCH)
+CROSS_TRIPLE_arm64 := aarch64-linux-gnu
+CROSS_TRIPLE_armhf := arm-linux-gnueabihf
+QEMU_arm64  := qemu-aarch64-static
+QEMU_armhf  := qemu-arm-static
+CROSS_TRIPLE = $(CROSS_TRIPLE_$(ARCH))
+SYSROOT     ?= /var/cache/pilotlight/sysroot-$(ARCH)
+DEB_CROSS   := libc6-dev libgpiod-dev libpcap-dev libconfig-dev libi2c-dev \
+	       libsystemd-dev libcurl4-openssl-dev libc-ares-dev \
+	       libmicrohttpd-dev libcap-dev libcmocka-dev
+CROSS_MAKE   = $(MAKE) --no-print-directory O=build-$(ARCH) \
+	       CC='$(CROSS_TRIPLE)-gcc --sysroot=$(SYSROOT)' \
+	       AR=$(CROSS_TRIPLE)-ar PKG_CONFIG=$(SYSROOT)/bin/pkg-config
+
+.PHONY: test-asan deps-cross cross test-cross deb soak check-arch
+
+test-asan: deps
+	@$(MAKE) --no-print-directory O=$(ASAN_O) WERROR=1 \
+		CFLAGS='$(ASAN_CFLAGS)' LDFLAGS='-fsanitize=address,undefined' \
+		all unit-bins
+	@$(ASAN_ENV) sh tests/run-all $(ASAN_O)
+
+check-arch:
+	@test -n "$(CROSS_TRIPLE)" || \
+		{ echo "ARCH must be arm64 or armhf (got '$(ARCH)')"; exit 2; }
+
+deps-cross: check-arch
+	@sh .ci/deps gcc-$(CROSS_TRIPLE) qemu-user-static pkg-config dpkg-dev \
+		device-tree-compiler
+	@sh .ci/sysroot $(ARCH) $(CROSS_TRIPLE) $(SYSROOT) $(DEB_CROSS)
+
+cross: deps-cross
+	+@$(CROSS_MAKE) WERROR=$(or $(WERROR),1) all
+
+test-cross: deps-cross
+	+@$(CROSS_MAKE) WERROR=$(or $(WERROR),1) all unit-bins
+	@TEST_WRAPPER='$(QEMU_$(ARCH)) -L $(SYSROOT)' PL_QEMU=1 \
+		sh tests/run-all build-$(ARCH) unit

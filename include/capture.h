@@ -21,9 +21,9 @@
 
 #include "config.h"
 
-#define CAPTURE_TIMEOUT_MS 100	/* TPACKET_V3 block retire timeout */
-#define CAPTURE_FLUSH_MS 150	/* dispatch even without readiness */
-#define CAPTURE_ERROR_MAX 96
+#define CAPTURE_TIMEOUT_MS 100 /* TPACKET_V3 block retire timeout */
+#define CAPTURE_FLUSH_MS   150 /* dispatch even without readiness */
+#define CAPTURE_ERROR_MAX  96
 
 struct loop;
 struct capture;
@@ -34,15 +34,15 @@ typedef void (*capture_frame_fn)(void *arg, int iface, const uint8_t *data,
 				 uint32_t caplen, uint32_t wire_len);
 
 struct capture_iface_stats {
-	const char *name;	/* the config's string */
-	bool active;		/* a handle is capturing */
-	bool gone;		/* the interface does not exist */
+	const char *name;	       /* the config's string */
+	bool active;		       /* a handle is capturing */
+	bool gone;		       /* the interface does not exist */
 	char error[CAPTURE_ERROR_MAX]; /* why not active, "" when active */
-	uint64_t frames;	/* delivered to the callback */
-	uint64_t bytes;		/* their wire lengths */
-	uint64_t drops;		/* ring full (pcap ps_drop), all handles */
-	uint64_t ifdrops;	/* dropped by the interface (ps_ifdrop) */
-	uint64_t reopens;	/* successful opens after the first */
+	uint64_t frames;	       /* delivered to the callback */
+	uint64_t bytes;		       /* their wire lengths */
+	uint64_t drops;	  /* ring full (pcap ps_drop), all handles */
+	uint64_t ifdrops; /* dropped by the interface (ps_ifdrop) */
+	uint64_t reopens; /* successful opens after the first */
 };
 
 /* Returns NULL/errno only when out of memory: interfaces that cannot be
@@ -63,8 +63,7 @@ void capture_poll_stats(struct capture *c);
 
 int capture_count(const struct capture *c);
 /* NULL when i is out of range; valid until the next capture call. */
-const struct capture_iface_stats *capture_iface(const struct capture *c,
-						int i);
+const struct capture_iface_stats *capture_iface(const struct capture *c, int i);
 
 /* Accepts NULL. */
 void capture_close(struct capture *c);

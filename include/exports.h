@@ -23,8 +23,8 @@ struct traffic;
  * member may be NULL; pointers must stay valid until exports_close() (or
  * are replaced with exports_set_sources()). */
 struct exports_sources {
-	const struct panel *panel;	/* the status page's LEDs and LCD */
-	const struct traffic *traffic;	/* capture and interface counters */
+	const struct panel *panel;     /* the status page's LEDs and LCD */
+	const struct traffic *traffic; /* capture and interface counters */
 	/* Hardware error counters for /metrics, read at scrape time. */
 	unsigned long (*lcd_errors)(void *arg);
 	unsigned long (*gpio_errors)(void *arg);

@@ -18,16 +18,16 @@
 #define IFSTATS_SYSFS "/sys/class/net"
 
 struct ifstats {
-	bool present;		/* the interface exists */
+	bool present; /* the interface exists */
 	uint64_t rx_packets, tx_packets;
 	uint64_t rx_bytes, tx_bytes;
 	uint64_t rx_errors, tx_errors;
 	uint64_t rx_dropped, tx_dropped;
-	char operstate[16];	/* RFC 2863 name: "up", "down", "unknown",
+	char operstate[16]; /* RFC 2863 name: "up", "down", "unknown",
 				 * "dormant", ...; "" when absent */
 	bool carrier;
-	int speed_mbps;		/* -1 when unknown (down, virtual, wifi) */
-	bool link_up;		/* operstate "up", or "unknown" with carrier */
+	int speed_mbps; /* -1 when unknown (down, virtual, wifi) */
+	bool link_up;	/* operstate "up", or "unknown" with carrier */
 };
 
 /*

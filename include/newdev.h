@@ -30,33 +30,33 @@
 #include "config.h"
 #include "decode.h"
 
-#define NEWDEV_MAX_PAIRS 4096
+#define NEWDEV_MAX_PAIRS       4096
 #define NEWDEV_SAVE_INTERVAL_S 60
-#define NEWDEV_LOG_PER_MIN 10
-#define NEWDEV_FILE "known-devices.tsv"
+#define NEWDEV_LOG_PER_MIN     10
+#define NEWDEV_FILE	       "known-devices.tsv"
 
 struct newdev_pair {
 	uint8_t mac[6];
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t ip[16];		/* IPv4 in the first 4 bytes */
-	int64_t first_seen;	/* wall clock, epoch seconds */
+	int family;	    /* AF_INET or AF_INET6 */
+	uint8_t ip[16];	    /* IPv4 in the first 4 bytes */
+	int64_t first_seen; /* wall clock, epoch seconds */
 	int64_t last_seen;
 };
 
 struct newdev_params {
-	const char *state_dir;	 /* NULL: memory only */
-	size_t max_pairs;	 /* 0: NEWDEV_MAX_PAIRS */
-	int save_interval_s;	 /* 0: NEWDEV_SAVE_INTERVAL_S */
+	const char *state_dir;	       /* NULL: memory only */
+	size_t max_pairs;	       /* 0: NEWDEV_MAX_PAIRS */
+	int save_interval_s;	       /* 0: NEWDEV_SAVE_INTERVAL_S */
 	const struct cidr *local_nets; /* copied */
 	int n_local_nets;
 };
 
 struct newdev_counts {
-	size_t known;		/* pairs in the table */
-	uint64_t events;	/* new pairs since start */
-	uint64_t evicted;	/* pairs dropped to make room */
-	uint64_t saves;		/* files written */
-	bool save_failing;	/* the last save failed */
+	size_t known;	   /* pairs in the table */
+	uint64_t events;   /* new pairs since start */
+	uint64_t evicted;  /* pairs dropped to make room */
+	uint64_t saves;	   /* files written */
+	bool save_failing; /* the last save failed */
 };
 
 struct newdev;
@@ -80,8 +80,8 @@ int newdev_set_local_networks(struct newdev *nd, const struct cidr *nets,
 /* Take the pair of one frame, if it has one.  Returns 1 when it was new
  * (an event), else 0.  now_ns is monotonic (the log limit), wall_s the
  * epoch seconds stored with the pair. */
-int newdev_frame(struct newdev *nd, const struct frame_info *fi,
-		 int64_t now_ns, int64_t wall_s);
+int newdev_frame(struct newdev *nd, const struct frame_info *fi, int64_t now_ns,
+		 int64_t wall_s);
 
 /* The table primitive behind newdev_frame(), no filtering: 1 new, 0 known. */
 int newdev_seen(struct newdev *nd, const uint8_t mac[6], int family,

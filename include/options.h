@@ -1,8 +1,9 @@
 /*
  * options.h - the command line.
  *
- *   pilotlight [-c FILE] [-f] [-t] [--panel=term|json|hw] [-V] [-h]
+ *   pilotlight [-c FILE] [-f] [-t] [-u USER] [--panel=term|json|hw] [-V] [-h]
  *   pilotlight --replay FILE.pcap [--report json] [--max-hosts N] [-c FILE]
+ *   pilotlight --hw-test | --hw-scan [-c FILE]
  */
 #ifndef PL_OPTIONS_H
 #define PL_OPTIONS_H
@@ -19,6 +20,8 @@ enum options_action {
 	OPT_VERSION,	   /* -V */
 	OPT_HELP,	   /* -h */
 	OPT_REPLAY,	   /* --replay FILE: report on a capture file */
+	OPT_HW_TEST,	   /* --hw-test: lamp test, beep, LCD test page */
+	OPT_HW_SCAN,	   /* --hw-scan: GPIO chips, I2C addresses */
 };
 
 enum options_report {
@@ -31,6 +34,7 @@ struct options {
 	bool config_given;	/* -c was on the command line */
 	bool foreground;
 	const char *panel;	/* backend name */
+	const char *user;	/* -u: overrides daemon.user; NULL if not given */
 	const char *replay_path;	/* OPT_REPLAY */
 	enum options_report report;
 	size_t replay_max_hosts;	/* 0: replay's default */

@@ -83,10 +83,13 @@ struct panel_backend_ops {
 	void (*show)(void *b, const struct panel_view *v, unsigned changes);
 	/* Show the final view, release everything. */
 	void (*close)(void *b, const struct panel_view *final);
+	/* Hardware error counts since open (NULL: no hardware). */
+	void (*errors)(void *b, unsigned long *lcd, unsigned long *gpio);
 };
 
 extern const struct panel_backend_ops panel_term_ops;
 extern const struct panel_backend_ops panel_json_ops;
+extern const struct panel_backend_ops panel_hw_ops;
 
 /* Look a backend up by name ("term", "json", "hw"); NULL if unknown. */
 const struct panel_backend_ops *panel_backend_find(const char *name);
@@ -129,6 +132,11 @@ void panel_set_button_handler(struct panel *p, panel_button_fn fn,
 /* Called by backends when the button (or its virtual stand-in) is
  * pressed. */
 void panel_button(struct panel *p, enum button_press press);
+
+/* LCD (I2C) and GPIO errors counted by a hardware backend; false when the
+ * backend has no hardware. */
+bool panel_errors(const struct panel *p, unsigned long *lcd,
+		  unsigned long *gpio);
 
 /* The current view (for SIGUSR1 dumps and tests). */
 const struct panel_view *panel_view(const struct panel *p);

@@ -13,9 +13,7 @@
 
 #include <stdint.h>
 
-#include "panel.h"
-
-extern const struct panel_backend_ops panel_hw_ops;
+#include "panel.h" /* panel_hw_ops */
 
 /* Do what is due at now_ns; returns the next deadline (monotonic ns),
  * INT64_MAX if nothing is pending. */

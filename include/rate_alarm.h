@@ -27,13 +27,13 @@
 #include "probe.h"
 
 struct rate_alarm {
-	struct traffic_alarm_cfg cfg;	/* a copy */
-	uint64_t *bucket;		/* W + 1 seconds, the newest partial */
-	int w;				/* window, whole seconds */
-	int64_t cur_s;			/* the second bucket[cur_s % (W+1)] */
-	int64_t start_s;		/* the second watching began */
-	double value;			/* last judged: rate, or S for count */
-	bool active;			/* the condition held at the last eval */
+	struct traffic_alarm_cfg cfg; /* a copy */
+	uint64_t *bucket;	      /* W + 1 seconds, the newest partial */
+	int w;			      /* window, whole seconds */
+	int64_t cur_s;		      /* the second bucket[cur_s % (W+1)] */
+	int64_t start_s;	      /* the second watching began */
+	double value;		      /* last judged: rate, or S for count */
+	bool active;		      /* the condition held at the last eval */
 };
 
 /* Returns 0, or -1/ENOMEM.  Free with rate_alarm_free(). */
@@ -46,8 +46,7 @@ void rate_alarm_free(struct rate_alarm *a);
 bool rate_alarm_same_window(const struct traffic_alarm_cfg *a,
 			    const struct traffic_alarm_cfg *b);
 /* Adopt b's limit, condition and level, keeping the window. */
-void rate_alarm_retune(struct rate_alarm *a,
-		       const struct traffic_alarm_cfg *b);
+void rate_alarm_retune(struct rate_alarm *a, const struct traffic_alarm_cfg *b);
 
 /* n events (bits for bps) counted at now_ns. */
 void rate_alarm_add(struct rate_alarm *a, int64_t now_ns, uint64_t n);

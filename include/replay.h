@@ -15,7 +15,7 @@
 
 #include "config.h"
 
-#define REPLAY_MAX_HOSTS_DEFAULT ((size_t)1 << 20)
+#define REPLAY_MAX_HOSTS_DEFAULT ((size_t)1 << 18)
 
 /* Replay path and write the report to out.  cap supplies local_networks
  * (NULL: RFC 1918 and fc00::/7); max_hosts bounds the hosts table (0: the

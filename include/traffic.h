@@ -39,14 +39,14 @@ struct traffic_summary {
 	uint64_t frames;	/* since start */
 	uint64_t drops;		/* kernel drops, all interfaces */
 	double bps, pps;	/* all frames, the last second */
-	double in_bps, out_bps;	/* remote → local, local → remote */
+	double in_bps, out_bps; /* remote → local, local → remote */
 	bool have_top;		/* the top talker (most bytes) */
 	int top_family;
 	uint8_t top_addr[16];
-	uint64_t new_devices;	/* new MAC/IP pairs since start */
-	bool have_new;		/* the newest of them */
+	uint64_t new_devices; /* new MAC/IP pairs since start */
+	bool have_new;	      /* the newest of them */
 	struct newdev_pair last_new;
-	int64_t last_new_ns;	/* monotonic time it was seen */
+	int64_t last_new_ns; /* monotonic time it was seen */
 };
 
 /* Called after the tick has reported to the policy. */
@@ -95,8 +95,7 @@ const struct account *traffic_account(const struct traffic *t);
 int64_t traffic_last_seen(const struct traffic *t, int family,
 			  const uint8_t *addr);
 
-void traffic_newdev_counts(const struct traffic *t,
-			   struct newdev_counts *out);
+void traffic_newdev_counts(const struct traffic *t, struct newdev_counts *out);
 
 /* "812", "1.02k", "52.1M": three significant digits and an SI prefix. */
 void traffic_fmt_si(double v, char *buf, size_t len);

@@ -1,14 +1,16 @@
 /*
  * main.c - pilotlight: network health on LEDs, a character LCD and a
  * buzzer.  Read this file as the table of contents: arguments, config,
- * open what needs privileges, run the loop, stop in order.
+ * open what needs privileges, drop them, run the loop, stop in order.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
+#include "hwtools.h"
 #include "log.h"
 #include "options.h"
+#include "privdrop.h"
 #include "replay.h"
 #include "service.h"
 
@@ -68,6 +70,14 @@ int main(int argc, char **argv)
 		return 0;
 	case OPT_REPLAY:
 		return replay(&opt);
+	case OPT_HW_TEST:
+	case OPT_HW_SCAN:
+		cfg = load_config(opt.config_path);
+		if (!cfg)
+			return 1;
+		status = opt.action == OPT_HW_TEST ? hw_test(cfg) : hw_scan(cfg);
+		config_free(cfg);
+		return status;
 	case OPT_RUN:
 		break;
 	}
@@ -80,7 +90,11 @@ int main(int argc, char **argv)
 	svc = service_open(cfg, &opt);
 	if (!svc)
 		return 1;
-	status = service_run(svc);
+	/* cfg belongs to svc now, and is not replaced before service_run. */
+	if (privdrop_apply(opt.user ? opt.user : cfg->daemon.user) < 0)
+		status = 1;
+	else
+		status = service_run(svc);
 	service_close(svc);
 	log_close();
 	return status;

@@ -44,6 +44,7 @@ struct hw_panel {
 	struct hw_layout lay;
 	bool want[GPIO_MAX_LINES]; /* what the latest view asks */
 	bool out[GPIO_MAX_LINES];  /* what the lines are set to */
+	unsigned long gpio_errors; /* failed line writes since open */
 	int64_t timer_id;	   /* 0: none armed */
 	int64_t timer_due_ns;
 	int button_fd; /* -1: no button (or it failed) */
@@ -135,9 +136,13 @@ static void hw_write(struct hw_panel *b, const bool *v)
 	for (i = 0; i < b->lay.n; i++) {
 		if (v[i] == b->out[i])
 			continue;
-		if (gpio_set(b->gpio, i, v[i]) < 0)
-			log_warn("hw panel: GPIO%d: %s", b->lay.offsets[i],
-				 strerror(errno));
+		if (gpio_set(b->gpio, i, v[i]) < 0) {
+			/* Log the first of a run of failures only. */
+			if (b->gpio_errors++ == 0)
+				log_warn("hw panel: GPIO%d: %s",
+					 b->lay.offsets[i], strerror(errno));
+			continue;	/* retried with the next view */
+		}
 		b->out[i] = v[i];
 	}
 }
@@ -537,10 +542,19 @@ static void hw_close(void *arg, const struct panel_view *final)
 	free(b);
 }
 
+static void hw_errors(void *p, unsigned long *lcd, unsigned long *gpio)
+{
+	struct hw_panel *b = p;
+
+	*lcd = b->lcd ? lcd_errors(b->lcd) : 0;
+	*gpio = b->gpio_errors;
+}
+
 const struct panel_backend_ops panel_hw_ops = {
 	.name = "hw",
 	.open = hw_open,
 	.reload = hw_reload,
 	.show = hw_show,
 	.close = hw_close,
+	.errors = hw_errors,
 };

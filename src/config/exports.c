@@ -11,11 +11,11 @@
 
 #include "internal.h"
 
-#define DEFAULT_RATE_LIMIT 30	   /* events a minute */
-#define MAX_RATE_LIMIT	   6000
-#define DEFAULT_RETRY_MS   (30 * MS_PER_S)
+#define DEFAULT_RATE_LIMIT  30 /* events a minute */
+#define MAX_RATE_LIMIT	    6000
+#define DEFAULT_RETRY_MS    (30 * MS_PER_S)
 #define DEFAULT_MAX_RETRIES 10
-#define MAX_RETRIES	   100
+#define MAX_RETRIES	    100
 
 static const char *const format_names[WEBHOOK_FORMAT_COUNT] = {
 	[WEBHOOK_GENERIC] = "generic",

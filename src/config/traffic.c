@@ -18,14 +18,16 @@
 
 #include "internal.h"
 
-#define CAPTURE_HOST	 "capture"
-#define WINDOW_DEFAULT	 (10 * MS_PER_S)
-#define LIMIT_MAX	 1e15
+#define CAPTURE_HOST   "capture"
+#define WINDOW_DEFAULT (10 * MS_PER_S)
+#define LIMIT_MAX      1e15
 
 static const char *const rate_names[RATE_COUNT] = {
-	[RATE_BPS] = "bps",	[RATE_PPS] = "pps",
+	[RATE_BPS] = "bps",
+	[RATE_PPS] = "pps",
 	[RATE_BROADCAST_PPS] = "broadcast_pps",
-	[RATE_ERRORS] = "errors", [RATE_DROPS] = "drops",
+	[RATE_ERRORS] = "errors",
+	[RATE_DROPS] = "drops",
 };
 
 static const char *const cond_keys[] = { "above", "below", "count" };
@@ -51,7 +53,8 @@ static int parse_service(const char *s, int *proto, int *port)
 }
 
 static void read_alarm_name(struct cfg_ctx *ctx, const struct cfg_node *n,
-			    struct capture_cfg *cap, struct traffic_alarm_cfg *a)
+			    struct capture_cfg *cap,
+			    struct traffic_alarm_cfg *a)
 {
 	const char *name;
 	int i, r = cfg_get_string(ctx, n, "name", &name);
@@ -62,9 +65,10 @@ static void read_alarm_name(struct cfg_ctx *ctx, const struct cfg_node *n,
 		return;
 	if (!cfg_valid_name(name, false) ||
 	    strlen(name) + sizeof(CAPTURE_HOST "/") > CFG_NAME_MAX) {
-		cfg_key_error(ctx, n, "name",
-			      "bad alarm name '%s' (1..%zu of A-Z a-z 0-9 _ . -)",
-			      name, CFG_NAME_MAX - sizeof(CAPTURE_HOST "/"));
+		cfg_key_error(
+			ctx, n, "name",
+			"bad alarm name '%s' (1..%zu of A-Z a-z 0-9 _ . -)",
+			name, CFG_NAME_MAX - sizeof(CAPTURE_HOST "/"));
 		return;
 	}
 	for (i = 0; i < cap->n_alarms; i++) {
@@ -106,7 +110,9 @@ static int read_condition(struct cfg_ctx *ctx, const struct cfg_node *n,
 	}
 	a->cond = (enum traffic_cond)found;
 	return cfg_get_number(ctx, n, cond_keys[found], found == 2 ? 1 : 0,
-			      LIMIT_MAX, &a->limit) < 0 ? -1 : 0;
+			      LIMIT_MAX, &a->limit) < 0
+		       ? -1
+		       : 0;
 }
 
 /* window (above/below, default 10s) or within (count, required). */
@@ -162,8 +168,8 @@ static void read_filters(struct cfg_ctx *ctx, const struct cfg_node *n,
 			cfg_key_error(ctx, n, "service",
 				      "'service' does not apply to '%s'",
 				      rate_names[a->rate]);
-		else if (parse_service(s, &a->service_proto,
-				       &a->service_port) < 0)
+		else if (parse_service(s, &a->service_proto, &a->service_port) <
+			 0)
 			cfg_key_error(ctx, n, "service",
 				      "'service' '%s' must be tcp/PORT or "
 				      "udp/PORT",
@@ -175,7 +181,7 @@ static void read_alarm(struct cfg_ctx *ctx, const struct cfg_node *n,
 		       struct capture_cfg *cap, struct traffic_alarm_cfg *a)
 {
 	static const char *const keys[] = {
-		"name",	  "rate",  "above", "below", "count",	"within",
+		"name",	  "rate",  "above", "below",   "count", "within",
 		"window", "level", "host",  "service", NULL,
 	};
 	static const char *const levels[] = { "warning", "critical" };

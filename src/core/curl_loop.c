@@ -21,9 +21,9 @@ struct curl_loop {
 	struct loop *l;
 	CURLM *multi;
 	const char *name;
-	int64_t timer;			/* 0: none */
+	int64_t timer; /* 0: none */
 	struct curl_loop_xfer *running, *finished;
-	int *fds;			/* sockets on the loop */
+	int *fds; /* sockets on the loop */
 	size_t n_fds, cap_fds;
 };
 

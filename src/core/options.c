@@ -5,12 +5,6 @@
  * implies -f; the hardware panel is the default and runs as a service.
  * --replay reads a capture file instead of running the daemon.
  */
-
-enum {
-	LONG_REPLAY = 256,
-	LONG_REPORT,
-	LONG_MAX_HOSTS,
-};
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -19,18 +13,34 @@ enum {
 
 #include "options.h"
 
+enum {
+	LONG_REPLAY = 256,
+	LONG_REPORT,
+	LONG_MAX_HOSTS,
+	LONG_HW_TEST,
+	LONG_HW_SCAN,
+};
+
 void options_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: pilotlight [-c FILE] [-f] [-t] [--panel=term|json|hw] "
-		"[-V] [-h]\n"
+		"usage: pilotlight [-c FILE] [-f] [-t] [-u USER] "
+		"[--panel=term|json|hw] [-V] [-h]\n"
 		"  -c, --config FILE   configuration (default %s)\n"
 		"  -f, --foreground    log to stderr instead of syslog\n"
 		"  -t, --test          check the configuration and exit\n"
+		"  -u, --user USER     run as USER once the devices are open "
+		"(default:\n"
+		"                      daemon.user; root keeps root)\n"
 		"      --panel=NAME    term: LEDs and LCD drawn in the terminal;\n"
 		"                      json: one JSON line per panel change;\n"
 		"                      hw: GPIO LEDs, buzzer, button, I2C LCD "
 		"(default)\n"
+		"      --hw-test       lamp test, a short beep and an LCD test "
+		"page, then exit\n"
+		"      --hw-scan       list GPIO chips and the I2C addresses that "
+		"answer\n"
+		"                      on the configured bus, then exit\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          print this help and exit\n"
 		"      --replay FILE   count the traffic in a pcap file, print "
@@ -40,7 +50,7 @@ void options_usage(FILE *out)
 		"      --report json   the report's format (json, the "
 		"default)\n"
 		"      --max-hosts N   hosts table bound for --replay "
-		"(default 1048576)\n",
+		"(default 262144)\n",
 		DEFAULT_CONFIG);
 }
 
@@ -94,11 +104,14 @@ int options_parse(int argc, char **argv, struct options *opt)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "test", no_argument, NULL, 't' },
 		{ "panel", required_argument, NULL, 'p' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "replay", required_argument, NULL, LONG_REPLAY },
 		{ "report", required_argument, NULL, LONG_REPORT },
 		{ "max-hosts", required_argument, NULL, LONG_MAX_HOSTS },
+		{ "hw-test", no_argument, NULL, LONG_HW_TEST },
+		{ "hw-scan", no_argument, NULL, LONG_HW_SCAN },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool replay_only = false;
@@ -110,7 +123,7 @@ int options_parse(int argc, char **argv, struct options *opt)
 		.panel = "hw",
 	};
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:ftVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:ftu:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opt->config_path = optarg;
@@ -125,11 +138,20 @@ int options_parse(int argc, char **argv, struct options *opt)
 		case 'p':
 			opt->panel = optarg;
 			break;
+		case 'u':
+			opt->user = optarg;
+			break;
 		case 'V':
 			opt->action = OPT_VERSION;
 			break;
 		case 'h':
 			opt->action = OPT_HELP;
+			break;
+		case LONG_HW_TEST:
+			opt->action = OPT_HW_TEST;
+			break;
+		case LONG_HW_SCAN:
+			opt->action = OPT_HW_SCAN;
 			break;
 		case LONG_REPLAY:
 		case LONG_REPORT:

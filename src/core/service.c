@@ -64,6 +64,24 @@ static void on_result(void *arg)
 	show_status(arg);
 }
 
+static unsigned long lcd_errors(void *arg)
+{
+	struct service *s = arg;
+	unsigned long lcd, gpio;
+
+	panel_errors(s->panel, &lcd, &gpio);
+	return lcd;
+}
+
+static unsigned long gpio_errors(void *arg)
+{
+	struct service *s = arg;
+	unsigned long lcd, gpio;
+
+	panel_errors(s->panel, &lcd, &gpio);
+	return gpio;
+}
+
 static int64_t on_panel_timer(struct loop *l, void *arg)
 {
 	struct service *s = arg;
@@ -208,6 +226,23 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	}
 }
 
+static struct exports *open_exports(struct service *s)
+{
+	unsigned long lcd, gpio;
+	struct exports_sources src = {
+		.panel = s->panel,
+		.traffic = s->traffic,
+		.hw_arg = s,
+	};
+
+	/* Error counters exist only where there is hardware. */
+	if (panel_errors(s->panel, &lcd, &gpio)) {
+		src.lcd_errors = lcd_errors;
+		src.gpio_errors = gpio_errors;
+	}
+	return exports_open(s->loop, s->cfg, &src);
+}
+
 static int add_signals(struct service *s)
 {
 	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
@@ -258,11 +293,7 @@ struct service *service_open(struct pl_config *cfg, const struct options *opt)
 		goto fail_scheduler;
 	}
 	traffic_set_notify(s->traffic, on_result, s);
-	s->exports = exports_open(s->loop, cfg,
-				  &(struct exports_sources){
-					  .panel = s->panel,
-					  .traffic = s->traffic,
-				  });
+	s->exports = open_exports(s);
 	if (!s->exports)
 		goto fail_traffic;
 	return s;

@@ -13,9 +13,10 @@
  *   {"time":"2026-11-22T01:23:45.123Z","epoch":1795310625.123,"seq":7,
  *    "kind":"state","check":"router/ping","old_state":"OK",
  *    "new_state":"CRITICAL","metric":"rtt","value":512.3,
- *    "threshold":500,"reason":"rtt 512 ms loss 0%"}
+ *    "threshold":500,"reason":"rtt 512 ms loss 0%","detail":null}
  *
- * value and threshold are in the unit of the metric (config.h).
+ * value and threshold are in the unit of the metric (config.h); detail
+ * is longer context (a route's old and new path).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,17 +33,17 @@
 #include "log.h"
 
 #define EVENT_LINE_MAX 1024
-#define NS_PER_MIN (60 * NS_PER_S)
+#define NS_PER_MIN     (60 * NS_PER_S)
 
 struct events {
 	struct events_cfg cfg;
-	FILE *out;		/* NULL: no file */
-	bool own_out;		/* fclose() it */
-	bool write_failed;	/* logged once */
+	FILE *out;	   /* NULL: no file */
+	bool own_out;	   /* fclose() it */
+	bool write_failed; /* logged once */
 	events_syslog_fn syslog;
 	double tokens;
-	int64_t refill_ns;	/* 0: not started */
-	uint64_t pending;	/* suppressed since the last summary */
+	int64_t refill_ns; /* 0: not started */
+	uint64_t pending;  /* suppressed since the last summary */
 	struct events_counts n;
 };
 
@@ -52,13 +53,14 @@ static const char *const kind_names[EVENT_KIND_COUNT] = {
 	[EVENT_ACK] = "ack",
 	[EVENT_MAINTENANCE] = "maintenance",
 	[EVENT_NEW_DEVICE] = "new_device",
+	[EVENT_ROUTE] = "route",
 };
 
 /* ---- formatting ------------------------------------------------------- */
 
 struct line {
 	char *buf;
-	size_t len, used;	/* used: what the whole needs */
+	size_t len, used; /* used: what the whole needs */
 };
 
 static void line_printf(struct line *l, const char *fmt, ...)
@@ -133,6 +135,7 @@ size_t events_format(char *buf, size_t len, const struct pl_event *e)
 	line_number(&l, "value", has_metric ? e->value : NAN);
 	line_number(&l, "threshold", has_metric ? e->threshold : NAN);
 	line_string(&l, "reason", e->reason);
+	line_string(&l, "detail", e->detail[0] ? e->detail : NULL);
 	line_printf(&l, "}");
 	return l.used;
 }
@@ -158,27 +161,37 @@ static void syslog_text(char *buf, size_t len, const struct pl_event *e)
 {
 	switch (e->kind) {
 	case EVENT_STATE:
-		snprintf(buf, len, "event: %s: %s -> %s (%s)", e->check,
-			 state_name(e->old_state), state_name(e->new_state),
-			 e->reason);
+		if (e->metric != METRIC_COUNT && !isnan(e->threshold))
+			snprintf(buf, len,
+				 "event: %s: %s -> %s (%s; %s %.6g beyond %.6g)",
+				 e->check, state_name(e->old_state),
+				 state_name(e->new_state), e->reason,
+				 metric_name(e->metric), e->value, e->threshold);
+		else
+			snprintf(buf, len, "event: %s: %s -> %s (%s)", e->check,
+				 state_name(e->old_state),
+				 state_name(e->new_state), e->reason);
 		break;
 	case EVENT_ACK:
 		snprintf(buf, len, "event: alarm acknowledged (%s)",
 			 state_name(e->new_state));
 		break;
 	default:
-		snprintf(buf, len, "event: %s: %s",
+		snprintf(buf, len, "event: %s: %s%s%s%s%s",
 			 e->kind < EVENT_KIND_COUNT ? kind_names[e->kind] : "?",
-			 e->reason);
+			 e->check, e->check[0] ? ": " : "", e->reason,
+			 e->detail[0] ? ": " : "", e->detail);
 		break;
 	}
 }
 
 /* ---- output ----------------------------------------------------------- */
 
+/* Through the log module: syslog as a service, stderr in the foreground,
+ * under its rate limit.  This is the one place state changes are logged. */
 static void default_syslog(int prio, const char *msg)
 {
-	syslog(LOG_DAEMON | prio, "%s", msg);
+	log_msg(prio, "%s", msg);
 }
 
 static void put_line(struct events *ev, const char *json, int prio,
@@ -250,9 +263,14 @@ static void write_pending(struct events *ev)
 
 void events_emit(struct events *ev, const struct pl_event *e, int64_t now_ns)
 {
-	char json[EVENT_LINE_MAX], text[256];
+	char json[EVENT_LINE_MAX], text[384];
 
 	if (!ev || (!ev->out && !ev->cfg.syslog))
+		return;
+	/* A check's first OK after start or reload is routine: a line for
+	 * each would only spend the rate limit that problems need. */
+	if (e->kind == EVENT_STATE && e->old_state == STATE_UNKNOWN &&
+	    e->new_state == STATE_OK)
 		return;
 	if (!take_token(ev, now_ns, true)) {
 		ev->pending++;
@@ -287,6 +305,14 @@ int64_t events_flush(struct events *ev, int64_t now_ns)
 	}
 	cap = ev->cfg.rate_limit;
 	return (int64_t)((1.0 - ev->tokens) * NS_PER_MIN / cap) + 1;
+}
+
+void events_configure(struct events *ev, const struct events_cfg *cfg)
+{
+	if (!ev)
+		return;
+	ev->cfg.syslog = cfg->syslog;
+	ev->cfg.rate_limit = cfg->rate_limit;
 }
 
 void events_counts(const struct events *ev, struct events_counts *c)

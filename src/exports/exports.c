@@ -22,12 +22,12 @@ struct exports {
 	struct loop *l;
 	const struct pl_config *cfg;
 	struct exports_sources src;
-	const struct status *st;	/* last notified; NULL before */
-	struct httpd *httpd;		/* NULL: metrics disabled */
+	const struct status *st; /* last notified; NULL before */
+	struct httpd *httpd;	 /* NULL: metrics disabled */
 	char listen[sizeof(((struct metrics_cfg *)0)->listen)];
 	struct events *events;
 	struct webhooks *webhooks;
-	uint64_t last_seq;		/* newest event handed on */
+	uint64_t last_seq; /* newest event handed on */
 	int64_t start_wall_ns, reload_ok_wall_ns;
 	int64_t flush_timer;
 };
@@ -146,7 +146,7 @@ void exports_notify(struct exports *e, const struct status *st)
 
 /* ---- opening and reloading ------------------------------------------- */
 
-static struct events *open_events(const struct pl_config *cfg)
+static struct events *open_events(const struct pl_config *cfg, bool quiet)
 {
 	struct events_params p = { .cfg = &cfg->events };
 	struct events *ev;
@@ -154,8 +154,23 @@ static struct events *open_events(const struct pl_config *cfg)
 
 	ev = events_open(&p, err, sizeof(err));
 	if (!ev)
-		log_always(LOG_ERR, "%s", err);
+		log_always(quiet ? LOG_WARNING : LOG_ERR, "%s", err);
 	return ev;
+}
+
+/* The events writer for a reload.  The file is reopened (log rotation);
+ * when that fails for the same file - privileges are dropped by now -
+ * *out is NULL: the open one is kept, with the new settings. */
+static int reload_events(struct exports *e, const struct pl_config *cfg,
+			 struct events **out)
+{
+	bool same = strcmp(cfg->events.file, e->cfg->events.file) == 0;
+
+	*out = open_events(cfg, same);
+	if (*out || !same)
+		return *out ? 0 : -1;
+	log_always(LOG_WARNING, "events: keeping %s open", cfg->events.file);
+	return 0;
 }
 
 /* A server on listen; NULL after logging why.  A port the old server
@@ -208,10 +223,10 @@ static int switch_httpd(struct exports *e, const struct pl_config *cfg)
 
 int exports_reload(struct exports *e, const struct pl_config *cfg)
 {
-	struct events *ev = open_events(cfg);
+	struct events *ev;
 	struct events_counts n;
 
-	if (!ev)
+	if (reload_events(e, cfg, &ev) < 0)
 		goto fail;
 	if (switch_httpd(e, cfg) < 0)
 		goto fail_ev;
@@ -219,10 +234,14 @@ int exports_reload(struct exports *e, const struct pl_config *cfg)
 		log_always(LOG_ERR, "webhooks: %s", strerror(errno));
 		goto fail_ev; /* the new listener stays: harmless */
 	}
-	events_counts(e->events, &n);
-	events_set_counts(ev, &n);
-	events_close(e->events);
-	e->events = ev;
+	if (ev) {
+		events_counts(e->events, &n);
+		events_set_counts(ev, &n);
+		events_close(e->events);
+		e->events = ev;
+	} else {
+		events_configure(e->events, &cfg->events);
+	}
 	e->cfg = cfg;
 	e->reload_ok_wall_ns = clock_wall_ns();
 	return 0;
@@ -253,7 +272,7 @@ struct exports *exports_open(struct loop *l, const struct pl_config *cfg,
 	e->cfg = cfg;
 	exports_set_sources(e, src);
 	e->start_wall_ns = e->reload_ok_wall_ns = clock_wall_ns();
-	e->events = open_events(cfg);
+	e->events = open_events(cfg, false);
 	if (!e->events)
 		goto fail;
 	if (switch_httpd(e, cfg) < 0)

@@ -25,9 +25,9 @@ struct traffic;
 /* ---- xbuf.c: a growable output buffer, kept between renders ---------- */
 
 struct xbuf {
-	char *p;		/* NUL-terminated when len > 0 */
+	char *p; /* NUL-terminated when len > 0 */
 	size_t len, cap;
-	bool oom;		/* an append failed: the content is cut */
+	bool oom; /* an append failed: the content is cut */
 };
 
 void xbuf_reset(struct xbuf *b);
@@ -63,10 +63,10 @@ struct metrics_webhook {
 };
 
 struct metrics_self {
-	int64_t now_ns, wall_ns;	/* monotonic and wall clock, now */
+	int64_t now_ns, wall_ns; /* monotonic and wall clock, now */
 	int64_t start_wall_ns;
-	int64_t reload_ok_wall_ns;	/* last successful (re)load */
-	double loop_lag_s;		/* worst since the last scrape */
+	int64_t reload_ok_wall_ns; /* last successful (re)load */
+	double loop_lag_s;	   /* worst since the last scrape */
 	bool have_lcd_errors, have_gpio_errors;
 	unsigned long lcd_errors, gpio_errors;
 	unsigned long log_dropped;
@@ -145,8 +145,8 @@ typedef void (*events_syslog_fn)(int prio, const char *msg);
 
 struct events_params {
 	const struct events_cfg *cfg;
-	FILE *out;		  /* instead of cfg->file (tests); not closed */
-	events_syslog_fn syslog;  /* NULL: syslog(3) */
+	FILE *out;		 /* instead of cfg->file (tests); not closed */
+	events_syslog_fn syslog; /* NULL: syslog(3) */
 };
 
 struct events;
@@ -158,13 +158,14 @@ struct events *events_open(const struct events_params *p, char *err,
 void events_close(struct events *ev);
 
 /* Write e (subject to the rate limit) at now_ns (monotonic). */
-void events_emit(struct events *ev, const struct pl_event *e,
-		 int64_t now_ns);
+void events_emit(struct events *ev, const struct pl_event *e, int64_t now_ns);
 /* n events fell out of the policy's ring before they were read. */
 void events_lost(struct events *ev, uint64_t n, int64_t wall_ns);
 /* Write the "suppressed" summary if tokens are back.  Returns ns until it
  * should be called again, or -1 when nothing is pending. */
 int64_t events_flush(struct events *ev, int64_t now_ns);
+/* Take syslog and rate_limit from cfg, keeping the file open. */
+void events_configure(struct events *ev, const struct events_cfg *cfg);
 /* Counters carried over a reopen by exports.c. */
 struct events_counts {
 	uint64_t written, suppressed, lost;
@@ -174,7 +175,7 @@ void events_set_counts(struct events *ev, const struct events_counts *c);
 
 /* ---- webhook_queue.c: what to send, in order, with backoff ----------- */
 
-#define WEBHOOK_QUEUE_MAX 64
+#define WEBHOOK_QUEUE_MAX      64
 #define WEBHOOK_BACKOFF_MAX_MS (15 * 60 * 1000)
 
 /* Delay before retry number attempt (1 = the first retry): retry_ms
@@ -190,20 +191,20 @@ bool webhook_wants(const struct webhook_cfg *w, const struct pl_event *e,
 struct webhook_item {
 	struct pl_event ev;
 	bool recovery;
-	int attempts;		/* deliveries tried so far */
-	int64_t due_ns;		/* monotonic; not before */
+	int attempts;	/* deliveries tried so far */
+	int64_t due_ns; /* monotonic; not before */
 };
 
 enum webhook_outcome {
-	WEBHOOK_OK,		/* 2xx */
-	WEBHOOK_RETRY,		/* network error, 5xx, 408, 429 */
-	WEBHOOK_REJECTED,	/* any other answer: retrying will not help */
+	WEBHOOK_OK,	  /* 2xx */
+	WEBHOOK_RETRY,	  /* network error, 5xx, 408, 429 */
+	WEBHOOK_REJECTED, /* any other answer: retrying will not help */
 };
 
 struct webhook_queue {
 	struct webhook_item items[WEBHOOK_QUEUE_MAX]; /* ring */
 	int head, n;
-	bool busy;		/* the head is being delivered */
+	bool busy; /* the head is being delivered */
 	uint64_t sent, failed, dropped;
 };
 
@@ -212,8 +213,8 @@ void webhook_queue_push(struct webhook_queue *q, const struct pl_event *e,
 			bool recovery, int64_t now_ns);
 /* The head if it is due at now_ns and nothing is in flight, else NULL;
  * *next_ns gets the head's due time (INT64_MAX when empty or busy). */
-struct webhook_item *webhook_queue_due(struct webhook_queue *q,
-				       int64_t now_ns, int64_t *next_ns);
+struct webhook_item *webhook_queue_due(struct webhook_queue *q, int64_t now_ns,
+				       int64_t *next_ns);
 /* The head's delivery ended: pop it, or schedule its retry. */
 void webhook_queue_done(struct webhook_queue *q, const struct webhook_cfg *w,
 			enum webhook_outcome o, int64_t now_ns);
@@ -222,15 +223,15 @@ enum webhook_outcome webhook_outcome_of(long http_status);
 
 /* ---- webhook_body.c: the request for each format --------------------- */
 
-#define WEBHOOK_BODY_MAX 2048
+#define WEBHOOK_BODY_MAX    2048
 #define WEBHOOK_HEADERS_MAX 5
-#define WEBHOOK_HEADER_LEN (CFG_TOKEN_MAX + 64)
+#define WEBHOOK_HEADER_LEN  (CFG_TOKEN_MAX + 64)
 
 struct webhook_request {
 	char body[WEBHOOK_BODY_MAX];
 	size_t body_len;
 	char headers[WEBHOOK_HEADERS_MAX][WEBHOOK_HEADER_LEN];
-	int n_headers;		/* "Name: value", Content-Type first */
+	int n_headers; /* "Name: value", Content-Type first */
 };
 
 /* Build the POST for e in w's format. */

@@ -27,18 +27,18 @@
 #include "log.h"
 #include "loop.h"
 
-#define HTTPD_MAX_CONNS 32
-#define HTTPD_PER_IP 8
-#define HTTPD_IDLE_S 10
+#define HTTPD_MAX_CONNS	 32
+#define HTTPD_PER_IP	 8
+#define HTTPD_IDLE_S	 10
 #define HTTPD_REQUEST_NS (10 * NS_PER_S)
-#define HTTPD_MEMORY (16 * 1024)
-#define HTTPD_SWEEP_NS NS_PER_S
-#define HTTPD_BACKLOG 16
+#define HTTPD_MEMORY	 (16 * 1024)
+#define HTTPD_SWEEP_NS	 NS_PER_S
+#define HTTPD_BACKLOG	 16
 
 struct httpd_conn {
 	bool used, cut;
 	int fd;
-	int64_t since_ns;	/* connected, or last request completed */
+	int64_t since_ns; /* connected, or last request completed */
 };
 
 struct httpd {
@@ -89,7 +89,8 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss,
 	if (errno || *end || end == colon + 1 || port < 1 || port > 65535)
 		return -1;
 	if (s[0] == '[' && colon > s + 1 && colon[-1] == ']') {
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - s - 2), s + 1);
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s - 2),
+			 s + 1);
 		if (inet_pton(AF_INET6, host, &v6->sin6_addr) != 1)
 			return -1;
 		v6->sin6_family = AF_INET6;
@@ -165,9 +166,8 @@ static enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned code,
 
 static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c,
 					const char *url, const char *method,
-					const char *version,
-					const char *upload, size_t *upload_len,
-					void **req)
+					const char *version, const char *upload,
+					size_t *upload_len, void **req)
 {
 	struct httpd *h = cls;
 	enum httpd_page page = httpd_route(method, url);
@@ -175,8 +175,16 @@ static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c,
 
 	(void)version;
 	(void)upload;
-	(void)upload_len;
-	(void)req;
+	/* Answer once the request is complete (a body is read and thrown
+	 * away): queued earlier, MHD would close a keep-alive connection. */
+	if (!*req) {
+		*req = h;
+		return MHD_YES;
+	}
+	if (*upload_len) {
+		*upload_len = 0;
+		return MHD_YES;
+	}
 	if (page == HTTPD_BAD_METHOD)
 		return httpd_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 				   "method not allowed\n", 19);
@@ -222,8 +230,8 @@ static void httpd_on_connection(void *cls, struct MHD_Connection *c,
 	}
 }
 
-static void httpd_on_completed(void *cls, struct MHD_Connection *c,
-			       void **req, enum MHD_RequestTerminationCode toe)
+static void httpd_on_completed(void *cls, struct MHD_Connection *c, void **req,
+			       enum MHD_RequestTerminationCode toe)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct httpd_conn *slot;
@@ -243,7 +251,8 @@ static void httpd_sweep(struct httpd *h, int64_t now_ns)
 	for (int i = 0; i < HTTPD_MAX_CONNS; i++) {
 		struct httpd_conn *k = &h->conns[i];
 
-		if (!k->used || k->cut || now_ns - k->since_ns < HTTPD_REQUEST_NS)
+		if (!k->used || k->cut ||
+		    now_ns - k->since_ns < HTTPD_REQUEST_NS)
 			continue;
 		shutdown(k->fd, SHUT_RDWR);
 		k->cut = true;
@@ -332,11 +341,15 @@ struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
 	h->l = l;
 	h->render = fn;
 	h->arg = arg;
+	/* Without a socket MHD refuses MHD_OPTION_LISTEN_SOCKET: pass an
+	 * option it ignores in its place. */
 	if (listen_fd < 0)
 		flags |= MHD_USE_NO_LISTEN_SOCKET;
 	h->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, httpd_on_request, h,
-		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+		listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET
+			       : MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		listen_fd >= 0 ? (MHD_socket)listen_fd : HTTPD_BACKLOG,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_MAX_CONNS,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_PER_IP,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_IDLE_S,

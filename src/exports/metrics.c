@@ -87,8 +87,7 @@ void prom_sample1(struct xbuf *b, const char *name, const char *k,
 	prom_value(b, value);
 }
 
-static void gauge(struct xbuf *b, const char *name, const char *help,
-		  double v)
+static void gauge(struct xbuf *b, const char *name, const char *help, double v)
 {
 	prom_family(b, name, "gauge", help);
 	prom_sample1(b, name, NULL, NULL, v);
@@ -116,8 +115,8 @@ typedef double (*check_get_fn)(const struct check_row *r);
 
 struct check_family {
 	const char *name, *type, *help;
-	bool with_type;		/* add the type="..." label */
-	check_get_fn get;	/* NAN: no sample for this check */
+	bool with_type;	  /* add the type="..." label */
+	check_get_fn get; /* NAN: no sample for this check */
 };
 
 static double measured(const struct check_row *r, enum metric m)
@@ -339,10 +338,10 @@ static void render_webhooks(struct xbuf *b, const struct metrics_self *s)
 		prom_family(b, fam[f].name, fam[f].type, fam[f].help);
 		for (int i = 0; i < s->n_webhooks; i++) {
 			const struct metrics_webhook *w = &s->webhooks[i];
-			double v = f == 0 ? (double)w->sent :
-				   f == 1 ? (double)w->failed :
-				   f == 2 ? (double)w->dropped :
-					    (double)w->queued;
+			double v = f == 0   ? (double)w->sent
+				   : f == 1 ? (double)w->failed
+				   : f == 2 ? (double)w->dropped
+					    : (double)w->queued;
 
 			prom_sample1(b, fam[f].name, "webhook", w->name, v);
 		}
@@ -380,7 +379,8 @@ static void render_self(struct xbuf *b, const struct status *st,
 			"I2C errors talking to the LCD.", s->lcd_errors);
 	if (s->have_gpio_errors)
 		counter(b, "pilotlight_gpio_errors_total",
-			"Errors setting or reading GPIO lines.", s->gpio_errors);
+			"Errors setting or reading GPIO lines.",
+			s->gpio_errors);
 	counter(b, "pilotlight_events_written_total",
 		"Events written to the events file or syslog.",
 		s->events_written);

@@ -22,7 +22,7 @@
 #include "ifstats.h"
 #include "traffic.h"
 
-#define METRICS_SERVICES_MAX 50
+#define METRICS_SERVICES_MAX  50
 #define METRICS_TOP_HOSTS_MAX 100
 
 static void iface_dir_labels(struct xbuf *b, const char *name,
@@ -60,7 +60,8 @@ static void render_ifaces(struct xbuf *b, const struct account *a,
 				iface_dir_labels(b, names[k],
 						 cfg->capture.interfaces[i],
 						 account_dir_name(d));
-				prom_value(b, (double)(k ? s.packets : s.bytes));
+				prom_value(b,
+					   (double)(k ? s.packets : s.bytes));
 			}
 		}
 	}
@@ -133,8 +134,7 @@ static void render_services(struct xbuf *b, const struct account *a)
 	}
 }
 
-static void render_top_hosts(struct xbuf *b, const struct account *a,
-			     int n)
+static void render_top_hosts(struct xbuf *b, const struct account *a, int n)
 {
 	struct account_host top[METRICS_TOP_HOSTS_MAX];
 	char addr[INET6_ADDRSTRLEN];
@@ -228,23 +228,32 @@ static double iface_value(const struct traffic *t, int i, int field)
 	if (field >= CAP_ACTIVE) {
 		if (!c)
 			return NAN;
-		return field == CAP_ACTIVE ? c->active :
-		       field == CAP_DROPS  ? (double)c->drops :
-		       field == CAP_IFDROPS ? (double)c->ifdrops :
-					      (double)c->reopens;
+		return field == CAP_ACTIVE    ? c->active
+		       : field == CAP_DROPS   ? (double)c->drops
+		       : field == CAP_IFDROPS ? (double)c->ifdrops
+					      : (double)c->reopens;
 	}
 	if (!s || !s->present)
 		return field == IF_UP && s ? 0 : NAN;
 	switch (field) {
-	case IF_RX_BYTES: return (double)s->rx_bytes;
-	case IF_TX_BYTES: return (double)s->tx_bytes;
-	case IF_RX_PACKETS: return (double)s->rx_packets;
-	case IF_TX_PACKETS: return (double)s->tx_packets;
-	case IF_RX_ERRORS: return (double)s->rx_errors;
-	case IF_TX_ERRORS: return (double)s->tx_errors;
-	case IF_RX_DROPPED: return (double)s->rx_dropped;
-	case IF_TX_DROPPED: return (double)s->tx_dropped;
-	case IF_UP: return s->link_up;
+	case IF_RX_BYTES:
+		return (double)s->rx_bytes;
+	case IF_TX_BYTES:
+		return (double)s->tx_bytes;
+	case IF_RX_PACKETS:
+		return (double)s->rx_packets;
+	case IF_TX_PACKETS:
+		return (double)s->tx_packets;
+	case IF_RX_ERRORS:
+		return (double)s->rx_errors;
+	case IF_TX_ERRORS:
+		return (double)s->tx_errors;
+	case IF_RX_DROPPED:
+		return (double)s->rx_dropped;
+	case IF_TX_DROPPED:
+		return (double)s->tx_dropped;
+	case IF_UP:
+		return s->link_up;
 	default:
 		return s->speed_mbps >= 0 ? s->speed_mbps * 125000.0 : NAN;
 	}

@@ -58,7 +58,8 @@ static void render_summary(struct xbuf *b, const struct status *st,
 	if (st->maintenance_until_ns > now_ns)
 		xbuf_printf(b, " &middot; maintenance for %" PRId64 " more min",
 			    (st->maintenance_until_ns - now_ns) /
-				    (60 * NS_PER_S) + 1);
+					    (60 * NS_PER_S) +
+				    1);
 	xbuf_puts(b, "</p>\n");
 	if (st->config_error[0]) {
 		xbuf_puts(b, "<p class=\"s2\">Configuration error: ");
@@ -159,9 +160,8 @@ static void render_hosts(struct xbuf *b, const struct status *st,
 
 static void render_events(struct xbuf *b, const struct status *st)
 {
-	uint64_t first = st->n_events > PAGE_EVENTS
-				 ? st->n_events - PAGE_EVENTS + 1
-				 : 1;
+	uint64_t first =
+		st->n_events > PAGE_EVENTS ? st->n_events - PAGE_EVENTS + 1 : 1;
 	char when[JSON_TIME_LEN];
 
 	if (st->n_events == 0)
@@ -185,6 +185,10 @@ static void render_events(struct xbuf *b, const struct status *st)
 		}
 		xbuf_puts(b, "</td><td>");
 		xbuf_html(b, e->reason);
+		if (e->detail[0]) {
+			xbuf_puts(b, ": ");
+			xbuf_html(b, e->detail);
+		}
 		xbuf_puts(b, "</td></tr>\n");
 	}
 	xbuf_puts(b, "</table>\n");

@@ -28,12 +28,12 @@ struct webhook {
 	struct webhooks *wh;
 	struct webhook_cfg cfg;
 	struct webhook_queue q;
-	struct curl_loop_xfer x;	/* x.easy NULL when idle */
+	struct curl_loop_xfer x; /* x.easy NULL when idle */
 	struct curl_slist *headers;
 	struct webhook_request req;
 	char (*announced)[CFG_NAME_MAX]; /* problems told, no recovery yet */
 	int n_announced, cap_announced;
-	bool failing;			/* logged; log the recovery */
+	bool failing; /* logged; log the recovery */
 };
 
 struct webhooks {
@@ -72,7 +72,7 @@ static void announced_set(struct webhook *w, const char *check, bool on)
 static int announced_resize(struct webhook *w, const struct pl_config *cfg)
 {
 	int n = 1, k = 0;
-	char (*v)[CFG_NAME_MAX];
+	char(*v)[CFG_NAME_MAX];
 
 	for (int h = 0; h < cfg->n_hosts; h++)
 		n += cfg->hosts[h].n_checks;
@@ -81,7 +81,8 @@ static int announced_resize(struct webhook *w, const struct pl_config *cfg)
 		return -1;
 	for (int h = 0; h < cfg->n_hosts; h++)
 		for (int c = 0; c < cfg->hosts[h].n_checks; c++)
-			if (announced_find(w, cfg->hosts[h].checks[c].name) >= 0)
+			if (announced_find(w, cfg->hosts[h].checks[c].name) >=
+			    0)
 				memcpy(v[k++], cfg->hosts[h].checks[c].name,
 				       CFG_NAME_MAX);
 	free(w->announced);
@@ -152,8 +153,8 @@ static int set_options(struct webhook *w)
 	int bad = 0;
 
 	for (int i = 0; i < w->req.n_headers; i++) {
-		struct curl_slist *l = curl_slist_append(w->headers,
-							 w->req.headers[i]);
+		struct curl_slist *l =
+			curl_slist_append(w->headers, w->req.headers[i]);
 
 		if (!l)
 			return -1;
@@ -166,7 +167,8 @@ static int set_options(struct webhook *w)
 				(long)w->req.body_len);
 	bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, w->headers);
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)WEBHOOK_TIMEOUT_MS);
+	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+				(long)WEBHOOK_TIMEOUT_MS);
 	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 				(long)WEBHOOK_CONNECT_MS);
 	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -221,8 +223,8 @@ static void webhooks_kick(struct webhooks *wh)
 		return;
 	if (wh->timer > 0)
 		loop_del_timer(wh->l, wh->timer);
-	wh->timer = loop_add_timer(wh->l, next > now ? next - now : 0,
-				   on_timer, wh);
+	wh->timer = loop_add_timer(wh->l, next > now ? next - now : 0, on_timer,
+				   wh);
 	wh->timer_due_ns = next;
 	if (wh->timer < 0) {
 		wh->timer = 0;

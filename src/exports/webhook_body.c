@@ -20,8 +20,8 @@
 
 /* Units of enum metric values, for people. */
 static const char *const metric_units[METRIC_COUNT] = {
-	[METRIC_RTT] = " ms",	[METRIC_LOSS] = "%",
-	[METRIC_JITTER] = " ms", [METRIC_RESPONSE_TIME] = " ms",
+	[METRIC_RTT] = " ms",	      [METRIC_LOSS] = "%",
+	[METRIC_JITTER] = " ms",      [METRIC_RESPONSE_TIME] = " ms",
 	[METRIC_CERT_DAYS] = " days",
 };
 
@@ -47,8 +47,8 @@ static void message_of(char *buf, size_t len, const struct pl_event *e,
 {
 	char beyond[96] = "";
 
-	if (e->metric >= 0 && e->metric < METRIC_COUNT &&
-	    isfinite(e->value) && isfinite(e->threshold))
+	if (e->metric >= 0 && e->metric < METRIC_COUNT && isfinite(e->value) &&
+	    isfinite(e->threshold))
 		snprintf(beyond, sizeof(beyond), "; %s %.6g%s beyond %.6g%s",
 			 metric_name(e->metric), e->value,
 			 metric_units[e->metric], e->threshold,
@@ -117,7 +117,8 @@ void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
 		add_header(req, "Priority", p.ntfy);
 		add_header(req, "Tags", p.tags);
 		n = (size_t)snprintf(req->body, sizeof(req->body), "%s", msg);
-		req->body_len = n < sizeof(req->body) ? n : sizeof(req->body) - 1;
+		req->body_len =
+			n < sizeof(req->body) ? n : sizeof(req->body) - 1;
 		break;
 	case WEBHOOK_GOTIFY:
 		add_header(req, "Content-Type", "application/json");
@@ -130,7 +131,8 @@ void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
 	default:
 		add_header(req, "Content-Type", "application/json");
 		n = events_format(req->body, sizeof(req->body), e);
-		req->body_len = n < sizeof(req->body) ? n : sizeof(req->body) - 1;
+		req->body_len =
+			n < sizeof(req->body) ? n : sizeof(req->body) - 1;
 		break;
 	}
 	if (!w->token[0])

@@ -17,8 +17,9 @@
 
 int64_t webhook_backoff_ms(int64_t retry_ms, int attempt)
 {
-	int64_t cap = retry_ms > WEBHOOK_BACKOFF_MAX_MS ? retry_ms
-							: WEBHOOK_BACKOFF_MAX_MS;
+	int64_t cap = retry_ms > WEBHOOK_BACKOFF_MAX_MS
+			      ? retry_ms
+			      : WEBHOOK_BACKOFF_MAX_MS;
 	int64_t d = retry_ms;
 
 	for (int i = 1; i < attempt && d < cap; i++)
@@ -64,8 +65,8 @@ void webhook_queue_push(struct webhook_queue *q, const struct pl_event *e,
 	q->n++;
 }
 
-struct webhook_item *webhook_queue_due(struct webhook_queue *q,
-				       int64_t now_ns, int64_t *next_ns)
+struct webhook_item *webhook_queue_due(struct webhook_queue *q, int64_t now_ns,
+				       int64_t *next_ns)
 {
 	struct webhook_item *it;
 
@@ -103,9 +104,9 @@ void webhook_queue_done(struct webhook_queue *q, const struct webhook_cfg *w,
 		q->failed++;
 		pop(q);
 	} else {
-		it->due_ns = now_ns +
-			     webhook_backoff_ms(w->retry_ms, it->attempts) *
-				     (int64_t)1000000;
+		it->due_ns =
+			now_ns + webhook_backoff_ms(w->retry_ms, it->attempts) *
+					 (int64_t)1000000;
 	}
 }
 

@@ -479,8 +479,10 @@ int gpio_request_outputs(struct gpio *g, const int *offsets,
 	int i;
 
 	if (g->n_out > 0 || n < 0 || n > GPIO_MAX_LINES) {
-		snprintf(err, errlen, "%d GPIO outputs requested (max %d)", n,
-			 GPIO_MAX_LINES);
+		snprintf(err, errlen,
+			 "%d GPIO outputs requested (max %d, "
+			 "once)",
+			 n, GPIO_MAX_LINES);
 		errno = EINVAL;
 		return -1;
 	}

@@ -185,8 +185,8 @@ int hw_test(const struct pl_config *cfg)
 		rc = 1;
 	if (ind->button.pin != PIN_NONE)
 		fprintf(out,
-			"button GPIO%d: not tested here; a press shows in "
-			"the daemon's log\n",
+			"button GPIO%d: not tested here (with the daemon "
+			"running, a short press acknowledges the alarm)\n",
 			ind->button.pin);
 	fflush(out);
 	return rc;

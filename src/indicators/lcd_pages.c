@@ -305,8 +305,7 @@ static void page_traffic_live(struct page *pg, const struct lcd_page_ctx *ctx,
 	snprintf(row[2], sizeof(row[2]), "top %s", ts->have_top ? ip : "-");
 	if (ts->have_new)
 		inet_ntop(ts->last_new.family, ts->last_new.ip, ip, sizeof(ip));
-	snprintf(row[3], sizeof(row[3]), "new %s",
-		 ts->have_new ? ip : "none");
+	snprintf(row[3], sizeof(row[3]), "new %s", ts->have_new ? ip : "none");
 	for (i = first; i < 4 && i - first < pg->rows; i++)
 		page_put(pg, i - first, row[i]);
 	if (ts->have_new && 3 - first < pg->rows &&

@@ -447,6 +447,16 @@ static void panel_disarm_early(struct panel *p)
 	p->early_id = 0;
 }
 
+bool panel_errors(const struct panel *p, unsigned long *lcd,
+		  unsigned long *gpio)
+{
+	*lcd = *gpio = 0;
+	if (!p->ops->errors)
+		return false;
+	p->ops->errors(p->b, lcd, gpio);
+	return true;
+}
+
 const struct panel_backend_ops *panel_backend_find(const char *name)
 {
 	if (!name)
@@ -455,6 +465,8 @@ const struct panel_backend_ops *panel_backend_find(const char *name)
 		return &panel_term_ops;
 	if (strcmp(name, "json") == 0)
 		return &panel_json_ops;
+	if (strcmp(name, "hw") == 0)
+		return &panel_hw_ops;
 	return NULL;
 }
 

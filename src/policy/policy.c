@@ -2,6 +2,9 @@
  * policy.c - owns struct status: the one place where results become
  * states and alarms.  Everything else only reads policy_status().
  *
+ * Every change becomes an event in the ring; the exports module turns
+ * events into log lines, the events file and webhooks.
+ *
  * Roll-up rules (README "States"):
  *  - a check's state comes from its verdict (verdict.h: thresholds,
  *    fail_after/recover_after, flapping);
@@ -360,20 +363,6 @@ int policy_reload(struct policy *p, const struct pl_config *cfg,
 	return 0;
 }
 
-static void log_change(const struct pl_event *e)
-{
-	char val[64] = "";
-
-	if (e->metric != METRIC_COUNT && !isnan(e->threshold))
-		snprintf(val, sizeof(val), ", %s %.6g beyond %.6g",
-			 metric_name(e->metric), e->value, e->threshold);
-	/* The first OK after start is routine: keep it out of the log. */
-	log_msg(e->old_state == STATE_UNKNOWN && e->new_state == STATE_OK ?
-			LOG_DEBUG : LOG_NOTICE,
-		"%s: %s -> %s (%s%s)", e->check, state_name(e->old_state),
-		state_name(e->new_state), e->reason, val);
-}
-
 static void announce(struct policy *p, int idx, int64_t now_ns)
 {
 	struct verdict *v = &p->verdicts[idx];
@@ -386,7 +375,6 @@ static void announce(struct policy *p, int idx, int64_t now_ns)
 	e->value = v->value;
 	e->threshold = v->threshold;
 	snprintf(e->reason, sizeof(e->reason), "%s", v->reason);
-	log_change(e);
 	if (state_rank(v->shown) > state_rank(v->announced) &&
 	    state_rank(v->shown) >= state_rank(STATE_WARNING))
 		p->problems++;
@@ -428,7 +416,6 @@ void policy_route_changed(struct policy *p, int idx, const char *old_path,
 	e->old_state = e->new_state = p->st.checks[idx].state;
 	snprintf(e->reason, sizeof(e->reason), "route changed");
 	snprintf(e->detail, sizeof(e->detail), "%s -> %s", old_path, new_path);
-	log_notice("%s: route changed: %s", e->check, e->detail);
 }
 
 void policy_set_config_error(struct policy *p, const char *msg)

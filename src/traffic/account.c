@@ -24,9 +24,11 @@
 
 #define REPLAY_MAX_BOUND (SIZE_MAX / 256)
 
+/* Counts of the open period plus what earlier periods closed: the hot
+ * path adds to two words. */
 struct rate {
-	uint64_t packets, bytes;	/* since start */
 	uint64_t p_packets, p_bytes;	/* this period */
+	uint64_t c_packets, c_bytes;	/* closed periods */
 	double bps, pps, bps_smooth, pps_smooth;
 	bool primed;			/* the EWMA has a first value */
 };
@@ -58,13 +60,13 @@ struct account {
 
 /* ---- local networks and direction ------------------------------------ */
 
-static uint32_t load32(const uint8_t *p)
+static inline uint32_t load32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint64_t load64(const uint8_t *p)
+static inline uint64_t load64(const uint8_t *p)
 {
 	return (uint64_t)load32(p) << 32 | load32(p + 4);
 }
@@ -74,6 +76,60 @@ static uint64_t prefix_mask64(int bits)
 	if (bits <= 0)
 		return 0;
 	return bits >= 64 ? UINT64_MAX : ~(UINT64_MAX >> bits);
+}
+
+/* Configured local, or an address that never leaves the link:
+ * unspecified, broadcast, multicast, link-local. */
+static inline bool is_local4(const struct account *a, const uint8_t *addr)
+{
+	uint32_t x = load32(addr);
+	int i;
+
+	if (x == 0 || x == UINT32_MAX || (x >> 28) == 0xe ||
+	    (x >> 16) == 0xa9fe)
+		return true;
+	for (i = 0; i < a->n4; i++) {
+		if ((x & a->v4[i].mask) == a->v4[i].net)
+			return true;
+	}
+	return false;
+}
+
+static inline bool is_local6(const struct account *a, const uint8_t *addr)
+{
+	uint64_t hi = load64(addr), lo = load64(addr + 8);
+	int i;
+
+	if ((hi == 0 && lo == 0) || addr[0] == 0xff ||
+	    (hi >> 54) == (0xfe80 >> 6))
+		return true;
+	for (i = 0; i < a->n6; i++) {
+		if ((hi & a->v6[i].mask[0]) == a->v6[i].net[0] &&
+		    (lo & a->v6[i].mask[1]) == a->v6[i].net[1])
+			return true;
+	}
+	return false;
+}
+
+static bool key_is_local(const struct account *a,
+			 const struct toptable_key *k)
+{
+	const uint8_t *addr = (const uint8_t *)&k->w[1];
+
+	return k->w[0] == AF_INET ? is_local4(a, addr) : is_local6(a, addr);
+}
+
+static void retag(struct toptable_entry *e, void *ctx)
+{
+	e->tag = key_is_local(ctx, &e->key);
+}
+
+/* Hosts remember whether they are local (tag), so the direction of a
+ * frame costs no prefix matching; a reload re-tags them. */
+static void retag_hosts(struct account *a)
+{
+	if (a->hosts)
+		toptable_walk(a->hosts, retag, a);
 }
 
 int account_set_local_networks(struct account *a, const struct cidr *nets,
@@ -103,67 +159,14 @@ int account_set_local_networks(struct account *a, const struct cidr *nets,
 			v->net[1] = load64(c->addr + 8) & v->mask[1];
 		}
 	}
+	retag_hosts(a);
 	return 0;
-}
-
-/* Configured local, or an address that never leaves the link:
- * unspecified, broadcast, multicast, link-local. */
-static bool is_local4(const struct account *a, const uint8_t *addr)
-{
-	uint32_t x = load32(addr);
-	int i;
-
-	if (x == 0 || x == UINT32_MAX || (x >> 28) == 0xe ||
-	    (x >> 16) == 0xa9fe)
-		return true;
-	for (i = 0; i < a->n4; i++) {
-		if ((x & a->v4[i].mask) == a->v4[i].net)
-			return true;
-	}
-	return false;
-}
-
-static bool is_local6(const struct account *a, const uint8_t *addr)
-{
-	uint64_t hi = load64(addr), lo = load64(addr + 8);
-	int i;
-
-	if ((hi == 0 && lo == 0) || addr[0] == 0xff ||
-	    (hi >> 54) == (0xfe80 >> 6))
-		return true;
-	for (i = 0; i < a->n6; i++) {
-		if ((hi & a->v6[i].mask[0]) == a->v6[i].net[0] &&
-		    (lo & a->v6[i].mask[1]) == a->v6[i].net[1])
-			return true;
-	}
-	return false;
-}
-
-static enum account_dir direction(const struct account *a,
-				  const struct frame_info *fi)
-{
-	bool s, d;
-
-	if (fi->l3 != L3_IPV4 && fi->l3 != L3_IPV6)
-		return ACCOUNT_DIR_INTERNAL;
-	if (fi->family == AF_INET) {
-		s = is_local4(a, fi->src);
-		d = is_local4(a, fi->dst);
-	} else {
-		s = is_local6(a, fi->src);
-		d = is_local6(a, fi->dst);
-	}
-	if (s)
-		return d ? ACCOUNT_DIR_INTERNAL : ACCOUNT_DIR_OUT;
-	return d ? ACCOUNT_DIR_IN : ACCOUNT_DIR_EXTERNAL;
 }
 
 /* ---- rates ----------------------------------------------------------- */
 
-static void rate_add(struct rate *r, uint32_t bytes)
+static inline void rate_add(struct rate *r, uint32_t bytes)
 {
-	r->packets++;
-	r->bytes += bytes;
 	r->p_packets++;
 	r->p_bytes += bytes;
 }
@@ -180,6 +183,8 @@ static void rate_close(struct rate *r, double dt_s, double alpha)
 		r->pps_smooth += alpha * (r->pps - r->pps_smooth);
 		r->bps_smooth += alpha * (r->bps - r->bps_smooth);
 	}
+	r->c_packets += r->p_packets;
+	r->c_bytes += r->p_bytes;
 	r->p_packets = r->p_bytes = 0;
 }
 
@@ -209,8 +214,8 @@ void account_tick(struct account *a, int64_t now_ns)
 static void stats_of(const struct rate *r, struct account_stats *out)
 {
 	*out = (struct account_stats){
-		.packets = r->packets,
-		.bytes = r->bytes,
+		.packets = r->c_packets + r->p_packets,
+		.bytes = r->c_bytes + r->p_bytes,
 		.bps = r->bps,
 		.pps = r->pps,
 		.bps_smooth = r->bps_smooth,
@@ -239,33 +244,46 @@ static bool host_key_of(struct toptable_key *k, int family,
 	return host_key(k, family, a16);
 }
 
-static void host_count(struct account *a, const struct toptable_key *k,
-		       uint32_t bytes, int64_t sent_ns)
+/* Count a frame for a host; returns whether the host is local. */
+static inline bool host_count(struct account *a, const struct toptable_key *k,
+			      uint32_t bytes, int64_t sent_ns)
 {
 	bool inserted;
 	struct toptable_entry *e = toptable_get(a->hosts, k, &inserted);
 
 	if (!e)
-		return;
-	if (inserted)
+		return key_is_local(a, k);
+	if (inserted) {
+		e->tag = key_is_local(a, k);
 		a->t.hosts_evicted = toptable_evictions(a->hosts);
+	}
 	e->packets++;
 	e->bytes += bytes;
 	if (sent_ns != -1)
 		e->last_seen_ns = sent_ns;
+	return e->tag;
 }
 
-static void count_hosts(struct account *a, const struct frame_info *fi,
-			int64_t now_ns)
+/* Count source and destination; returns the frame's direction.  An
+ * unspecified address is no host, and counts as local. */
+static enum account_dir count_hosts(struct account *a,
+				    const struct frame_info *fi,
+				    int64_t now_ns)
 {
 	struct toptable_key s, d;
 	bool has_s = host_key(&s, fi->family, fi->src);
 	bool has_d = host_key(&d, fi->family, fi->dst);
+	bool ls = true, ld = true;
 
 	if (has_s)
-		host_count(a, &s, fi->wire_len, now_ns < 0 ? 0 : now_ns);
-	if (has_d && !(has_s && s.w[1] == d.w[1] && s.w[2] == d.w[2]))
-		host_count(a, &d, fi->wire_len, -1);
+		ls = host_count(a, &s, fi->wire_len, now_ns < 0 ? 0 : now_ns);
+	if (has_d && has_s && s.w[1] == d.w[1] && s.w[2] == d.w[2])
+		ld = ls;
+	else if (has_d)
+		ld = host_count(a, &d, fi->wire_len, -1);
+	if (ls)
+		return ld ? ACCOUNT_DIR_INTERNAL : ACCOUNT_DIR_OUT;
+	return ld ? ACCOUNT_DIR_IN : ACCOUNT_DIR_EXTERNAL;
 }
 
 static void count_service(struct account *a, const struct frame_info *fi)
@@ -311,6 +329,7 @@ void account_frame(struct account *a, int iface, const struct frame_info *fi,
 {
 	bool has_if = iface >= 0 && iface < a->n_ifaces;
 	bool ip = fi->l3 == L3_IPV4 || fi->l3 == L3_IPV6;
+	enum account_dir dir = ACCOUNT_DIR_INTERNAL; /* non-IP stays on link */
 
 	a->t.frames++;
 	a->t.bytes += fi->wire_len;
@@ -324,13 +343,18 @@ void account_frame(struct account *a, int iface, const struct frame_info *fi,
 	a->t.arp += fi->l3 == L3_ARP;
 	a->t.ipv4 += fi->l3 == L3_IPV4;
 	a->t.ipv6 += fi->l3 == L3_IPV6;
+	if (fi->family == AF_INET || fi->family == AF_INET6) {
+		enum account_dir d = count_hosts(a, fi, now_ns);
+
+		if (ip)
+			dir = d;
+	}
 	if (has_if)
-		rate_add(&a->iface[iface][direction(a, fi)], fi->wire_len);
-	if (ip)
-		rate_add(&a->proto[proto_of(fi->proto)], fi->wire_len);
-	if (fi->family == AF_INET || fi->family == AF_INET6)
-		count_hosts(a, fi, now_ns);
-	if (ip && fi->has_ports &&
+		rate_add(&a->iface[iface][dir], fi->wire_len);
+	if (!ip)
+		return;
+	rate_add(&a->proto[proto_of(fi->proto)], fi->wire_len);
+	if (fi->has_ports &&
 	    (fi->proto == IPPROTO_TCP || fi->proto == IPPROTO_UDP))
 		count_service(a, fi);
 }

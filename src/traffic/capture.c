@@ -30,10 +30,10 @@ struct cap_if {
 	struct capture *c;
 	int index;
 	pcap_t *p;
-	int fd;			 /* selectable fd in the loop, -1 */
-	int64_t retry_timer;	 /* 0: none armed */
+	int fd;		     /* selectable fd in the loop, -1 */
+	int64_t retry_timer; /* 0: none armed */
 	int64_t backoff_ns;
-	uint64_t base_drops;	 /* of handles closed before */
+	uint64_t base_drops; /* of handles closed before */
 	uint64_t base_ifdrops;
 	bool opened_once;
 	struct capture_iface_stats st;
@@ -155,8 +155,8 @@ static void cap_arm_retry(struct cap_if *ci)
 	if (ci->retry_timer)
 		return;
 	ci->backoff_ns = BACKOFF_MIN_NS;
-	ci->retry_timer = loop_add_timer(ci->c->loop, ci->backoff_ns,
-					 cap_retry, ci);
+	ci->retry_timer =
+		loop_add_timer(ci->c->loop, ci->backoff_ns, cap_retry, ci);
 	if (ci->retry_timer < 0) {
 		log_err("capture %s: cannot arm retry: %s", ci->st.name,
 			strerror(errno));
@@ -236,8 +236,8 @@ static int cap_open(struct cap_if *ci)
 	err = cap_setup(ci, p, why, sizeof(why));
 	if (!err && (ci->fd = pcap_get_selectable_fd(p)) < 0)
 		err = "no selectable fd";
-	if (!err && loop_add_fd(ci->c->loop, ci->fd, EPOLLIN, cap_readable,
-				ci) < 0)
+	if (!err &&
+	    loop_add_fd(ci->c->loop, ci->fd, EPOLLIN, cap_readable, ci) < 0)
 		err = strerror(errno);
 	if (err) {
 		snprintf(errbuf, sizeof(errbuf), "%s", err);
@@ -308,8 +308,8 @@ struct capture *capture_open(struct loop *l, const struct capture_cfg *cfg,
 		c->n = i + 1;
 	}
 	if (c->n > 0) {
-		c->flush_timer = loop_add_timer(
-			l, CAPTURE_FLUSH_MS * NS_PER_MS, cap_flush_timer, c);
+		c->flush_timer = loop_add_timer(l, CAPTURE_FLUSH_MS * NS_PER_MS,
+						cap_flush_timer, c);
 		if (c->flush_timer < 0)
 			goto fail;
 	}
@@ -356,8 +356,8 @@ int capture_reload(struct capture *c, const struct capture_cfg *cfg)
 
 	memcpy(old, c->ifs, sizeof(old));
 	for (i = 0; i < cfg->n_interfaces; i++) {
-		next[i] = keep ? take_old(old, n_old, cfg->interfaces[i]) :
-				 NULL;
+		next[i] =
+			keep ? take_old(old, n_old, cfg->interfaces[i]) : NULL;
 		fresh[i] = !next[i];
 		if (!next[i])
 			next[i] = cap_new(c, cfg->interfaces[i]);
@@ -367,9 +367,9 @@ int capture_reload(struct capture *c, const struct capture_cfg *cfg)
 	for (i = 0; i < n_old; i++)
 		cap_free(old[i]);
 	if (cfg->n_interfaces > 0 && c->flush_timer <= 0)
-		c->flush_timer = loop_add_timer(
-			c->loop, CAPTURE_FLUSH_MS * NS_PER_MS, cap_flush_timer,
-			c);
+		c->flush_timer =
+			loop_add_timer(c->loop, CAPTURE_FLUSH_MS * NS_PER_MS,
+				       cap_flush_timer, c);
 	c->cfg = cfg;
 	memcpy(c->ifs, next, sizeof(next));
 	c->n = cfg->n_interfaces;
@@ -417,8 +417,7 @@ int capture_count(const struct capture *c)
 	return c ? c->n : 0;
 }
 
-const struct capture_iface_stats *capture_iface(const struct capture *c,
-						int i)
+const struct capture_iface_stats *capture_iface(const struct capture *c, int i)
 {
 	if (!c || i < 0 || i >= c->n)
 		return NULL;

@@ -23,8 +23,8 @@
 
 /* Read root/ifname/attr into buf, without the trailing newline; returns
  * its length, or -1. */
-static ssize_t read_attr(const char *root, const char *ifname,
-			 const char *attr, char *buf, size_t len)
+static ssize_t read_attr(const char *root, const char *ifname, const char *attr,
+			 char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n;
@@ -46,8 +46,7 @@ static ssize_t read_attr(const char *root, const char *ifname,
 	return n;
 }
 
-static uint64_t read_u64(const char *root, const char *ifname,
-			 const char *attr)
+static uint64_t read_u64(const char *root, const char *ifname, const char *attr)
 {
 	char buf[ATTR_MAX], *end;
 	unsigned long long v;

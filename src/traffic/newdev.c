@@ -42,10 +42,10 @@ struct newdev {
 	bool touched;	      /* a last_seen moved (saved at close only) */
 	struct cidr nets[CFG_MAX_NETS];
 	int n_nets;
-	int32_t last;	     /* the newest new pair, NIL */
+	int32_t last;	       /* the newest new pair, NIL */
 	int64_t log_window_ns; /* start of the current log minute */
-	unsigned logged;     /* lines in it */
-	unsigned unlogged;   /* events beyond the limit in it */
+	unsigned logged;       /* lines in it */
+	unsigned unlogged;     /* events beyond the limit in it */
 	struct newdev_counts counts;
 };
 
@@ -76,11 +76,11 @@ static int32_t *chain_of(struct newdev *nd, const struct newdev_pair *p)
 			   (nd->n_buckets - 1)];
 }
 
-static int32_t find(const struct newdev *nd, const uint8_t mac[6],
-		    int family, const uint8_t *ip)
+static int32_t find(const struct newdev *nd, const uint8_t mac[6], int family,
+		    const uint8_t *ip)
 {
-	int32_t i = nd->bucket[pair_hash(mac, family, ip) &
-			       (nd->n_buckets - 1)];
+	int32_t i =
+		nd->bucket[pair_hash(mac, family, ip) & (nd->n_buckets - 1)];
 
 	while (i != NIL && !pair_is(&nd->v[i].pair, mac, family, ip))
 		i = nd->v[i].next;
@@ -202,8 +202,8 @@ static bool usable_mac(const uint8_t mac[6])
 	return !(mac[0] & 1) && memcmp(mac, zero, 6) != 0;
 }
 
-int newdev_frame(struct newdev *nd, const struct frame_info *fi,
-		 int64_t now_ns, int64_t wall_s)
+int newdev_frame(struct newdev *nd, const struct frame_info *fi, int64_t now_ns,
+		 int64_t wall_s)
 {
 	static const uint8_t any[16];
 
@@ -217,8 +217,7 @@ int newdev_frame(struct newdev *nd, const struct frame_info *fi,
 				   wall_s);
 	}
 	if ((fi->l3 != L3_IPV4 && fi->l3 != L3_IPV6) ||
-	    !usable_mac(fi->src_mac) ||
-	    !is_local(nd, fi->family, fi->src))
+	    !usable_mac(fi->src_mac) || !is_local(nd, fi->family, fi->src))
 		return 0;
 	return newdev_seen(nd, fi->src_mac, fi->family, fi->src, now_ns,
 			   wall_s);
@@ -402,8 +401,7 @@ void newdev_tick(struct newdev *nd, int64_t now_ns)
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
-int newdev_set_local_networks(struct newdev *nd, const struct cidr *nets,
-			      int n)
+int newdev_set_local_networks(struct newdev *nd, const struct cidr *nets, int n)
 {
 	if (n < 0 || n > CFG_MAX_NETS || (n > 0 && !nets)) {
 		errno = EINVAL;
@@ -445,13 +443,15 @@ struct newdev *newdev_open(const struct newdev_params *p)
 	nd->last = NIL;
 	nd->last_save_ns = INT64_MIN;
 	nd->log_window_ns = INT64_MIN / 2;
-	nd->save_interval_ns = (int64_t)(p->save_interval_s ?
-			p->save_interval_s : NEWDEV_SAVE_INTERVAL_S) * NS_PER_S;
+	nd->save_interval_ns =
+		(int64_t)(p->save_interval_s ? p->save_interval_s
+					     : NEWDEV_SAVE_INTERVAL_S) *
+		NS_PER_S;
 	if (alloc_tables(nd, cap) < 0 ||
 	    newdev_set_local_networks(nd, p->local_nets, p->n_local_nets) < 0)
 		goto fail;
-	if (p->state_dir && asprintf(&nd->path, "%s/%s", p->state_dir,
-				     NEWDEV_FILE) < 0) {
+	if (p->state_dir &&
+	    asprintf(&nd->path, "%s/%s", p->state_dir, NEWDEV_FILE) < 0) {
 		nd->path = NULL;
 		goto fail;
 	}

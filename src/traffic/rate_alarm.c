@@ -85,8 +85,7 @@ bool rate_alarm_same_window(const struct traffic_alarm_cfg *a,
 	       a->service_port == b->service_port;
 }
 
-void rate_alarm_retune(struct rate_alarm *a,
-		       const struct traffic_alarm_cfg *b)
+void rate_alarm_retune(struct rate_alarm *a, const struct traffic_alarm_cfg *b)
 {
 	a->cfg = *b;
 }
@@ -163,8 +162,7 @@ bool rate_alarm_eval(struct rate_alarm *a, int64_t now_ns,
 	/* below needs w complete seconds: the first one was partial */
 	if (c->cond == TRAFFIC_BELOW && a->cur_s - a->start_s - 1 < a->w)
 		filling = true;
-	a->value = c->cond == TRAFFIC_COUNT ? (double)sum :
-					      (double)sum / a->w;
+	a->value = c->cond == TRAFFIC_COUNT ? (double)sum : (double)sum / a->w;
 	if (c->cond == TRAFFIC_ABOVE)
 		holds = a->value > c->limit;
 	else if (c->cond == TRAFFIC_BELOW)

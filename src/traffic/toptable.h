@@ -4,7 +4,9 @@
  *
  * Lifecycle: toptable_new(bound) at start → toptable_get() per frame →
  * toptable_foreach() to read → toptable_free().  Never allocates after
- * toptable_new().  Eviction rule: see toptable.c.
+ * toptable_new().  Eviction rule: see toptable.c.  The lookup is inline
+ * here because it runs two or three times for every frame captured; the
+ * rest is in toptable.c.
  */
 #ifndef PL_TOPTABLE_H
 #define PL_TOPTABLE_H
@@ -13,39 +15,95 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Three words, built in registers by the callers (building a key byte by
- * byte and reading it back as words stalls store forwarding).  Hosts: w[0]
- * is the family, w[1..2] the address (IPv4 zero-padded).  Services: w[0]
- * is proto << 8 | port << 16, the rest zero. */
+#define TOPTABLE_WAYS 8
+
+/* Three words, built in registers by the callers.  Hosts: w[0] is the
+ * family, w[1..2] the address (IPv4 zero-padded).  Services: w[0] is
+ * proto << 8 | port << 16, the rest zero.  w[0] is never 0: that marks a
+ * free way. */
 struct toptable_key {
 	uint64_t w[3];
 };
 
 struct toptable_entry {
 	struct toptable_key key;
-	uint32_t pinned;	/* never evicted */
+	uint16_t pinned;	/* never evicted */
+	uint16_t tag;		/* the owner's; hosts: the address is local */
 	uint64_t packets, bytes;
 	int64_t last_seen_ns;	/* -1: never a source */
 	const char *name;	/* the owner's; services: /etc/services name */
 };
 
-struct toptable;
+struct toptable {
+	struct toptable_entry *entries;	/* n_buckets * TOPTABLE_WAYS */
+	uint64_t *used;			/* a bit per bucket ever used */
+	size_t mask;			/* n_buckets - 1 */
+	uint64_t seed;
+	uint64_t evictions;
+};
 
 /* A table of at least bound entries (rounded up to whole buckets).
  * Returns NULL with errno set.  Free with toptable_free(). */
 struct toptable *toptable_new(size_t bound);
 void toptable_free(struct toptable *t);
 
+/* Put key in bucket b (not there yet), evicting if needed; NULL only when
+ * every way of the bucket is pinned.  Use toptable_get(). */
+struct toptable_entry *toptable_insert(struct toptable *t, size_t b,
+				       const struct toptable_key *key);
+
+static inline size_t toptable_bucket(const struct toptable *t,
+				     const struct toptable_key *k)
+{
+	uint64_t h = (k->w[0] ^ t->seed) * UINT64_C(0x9e3779b97f4a7c15);
+
+	h = (h ^ k->w[1] ^ (k->w[2] << 1 | k->w[2] >> 63)) *
+	    UINT64_C(0xd6e8feb86659fd93);
+	return (size_t)(h ^ h >> 29) & t->mask;
+}
+
+static inline bool toptable_key_equal(const struct toptable_key *a,
+				      const struct toptable_key *b)
+{
+	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) |
+		(a->w[2] ^ b->w[2])) == 0;
+}
+
+/* The entry for key in bucket b, or NULL. */
+static inline struct toptable_entry *
+toptable_lookup(const struct toptable *t, size_t b,
+		const struct toptable_key *key)
+{
+	struct toptable_entry *e = &t->entries[b * TOPTABLE_WAYS];
+	int w;
+
+	for (w = 0; w < TOPTABLE_WAYS; w++) {
+		if (toptable_key_equal(&e[w].key, key))
+			return &e[w];
+	}
+	return NULL;
+}
+
 /* The entry for key, or NULL if absent. */
-struct toptable_entry *toptable_find(const struct toptable *t,
-				     const struct toptable_key *key);
+static inline struct toptable_entry *
+toptable_find(const struct toptable *t, const struct toptable_key *key)
+{
+	return toptable_lookup(t, toptable_bucket(t, key), key);
+}
 
 /* The entry for key, inserting it (counters zero, last_seen -1) and
  * evicting another if needed; *inserted tells.  NULL only when every
  * entry of the key's bucket is pinned. */
-struct toptable_entry *toptable_get(struct toptable *t,
-				    const struct toptable_key *key,
-				    bool *inserted);
+static inline struct toptable_entry *
+toptable_get(struct toptable *t, const struct toptable_key *key,
+	     bool *inserted)
+{
+	size_t b = toptable_bucket(t, key);
+	struct toptable_entry *e = toptable_lookup(t, b, key);
+
+	*inserted = e == NULL;
+	return e ? e : toptable_insert(t, b, key);
+}
 
 /* Replacements made so far. */
 uint64_t toptable_evictions(const struct toptable *t);
@@ -53,8 +111,13 @@ uint64_t toptable_evictions(const struct toptable *t);
 /* Unpin every entry (reload). */
 void toptable_unpin_all(struct toptable *t);
 
+/* Every entry in the table, in no particular order. */
 void toptable_foreach(const struct toptable *t,
 		      void (*fn)(const struct toptable_entry *e, void *ctx),
 		      void *ctx);
+
+/* The same, allowed to change an entry's tag and pinned fields. */
+void toptable_walk(struct toptable *t,
+		   void (*fn)(struct toptable_entry *e, void *ctx), void *ctx);
 
 #endif

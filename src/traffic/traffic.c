@@ -88,13 +88,13 @@ static void count_alarms(struct traffic *t, const struct frame_info *fi,
 		if (c->rate > RATE_BROADCAST_PPS || !frame_matches(c, fi))
 			continue;
 		rate_alarm_add(&t->alarms[i].ra, now,
-			       c->rate == RATE_BPS ? (uint64_t)fi->wire_len * 8 :
-						     1);
+			       c->rate == RATE_BPS ? (uint64_t)fi->wire_len * 8
+						   : 1);
 	}
 }
 
-static void on_frame(void *arg, int iface, const uint8_t *data,
-		     uint32_t caplen, uint32_t wire_len)
+static void on_frame(void *arg, int iface, const uint8_t *data, uint32_t caplen,
+		     uint32_t wire_len)
 {
 	struct traffic *t = arg;
 	int64_t now = loop_now_ns(t->loop);
@@ -131,8 +131,8 @@ static void read_counters(struct traffic *t, int64_t now)
 		cs = capture_iface(t->cap, i);
 		if (!t->have_prev[i]) {
 			/* counters since boot are no burst */
-			t->prev_errors[i] = t->ifs[i].rx_errors +
-					    t->ifs[i].tx_errors;
+			t->prev_errors[i] =
+				t->ifs[i].rx_errors + t->ifs[i].tx_errors;
 			t->prev_drops[i] = cs->drops + cs->ifdrops;
 			t->have_prev[i] = true;
 		}
@@ -205,7 +205,9 @@ static void report(struct traffic *t, int64_t now)
 static void sum_rates(const struct traffic *t, struct traffic_summary *s)
 {
 	static const enum account_dir dirs[] = {
-		ACCOUNT_DIR_ALL, ACCOUNT_DIR_IN, ACCOUNT_DIR_OUT,
+		ACCOUNT_DIR_ALL,
+		ACCOUNT_DIR_IN,
+		ACCOUNT_DIR_OUT,
 	};
 	double *bps[] = { &s->bps, &s->in_bps, &s->out_bps };
 	struct account_stats st;
@@ -339,8 +341,8 @@ static void unbuild_alarms(struct alarm_slot *old, int n_old,
 /* New windows for cfg's alarms in next[], reusing old ones that fit (they
  * are moved out of old[]).  Returns 0 or -1/ENOMEM (next[] freed). */
 static int build_alarms(struct alarm_slot *old, int n_old,
-			const struct capture_cfg *cap,
-			struct alarm_slot *next, int64_t now)
+			const struct capture_cfg *cap, struct alarm_slot *next,
+			int64_t now)
 {
 	int i, j;
 
@@ -451,8 +453,8 @@ static int reload_capture(struct traffic *t, const struct pl_config *cfg)
 	t->cap = capture_open(t->loop, &cfg->capture, on_frame, t);
 	if (!t->cap)
 		return -1;
-	t->tick_timer = loop_add_timer(t->loop, next_tick_delay(now),
-				       on_tick, t);
+	t->tick_timer =
+		loop_add_timer(t->loop, next_tick_delay(now), on_tick, t);
 	if (t->tick_timer > 0)
 		return 0;
 	capture_close(t->cap);
@@ -504,8 +506,8 @@ int traffic_reload(struct traffic *t, const struct pl_config *cfg)
 	if (!same_interfaces(&t->cfg->capture, cap) &&
 	    !(acct = new_account(cap)) && cap->n_interfaces)
 		goto fail_alarms;
-	if ((!nd || !same_dir(t->cfg->daemon.state_dir,
-			      cfg->daemon.state_dir)) &&
+	if ((!nd ||
+	     !same_dir(t->cfg->daemon.state_dir, cfg->daemon.state_dir)) &&
 	    cap->n_interfaces && !(nd = new_newdev(cfg)))
 		goto fail_account;
 	if (reload_capture(t, cfg) < 0)
@@ -578,8 +580,7 @@ int64_t traffic_last_seen(const struct traffic *t, int family,
 	return account_last_seen(t->acct, family, addr);
 }
 
-void traffic_newdev_counts(const struct traffic *t,
-			   struct newdev_counts *out)
+void traffic_newdev_counts(const struct traffic *t, struct newdev_counts *out)
 {
 	newdev_counts(t ? t->nd : NULL, out);
 }

@@ -1,11 +1,14 @@
 """Captures for the benches (not executable: tests/bench/replay and
 tests/bench/memory run it).  Python 3 stdlib only.
 
-  gen_capture.py mixed FILE N   N frames cycling through a pool of 4000
+  gen_capture.py mixed FILE N   N frames cycling through a pool of 20000
                                 random frames of every kind from
-                                tests/lib/pcapgen.py (about 5% malformed),
-                                cut to a 128-byte snaplen like the daemon's
-                                default capture, 500 000 frames a second
+                                tests/lib/pcapgen.py, weighted like a LAN
+                                uplink (WEIGHTS: mostly TCP and UDP over
+                                IPv4 and IPv6, 30% VLAN-tagged, 1%
+                                malformed) between 600 hosts, cut to a
+                                128-byte snaplen like the daemon's default
+                                capture, 500 000 frames a second
   gen_capture.py hosts FILE N   N TCP frames from N distinct sources (3/4
                                 IPv4 in 10/8, 1/4 IPv6 in fd00::/8) to 16
                                 servers: a flood of new hosts
@@ -23,12 +26,37 @@ import pcapgen  # noqa: E402
 SNAPLEN = 128
 
 
-def pool(seed=5, n=4000):
-    e = pcapgen.Env(random.Random(seed))
+# Picks per 100 (a kind may write several frames: fragments, ARP).
+WEIGHTS = {
+    "k_tcp4": 40, "k_tcp6": 14, "k_udp4": 14, "k_udp6": 5, "k_icmp4": 2,
+    "k_icmp6": 1, "k_opts4": 0.5, "k_frag4": 0.5, "k_frag6": 0.5,
+    "k_ah6": 0.3, "k_other_ip": 0.3, "k_arp": 0.6, "k_other_l2": 0.5,
+    "k_snapped": 0.5,
+}
+BAD_SHARE = 0.01
+
+
+class BenchEnv(pcapgen.Env):
+    """200 local and 250 remote IPv4 hosts, 150 IPv6 ones."""
+    V4 = (["192.168.1.%d" % i for i in range(1, 151)] +
+          ["10.0.%d.%d" % (i // 200, i % 200 + 1) for i in range(50)] +
+          ["%d.%d.%d.%d" % (20 + i % 180, i % 251, i * 7 % 253, i % 249 + 1)
+           for i in range(250)])
+    V6 = (["fd00::%x" % i for i in range(1, 76)] +
+          ["2001:db8:%x::%x" % (i, i + 1) for i in range(75)])
+
+
+def pool(seed=5, n=20000):
+    e = BenchEnv(random.Random(seed))
+    good = [getattr(pcapgen, k) for k in WEIGHTS]
+    weights = list(WEIGHTS.values())
     frames = []
     while len(frames) < n:
-        kinds = pcapgen.BAD if e.rng.random() < 0.05 else pcapgen.GOOD
-        frames += [f for f, _, _ in pcapgen._items(e.rng.choice(kinds), e)]
+        if e.rng.random() < BAD_SHARE:
+            kind = e.rng.choice(pcapgen.BAD)
+        else:
+            kind = e.rng.choices(good, weights)[0]
+        frames += [f for f, _, _ in pcapgen._items(kind, e)]
     return [(f[:SNAPLEN], len(f)) for f in frames]
 
 

@@ -10,7 +10,12 @@
   - garbage requests, oversized headers and clients that send a byte a
     second neither stall the probes and the panel nor stop another scrape
     from answering at once, and the slow clients are cut off;
-  - a metrics port already taken is a start-up error naming the address.
+  - SIGHUP: a broken file shows on /metrics, a new listen address is
+    taken over;
+  - a metrics port already taken is a start-up error naming the address;
+  - config/'s Prometheus rules and config pass promtool, the Grafana
+    dashboard's queries are valid PromQL, and every metric they name is
+    one the daemon exports.
 
 Traffic goes to 127.0.0.1 only.  Run: python3 tests/blackbox/exports.py
 --binary BUILD/pilotlight (as root: the ping check needs ICMP).
@@ -20,6 +25,7 @@ import argparse
 import http.server
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -200,7 +206,8 @@ class Exports(unittest.TestCase):
         for e in lines:
             self.assertEqual(sorted(e), sorted([
                 "time", "epoch", "seq", "kind", "check", "old_state",
-                "new_state", "metric", "value", "threshold", "reason"]))
+                "new_state", "metric", "value", "threshold", "reason",
+                "detail"]))
 
     @unittest.skipUnless(shutil.which("prometheus"), "prometheus missing")
     def test_d_prometheus_scrapes(self):
@@ -234,6 +241,12 @@ class Exports(unittest.TestCase):
                 result = data["data"]["result"]
             self.assertEqual(result[0]["metric"]["host"], "lo")
             self.assertGreater(float(result[0]["value"][1]), 0)
+            # Every query of the Grafana dashboard is valid PromQL.
+            for expr in dashboard_exprs():
+                q = urllib.parse.urlencode({"query": expr})
+                data = json.loads(get("http://127.0.0.1:%d/api/v1/query?%s"
+                                      % (pport, q))[2])
+                self.assertEqual(data["status"], "success", expr)
         finally:
             prom.terminate()
             prom.wait(10)
@@ -298,6 +311,90 @@ class Exports(unittest.TestCase):
         stop.set()
         self.assertIn("pilotlight_check_state{", self.metrics())
 
+    def test_f_reload(self):
+        # A broken file: still serving, the failure on /metrics and in
+        # the events file.
+        with open(self.cfg, "a") as f:
+            f.write("metrics = {\n")
+        self.pl.sighup()
+        deadline = time.monotonic() + 5
+        while self.sample(self.metrics(), "pilotlight_config_last_reload_"
+                          "successful ") != 0:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        # A good one on another port: the old port is closed.
+        port = free_port()
+        with open(self.cfg, "w") as f:
+            f.write(CONFIG.format(port=port, events=self.events,
+                                  hook=self.hook_port))
+        self.pl.sighup()
+        base = "http://127.0.0.1:%d" % port
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                text = get(base + "/metrics")[2]
+                break
+            except OSError:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.1)
+        self.assertEqual(self.sample(text, "pilotlight_config_last_reload_"
+                                     "successful "), 1)
+        with self.assertRaises(OSError):
+            get(self.base + "/healthz")
+        type(self).base = base
+        with open(self.events) as f:
+            reloads = [json.loads(x) for x in f if '"reload"' in x]
+        self.assertEqual(len(reloads), 2)
+        self.assertIn("site.cfg:21: ", reloads[0]["reason"])
+        self.assertEqual(reloads[1]["reason"], "configuration reloaded")
+
+
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def dashboard_exprs():
+    """The dashboard's queries with Grafana's variables filled in."""
+    with open(os.path.join(REPO, "config", "grafana-dashboard.json")) as f:
+        dash = json.load(f)
+    for p in dash["panels"]:
+        for t in p["targets"]:
+            yield (t["expr"].replace("$instance", ".*")
+                   .replace("$__rate_interval", "1m")
+                   .replace("$__range", "5m"))
+
+
+class FleetFiles(unittest.TestCase):
+    """config/'s Prometheus and Grafana files: valid, and every metric
+    they name is one the daemon exports."""
+
+    def exported_names(self):
+        names = set()
+        d = os.path.join(REPO, "src", "exports")
+        for fn in os.listdir(d):
+            if fn.endswith(".c"):
+                with open(os.path.join(d, fn)) as f:
+                    names |= set(re.findall(r'"(pilotlight_[a-z_]+)"',
+                                            f.read()))
+        return names
+
+    def test_names_exist(self):
+        known = self.exported_names()
+        for fn in ("pilotlight.rules.yml", "grafana-dashboard.json"):
+            with open(os.path.join(REPO, "config", fn)) as f:
+                used = set(re.findall(r"pilotlight_[a-z_]+", f.read()))
+            used -= {"pilotlight_checks", "pilotlight_traffic",
+                     "pilotlight_self"}
+            self.assertEqual(used - known, set(), fn)
+
+    @unittest.skipUnless(shutil.which("promtool"), "promtool missing")
+    def test_promtool(self):
+        for args in (["check", "rules", "pilotlight.rules.yml"],
+                     ["check", "config", "prometheus.yml"]):
+            r = subprocess.run(["promtool"] + args, capture_output=True,
+                               text=True, timeout=30,
+                               cwd=os.path.join(REPO, "config"))
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
 
 class StartErrors(unittest.TestCase):
     def test_port_in_use(self):
@@ -312,7 +409,8 @@ class StartErrors(unittest.TestCase):
                 with open(cfg, "w") as f:
                     f.write('hosts = ();\nmetrics = { enabled = true; '
                             'listen = "127.0.0.1:%d"; };\n' % port)
-                r = subprocess.run([BINARY, "-f", "--panel=json", "-c", cfg],
+                r = subprocess.run([BINARY, "-f", "--panel=json", "-c", cfg,
+                                    "--user", "root"],
                                    capture_output=True, text=True,
                                    timeout=10, stdin=subprocess.DEVNULL)
             finally:

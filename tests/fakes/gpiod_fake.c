@@ -5,8 +5,13 @@
  * Compiled against the real <gpiod.h> (1.6.3 here), so a signature that
  * drifts from the library fails to build.  Linked into every unit test
  * ahead of the library and inert until a test adds chips; not linked into
- * test_gpio_v2, which has the 2.x fake (tests/fakes/v2/) instead.
+ * test_gpio_v2, which has the 2.x fake (tests/fakes/v2/) instead.  Where
+ * the system's libgpiod is 2.x (PL_GPIOD_V2), this object is the 2.x fake.
  */
+#ifdef PL_GPIOD_V2
+#include "v2/gpiod_v2_fake.c"
+#else
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,3 +211,5 @@ int gpiod_line_event_read(struct gpiod_line *line,
 	event->ts.tv_nsec = ev.ts_ns % 1000000000;
 	return 0;
 }
+
+#endif /* PL_GPIOD_V2 */

@@ -1,8 +1,9 @@
 """Run the real pilotlight binary and watch its panel, as a person would.
 
-PilotlightProc starts `pilotlight -f --panel=json -c CONFIG` (inside a
-network namespace when netns is given; tests/lib/netlab.py's
-Lab.run_pilotlight() does that for the lab's monitor), reads the JSON panel
+PilotlightProc starts `pilotlight -f --panel=json -c CONFIG --user root`
+(user=None: no --user, daemon.user decides) inside a network namespace
+when netns is given (tests/lib/netlab.py's Lab.run_pilotlight() does that
+for the lab's monitor), reads the JSON panel
 lines from stdout in a thread, stamps each with time.monotonic() on arrival,
 and lets a test wait for a view that satisfies a predicate, press the
 virtual button (a line on stdin), send signals and collect the exit status.
@@ -27,7 +28,7 @@ class PilotlightProc:
     network namespace.  Views arrive as (monotonic arrival time, dict)."""
 
     def __init__(self, binary, cfg, panel="json", args=(), env=None,
-                 netns=None, stderr_path=None):
+                 netns=None, stderr_path=None, user="root"):
         self.cfg = cfg
         self._own_stderr = stderr_path is None
         if stderr_path is None:
@@ -45,6 +46,11 @@ class PilotlightProc:
             argv += ["setpriv", "--pdeathsig", "KILL", "--"]
         argv += [os.path.abspath(binary), "--panel=%s" % panel, "-f",
                  "-c", cfg] + list(args)
+        # As root the daemon drops to daemon.user (default "pilotlight")
+        # after opening its devices; tests run as root and keep it unless
+        # they ask for a user (tests/blackbox/privileges.py does).
+        if user is not None:
+            argv += ["--user", user]
         errf = open(self.stderr_path, "wb")
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,

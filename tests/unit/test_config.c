@@ -95,7 +95,9 @@ static void test_reference_hosts(void **state)
 	assert_string_equal(cfg->daemon.state_dir, "/var/lib/pilotlight");
 	assert_int_equal(cfg->logging.level, LOG_INFO);
 	assert_int_equal(cfg->logging.target, LOG_TARGET_AUTO);
-	assert_int_equal(cfg->n_hosts, 7);
+	/* 7 written, and the implicit "capture" (src/config/traffic.c) */
+	assert_int_equal(cfg->n_hosts, 8);
+	assert_string_equal(cfg->hosts[7].name, "capture");
 	assert_string_equal(cfg->hosts[0].name, "router");
 	assert_string_equal(cfg->hosts[0].address, "192.168.1.1");
 	assert_int_equal(cfg->hosts[0].parent, -1);

@@ -21,7 +21,7 @@
 
 /* 2026-11-18T11:06:40.250Z */
 #define WALL_NS (INT64_C(1795000000) * NS_PER_S + 250 * NS_PER_MS)
-#define MIN_NS (60 * NS_PER_S)
+#define MIN_NS	(60 * NS_PER_S)
 
 static char syslogged[16][200];
 static int syslog_prio[16];
@@ -64,12 +64,13 @@ static void test_format_state(void **state)
 	(void)state;
 	n = events_format(buf, sizeof(buf), &e);
 	assert_string_equal(
-		buf,
-		"{\"time\":\"2026-11-18T11:06:40.250Z\",\"epoch\":1795000000.250,"
-		"\"seq\":7,\"kind\":\"state\",\"check\":\"router/ping\","
-		"\"old_state\":\"OK\",\"new_state\":\"CRITICAL\","
-		"\"metric\":\"rtt\",\"value\":512.5,\"threshold\":500,"
-		"\"reason\":\"rtt 512 ms \\\"slow\\\"\"}");
+		buf, "{\"time\":\"2026-11-18T11:06:40.250Z\",\"epoch\":"
+		     "1795000000.250,"
+		     "\"seq\":7,\"kind\":\"state\",\"check\":\"router/ping\","
+		     "\"old_state\":\"OK\",\"new_state\":\"CRITICAL\","
+		     "\"metric\":\"rtt\",\"value\":512.5,\"threshold\":500,"
+		     "\"reason\":\"rtt 512 ms \\\"slow\\\"\","
+		     "\"detail\":null}");
 	assert_int_equal(n, strlen(buf));
 	/* Too small a buffer: cut, terminated, and the needed length. */
 	assert_int_equal(events_format(buf, 10, &e), n);
@@ -78,8 +79,11 @@ static void test_format_state(void **state)
 
 static void test_format_other_kinds(void **state)
 {
-	struct pl_event e = { .seq = 9, .wall_ns = WALL_NS, .kind = EVENT_RELOAD,
-			      .metric = METRIC_COUNT, .value = NAN,
+	struct pl_event e = { .seq = 9,
+			      .wall_ns = WALL_NS,
+			      .kind = EVENT_RELOAD,
+			      .metric = METRIC_COUNT,
+			      .value = NAN,
 			      .threshold = NAN };
 	char buf[1024];
 
@@ -87,12 +91,12 @@ static void test_format_other_kinds(void **state)
 	strcpy(e.reason, "configuration reloaded");
 	events_format(buf, sizeof(buf), &e);
 	assert_string_equal(
-		buf,
-		"{\"time\":\"2026-11-18T11:06:40.250Z\",\"epoch\":1795000000.250,"
-		"\"seq\":9,\"kind\":\"reload\",\"check\":null,"
-		"\"old_state\":null,\"new_state\":null,\"metric\":null,"
-		"\"value\":null,\"threshold\":null,"
-		"\"reason\":\"configuration reloaded\"}");
+		buf, "{\"time\":\"2026-11-18T11:06:40.250Z\",\"epoch\":"
+		     "1795000000.250,"
+		     "\"seq\":9,\"kind\":\"reload\",\"check\":null,"
+		     "\"old_state\":null,\"new_state\":null,\"metric\":null,"
+		     "\"value\":null,\"threshold\":null,"
+		     "\"reason\":\"configuration reloaded\",\"detail\":null}");
 	e.kind = EVENT_ACK;
 	e.new_state = STATE_WARNING;
 	e.reason[0] = '\0';
@@ -105,7 +109,17 @@ static void test_format_other_kinds(void **state)
 	events_format(buf, sizeof(buf), &e);
 	assert_non_null(strstr(buf, "\"kind\":\"new_device\""));
 	assert_non_null(strstr(buf, "\"reason\":\"b8:27:eb:01:02:03 "
-				    "192.168.1.23\"}"));
+				    "192.168.1.23\",\"detail\":null}"));
+	e.kind = EVENT_ROUTE;
+	strcpy(e.check, "isp/trace");
+	strcpy(e.reason, "route changed");
+	strcpy(e.detail, "10.0.0.1 192.0.2.1 -> 10.0.0.1 192.0.2.9");
+	events_format(buf, sizeof(buf), &e);
+	assert_non_null(strstr(buf, "\"kind\":\"route\",\"check\":"
+				    "\"isp/trace\",\"old_state\":null"));
+	assert_non_null(strstr(buf, "\"reason\":\"route changed\",\"detail"
+				    "\":\"10.0.0.1 192.0.2.1 -> 10.0.0.1 "
+				    "192.0.2.9\"}"));
 }
 
 static void test_priorities(void **state)
@@ -161,9 +175,9 @@ static void test_rate_limit(void **state)
 	ev = events_open(&p, err, sizeof(err));
 	assert_non_null(ev);
 	for (int i = 1; i <= 5; i++) {
-		struct pl_event e = state_event((uint64_t)i, STATE_OK,
-						i % 2 ? STATE_CRITICAL
-						      : STATE_OK);
+		struct pl_event e =
+			state_event((uint64_t)i, STATE_OK,
+				    i % 2 ? STATE_CRITICAL : STATE_OK);
 
 		events_emit(ev, &e, t);
 	}
@@ -185,13 +199,41 @@ static void test_rate_limit(void **state)
 	/* syslog got the same, at matching levels. */
 	assert_int_equal(n_syslogged, 4);
 	assert_string_equal(syslogged[0], "event: router/ping: OK -> CRITICAL "
-					  "(rtt 512 ms \"slow\")");
+					  "(rtt 512 ms \"slow\"; rtt 512.5 "
+					  "beyond 500)");
 	assert_int_equal(syslog_prio[0], LOG_CRIT);
 	assert_int_equal(syslog_prio[1], LOG_NOTICE);
 	assert_string_equal(syslogged[3],
 			    "event: 2 events not written (rate limit 3 a "
 			    "minute)");
 	assert_int_equal(syslog_prio[3], LOG_WARNING);
+	events_close(ev);
+	fclose(c.f);
+	free(c.text);
+}
+
+static void test_first_ok_is_not_written(void **state)
+{
+	struct events_cfg cfg = { .syslog = true, .rate_limit = 30 };
+	struct capture c = { 0 };
+	struct events_params p = { &cfg, NULL, fake_syslog };
+	struct pl_event first = state_event(1, STATE_UNKNOWN, STATE_OK);
+	struct pl_event bad = state_event(2, STATE_UNKNOWN, STATE_CRITICAL);
+	struct events *ev;
+	char err[128];
+
+	(void)state;
+	c.f = open_memstream(&c.text, &c.len);
+	p.out = c.f;
+	n_syslogged = 0;
+	ev = events_open(&p, err, sizeof(err));
+	assert_non_null(ev);
+	events_emit(ev, &first, 100 * NS_PER_S);
+	assert_int_equal(count_lines(&c, "\"kind\":\"state\""), 0);
+	assert_int_equal(n_syslogged, 0);
+	events_emit(ev, &bad, 100 * NS_PER_S);
+	assert_int_equal(count_lines(&c, "\"kind\":\"state\""), 1);
+	assert_int_equal(n_syslogged, 1);
 	events_close(ev);
 	fclose(c.f);
 	free(c.text);
@@ -250,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_format_state),
 		cmocka_unit_test(test_format_other_kinds),
 		cmocka_unit_test(test_priorities),
+		cmocka_unit_test(test_first_ok_is_not_written),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_lost_and_off),
 		cmocka_unit_test(test_open_errors),

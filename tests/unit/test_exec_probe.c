@@ -340,6 +340,14 @@ static void command_that_cannot_run(void **state)
 	FILE *f;
 
 	(void)state;
+	if (getenv("PL_QEMU")) {
+		/* qemu-user runs posix_spawn's CLONE_VM|CLONE_VFORK child as
+		 * a plain fork, so the exec error never reaches the parent
+		 * (the plugin "exits 127").  A real Pi reports it. */
+		print_message("skipped: exec errors are not reported under "
+			      "qemu-user (make test-cross)\n");
+		skip();
+	}
 	run_probe(&c);
 	assert_true(run.r.has_state);
 	assert_int_equal(run.r.state, STATE_UNKNOWN);

@@ -12,6 +12,9 @@
 
 #include <cmocka.h>
 
+#ifdef PL_GPIOD_V2 /* the system's libgpiod is 2.x: so is the fake */
+#define GPIO_TEST_V2 1
+#endif
 #include "debounce.h"
 #include "gpio_cases.h"
 #include "panel_hw_cases.h"

@@ -20,7 +20,7 @@
 #include "clock.h"
 #include "lcd_charset.h"
 
-#define NOW_NS (1000 * NS_PER_S)
+#define NOW_NS	(1000 * NS_PER_S)
 #define WALL_NS (INT64_C(1795000000) * NS_PER_S + 250 * NS_PER_MS)
 
 struct fixture {
@@ -40,20 +40,11 @@ static void no_values(struct check_status *cs)
 	cs->rtt_min_ms = cs->rtt_max_ms = NAN;
 }
 
-static int setup(void **state)
+static void fill_checks(struct check_status *c)
 {
-	static struct fixture f;
-	struct config_errors errs = { 0 };
-	struct check_status *c = f.checks;
-
-	memset(&f, 0, sizeof(f));
-	f.cfg = config_load("tests/configs/good/exports.cfg", &errs);
-	if (!f.cfg) {
-		config_errors_print(&errs, stderr);
-		return -1;
-	}
 	/* router/ping: OK for a minute, 12.5 ms, 20 % loss */
-	c[0] = (struct check_status){ .state = STATE_OK, .have_result = true,
+	c[0] = (struct check_status){ .state = STATE_OK,
+				      .have_result = true,
 				      .since_ns = NOW_NS - 60 * NS_PER_S };
 	for (int i = 0; i < 3; i++)
 		no_values(&c[i]);
@@ -72,12 +63,31 @@ static int setup(void **state)
 	/* web/tcp:22: no result yet */
 	c[2].state = STATE_UNKNOWN;
 	c[2].since_ns = NOW_NS - 30 * NS_PER_S;
+}
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	struct config_errors errs = { 0 };
+
+	memset(&f, 0, sizeof(f));
+	f.cfg = config_load("tests/configs/good/exports.cfg", &errs);
+	if (!f.cfg) {
+		config_errors_print(&errs, stderr);
+		return -1;
+	}
+	fill_checks(f.checks);
 	f.hosts[0] = (struct host_status){ STATE_OK, 0, false };
 	f.hosts[1] = (struct host_status){ STATE_WARNING, 0, false };
-	f.st = (struct status){ .cfg = f.cfg, .checks = f.checks, .n_checks = 3,
-				.hosts = f.hosts, .overall = STATE_WARNING,
-				.alarm = true, .alarm_state = STATE_WARNING,
-				.acknowledged = true, .n_events = 7 };
+	f.st = (struct status){ .cfg = f.cfg,
+				.checks = f.checks,
+				.n_checks = 3,
+				.hosts = f.hosts,
+				.overall = STATE_WARNING,
+				.alarm = true,
+				.alarm_state = STATE_WARNING,
+				.acknowledged = true,
+				.n_events = 7 };
 	f.st.groups[0] = STATE_WARNING;
 	f.wh[0] = (struct metrics_webhook){ "ntfy", 4, 1, 0, 2 };
 	f.self = (struct metrics_self){
@@ -319,8 +329,7 @@ static void test_route(void **state)
 	assert_int_equal(httpd_route("GET", "/healthz"), HTTPD_HEALTHZ);
 	assert_int_equal(httpd_route("GET", "/"), HTTPD_STATUS);
 	assert_int_equal(httpd_route("GET", "/metrics/"), HTTPD_NOT_FOUND);
-	assert_int_equal(httpd_route("GET", "/../etc/passwd"),
-			 HTTPD_NOT_FOUND);
+	assert_int_equal(httpd_route("GET", "/../etc/passwd"), HTTPD_NOT_FOUND);
 	assert_int_equal(httpd_route("POST", "/metrics"), HTTPD_BAD_METHOD);
 	assert_int_equal(httpd_route(NULL, NULL), HTTPD_NOT_FOUND);
 }

@@ -22,7 +22,7 @@
 #include "clock.h"
 #include "newdev.h"
 
-#define T0 (5000 * NS_PER_S)
+#define T0   (5000 * NS_PER_S)
 #define WALL 1790000000 /* epoch seconds, late 2026 */
 
 static char dir[] = "/tmp/test_newdev.XXXXXX";
@@ -94,7 +94,8 @@ static char *slurp(const char *path)
 
 static struct frame_info ipv4_frame(const uint8_t mac[6], const char *src)
 {
-	struct frame_info fi = { .l3 = L3_IPV4, .family = AF_INET,
+	struct frame_info fi = { .l3 = L3_IPV4,
+				 .family = AF_INET,
 				 .proto = 17 };
 
 	memcpy(fi.src_mac, mac, 6);
@@ -145,11 +146,10 @@ static void test_round_trip(void **state)
 
 	(void)state;
 	inet_pton(AF_INET6, "fd00::1", v6);
-	assert_int_equal(newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.10"),
-				     T0, WALL),
-			 1);
-	assert_int_equal(newdev_seen(nd, mac_b, AF_INET6, v6, T0, WALL + 1),
-			 1);
+	assert_int_equal(
+		newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.10"), T0, WALL),
+		1);
+	assert_int_equal(newdev_seen(nd, mac_b, AF_INET6, v6, T0, WALL + 1), 1);
 	assert_int_equal(newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.10"),
 				     T0, WALL + 100),
 			 0);
@@ -168,8 +168,7 @@ static void test_round_trip(void **state)
 	p = newdev_find(nd, mac_b, AF_INET6, v6);
 	assert_non_null(p);
 	assert_int_equal(p->first_seen, WALL + 1);
-	assert_int_equal(newdev_seen(nd, mac_b, AF_INET6, v6, T0, WALL + 9),
-			 0);
+	assert_int_equal(newdev_seen(nd, mac_b, AF_INET6, v6, T0, WALL + 9), 0);
 	assert_null(newdev_last(nd));
 	newdev_close(nd, T0);
 	unlink(file);
@@ -196,12 +195,12 @@ static void test_hand_written_file(void **state)
 	nd = open_nd(dir, 0);
 	newdev_counts(nd, &c);
 	assert_int_equal(c.known, 2);
-	assert_int_equal(newdev_find(nd, mac_a, AF_INET, ip4("192.168.1.10"))
-				 ->last_seen,
-			 1700000000);
-	assert_int_equal(newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.10"),
-				     T0, WALL),
-			 0);
+	assert_int_equal(
+		newdev_find(nd, mac_a, AF_INET, ip4("192.168.1.10"))->last_seen,
+		1700000000);
+	assert_int_equal(
+		newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.10"), T0, WALL),
+		0);
 	newdev_close(nd, T0);
 	unlink(file);
 }
@@ -221,21 +220,21 @@ static void test_unwritable_dir(void **state)
 	assert_non_null(f);
 	fclose(f);
 	nd = open_nd(notdir, 0);
-	assert_int_equal(newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.10"),
-				     T0, WALL),
-			 1);
+	assert_int_equal(
+		newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.10"), T0, WALL),
+		1);
 	errno = 0;
 	assert_int_equal(newdev_save(nd, T0), -1);
 	assert_int_equal(errno, ENOTDIR);
 	newdev_counts(nd, &c);
 	assert_true(c.save_failing);
 	assert_int_equal(c.saves, 0);
-	assert_int_equal(newdev_seen(nd, mac_b, AF_INET, ip4("192.168.1.11"),
-				     T0, WALL),
-			 1);
-	assert_int_equal(newdev_seen(nd, mac_b, AF_INET, ip4("192.168.1.11"),
-				     T0, WALL),
-			 0);
+	assert_int_equal(
+		newdev_seen(nd, mac_b, AF_INET, ip4("192.168.1.11"), T0, WALL),
+		1);
+	assert_int_equal(
+		newdev_seen(nd, mac_b, AF_INET, ip4("192.168.1.11"), T0, WALL),
+		0);
 	newdev_counts(nd, &c);
 	assert_int_equal(c.known, 2);
 	assert_int_equal(c.events, 2);
@@ -287,8 +286,8 @@ static void test_eviction(void **state)
 	newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.4"), T0, WALL + 4);
 	/* .1 is seen again, so .2 is now the oldest */
 	newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.1"), T0, WALL + 5);
-	assert_int_equal(newdev_seen(nd, mac_b, AF_INET, ip4("192.168.1.5"),
-				     T0, WALL + 6),
+	assert_int_equal(newdev_seen(nd, mac_b, AF_INET, ip4("192.168.1.5"), T0,
+				     WALL + 6),
 			 1);
 	newdev_counts(nd, &c);
 	assert_int_equal(c.known, 4);
@@ -297,8 +296,8 @@ static void test_eviction(void **state)
 	assert_non_null(newdev_find(nd, mac_a, AF_INET, ip4("192.168.1.1")));
 	assert_non_null(newdev_find(nd, mac_b, AF_INET, ip4("192.168.1.5")));
 	/* an evicted pair that comes back is new again */
-	assert_int_equal(newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.2"),
-				     T0, WALL + 7),
+	assert_int_equal(newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.2"), T0,
+				     WALL + 7),
 			 1);
 	assert_null(newdev_find(nd, mac_a, AF_INET, ip4("192.168.1.3")));
 	newdev_close(nd, T0);

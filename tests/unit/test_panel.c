@@ -648,7 +648,7 @@ static void test_backend_find(void **state)
 	(void)state;
 	assert_ptr_equal(panel_backend_find("term"), &panel_term_ops);
 	assert_ptr_equal(panel_backend_find("json"), &panel_json_ops);
-	assert_null(panel_backend_find("hw"));
+	assert_ptr_equal(panel_backend_find("hw"), &panel_hw_ops);
 	assert_null(panel_backend_find("nope"));
 	assert_null(panel_backend_find(NULL));
 }

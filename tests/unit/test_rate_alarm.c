@@ -14,14 +14,15 @@
 #include "clock.h"
 #include "rate_alarm.h"
 
-#define T0 (1000 * NS_PER_S) /* a whole second */
-#define SEC(s) (T0 + (int64_t)((s) * 1e9))
+#define T0     (1000 * NS_PER_S) /* a whole second */
+#define SEC(s) (T0 + (int64_t)((s)*1e9))
 
 static struct traffic_alarm_cfg alarm(enum traffic_rate rate,
 				      enum traffic_cond cond, double limit,
 				      int window_s)
 {
-	struct traffic_alarm_cfg c = { .rate = rate, .cond = cond,
+	struct traffic_alarm_cfg c = { .rate = rate,
+				       .cond = cond,
 				       .limit = limit,
 				       .window_ms = window_s * 1000LL,
 				       .level = STATE_CRITICAL };
@@ -44,8 +45,8 @@ static bool run(struct rate_alarm *a, int from, int to, uint64_t per_s,
 
 static void test_above(void **state)
 {
-	struct traffic_alarm_cfg c = alarm(RATE_BROADCAST_PPS, TRAFFIC_ABOVE,
-					   500, 10);
+	struct traffic_alarm_cfg c =
+		alarm(RATE_BROADCAST_PPS, TRAFFIC_ABOVE, 500, 10);
 	struct probe_result r;
 	struct rate_alarm a;
 
@@ -110,8 +111,7 @@ static void test_below_after_traffic_stops(void **state)
 
 static void test_count_within(void **state)
 {
-	struct traffic_alarm_cfg c = alarm(RATE_ERRORS, TRAFFIC_COUNT, 100,
-					   60);
+	struct traffic_alarm_cfg c = alarm(RATE_ERRORS, TRAFFIC_COUNT, 100, 60);
 	struct probe_result r;
 	struct rate_alarm a;
 

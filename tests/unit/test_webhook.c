@@ -22,10 +22,14 @@
 static struct pl_event ev(uint64_t seq, const char *check, enum pl_state from,
 			  enum pl_state to)
 {
-	struct pl_event e = { .seq = seq, .wall_ns = WALL_NS,
-			      .kind = EVENT_STATE, .old_state = from,
-			      .new_state = to, .metric = METRIC_COUNT,
-			      .value = NAN, .threshold = NAN };
+	struct pl_event e = { .seq = seq,
+			      .wall_ns = WALL_NS,
+			      .kind = EVENT_STATE,
+			      .old_state = from,
+			      .new_state = to,
+			      .metric = METRIC_COUNT,
+			      .value = NAN,
+			      .threshold = NAN };
 
 	snprintf(e.check, sizeof(e.check), "%s", check);
 	strcpy(e.reason, "no reply (3 sent)");
@@ -34,8 +38,10 @@ static struct pl_event ev(uint64_t seq, const char *check, enum pl_state from,
 
 static struct webhook_cfg hook(enum webhook_format f, const char *token)
 {
-	struct webhook_cfg w = { .format = f, .min_state = STATE_WARNING,
-				 .retry_ms = 30000, .max_retries = 3 };
+	struct webhook_cfg w = { .format = f,
+				 .min_state = STATE_WARNING,
+				 .retry_ms = 30000,
+				 .max_retries = 3 };
 
 	strcpy(w.name, "t");
 	strcpy(w.url, "http://127.0.0.1:1/");
@@ -114,15 +120,15 @@ static void test_gotify(void **state)
 static void test_slack(void **state)
 {
 	struct webhook_cfg w = hook(WEBHOOK_SLACK, "");
-	struct pl_event e = ev(6, "nas/tcp:445", STATE_WARNING,
-			       STATE_CRITICAL);
+	struct pl_event e = ev(6, "nas/tcp:445", STATE_WARNING, STATE_CRITICAL);
 	struct webhook_request r;
 
 	(void)state;
 	strcpy(e.reason, "connection refused\n<b>");
 	webhook_build(&w, &e, false, &r);
-	assert_string_equal(r.body, "{\"text\":\"nas/tcp:445 is CRITICAL "
-				    "(was WARNING): connection refused\\n<b>\"}");
+	assert_string_equal(r.body,
+			    "{\"text\":\"nas/tcp:445 is CRITICAL "
+			    "(was WARNING): connection refused\\n<b>\"}");
 	assert_int_equal(r.n_headers, 1);
 }
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../gpiod_fake.h"
 #include "gpiod.h"
-#include "gpiod_fake.h"
 
 struct gpiod_chip {
 	int idx;
