@@ -23,10 +23,10 @@
 #include "config.h"
 #include "decode.h"
 
-#define ACCOUNT_MAX_IFACES CFG_MAX_IFACES
-#define ACCOUNT_HOSTS_LIVE 4096	     /* default top-talkers bound */
-#define ACCOUNT_SERVICES_LIVE 1024   /* default service-table bound */
-#define ACCOUNT_SMOOTH_S_DEFAULT 10  /* EWMA time constant */
+#define ACCOUNT_MAX_IFACES	 CFG_MAX_IFACES
+#define ACCOUNT_HOSTS_LIVE	 4096 /* default top-talkers bound */
+#define ACCOUNT_SERVICES_LIVE	 1024 /* default service-table bound */
+#define ACCOUNT_SMOOTH_S_DEFAULT 10   /* EWMA time constant */
 
 /* Direction relative to the local networks.  Addresses that never leave
  * the link (link-local, multicast, broadcast, unspecified) count as local.
@@ -49,20 +49,24 @@ enum account_proto {
 };
 
 struct account_params {
-	int n_ifaces;			/* 1..ACCOUNT_MAX_IFACES */
-	const struct cidr *local_nets;	/* copied; NULL with n == 0 */
+	int n_ifaces;		       /* 1..ACCOUNT_MAX_IFACES */
+	const struct cidr *local_nets; /* copied; NULL with n == 0 */
 	int n_local_nets;
-	size_t max_hosts;		/* 0: ACCOUNT_HOSTS_LIVE */
-	size_t max_services;		/* 0: ACCOUNT_SERVICES_LIVE */
-	int smooth_s;			/* 0: ACCOUNT_SMOOTH_S_DEFAULT */
-	const char *services_path;	/* NULL: "/etc/services" */
+	size_t max_hosts;	   /* 0: ACCOUNT_HOSTS_LIVE */
+	size_t max_services;	   /* 0: ACCOUNT_SERVICES_LIVE */
+	bool grow;		   /* replay: tables start small and
+					 * double up to the bounds instead
+					 * of evicting (the daemon allocates
+					 * them whole at start) */
+	int smooth_s;		   /* 0: ACCOUNT_SMOOTH_S_DEFAULT */
+	const char *services_path; /* NULL: "/etc/services" */
 };
 
 /* A counter with its rates.  bps/pps cover the last closed period (about
  * one second); the _smooth values are an exponentially weighted moving
  * average with time constant smooth_s. */
 struct account_stats {
-	uint64_t packets, bytes;	/* wire bytes */
+	uint64_t packets, bytes; /* wire bytes */
 	double bps, pps;
 	double bps_smooth, pps_smooth;
 };
@@ -71,23 +75,23 @@ struct account_stats {
  * malformed only. */
 struct account_totals {
 	uint64_t frames, bytes, malformed;
-	uint64_t vlan;			/* frames with at least one tag */
+	uint64_t vlan; /* frames with at least one tag */
 	uint64_t arp, ipv4, ipv6;
-	uint64_t hosts_evicted;		/* top-talkers replacements */
+	uint64_t hosts_evicted; /* top-talkers replacements */
 	uint64_t services_evicted;
 };
 
 struct account_host {
-	int family;			/* AF_INET or AF_INET6 */
-	uint8_t addr[16];		/* IPv4 in the first 4 bytes */
+	int family;	  /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* IPv4 in the first 4 bytes */
 	uint64_t packets, bytes;
-	int64_t last_seen_ns;		/* last frame it sent; -1: none */
+	int64_t last_seen_ns; /* last frame it sent; -1: none */
 };
 
 struct account_service {
-	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port;
-	const char *name;		/* /etc/services name or NULL; owned
+	const char *name; /* /etc/services name or NULL; owned
 					 * by the account */
 	uint64_t packets, bytes;
 };

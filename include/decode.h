@@ -15,34 +15,34 @@
 #include <stdint.h>
 
 enum decode_l3 {
-	L3_NONE,	/* too short for Ethernet, or malformed */
+	L3_NONE, /* too short for Ethernet, or malformed */
 	L3_ARP,
 	L3_IPV4,
 	L3_IPV6,
-	L3_OTHER,	/* an EtherType we do not decode */
+	L3_OTHER, /* an EtherType we do not decode */
 };
 
 /* The fields up to src_mac are reset for every frame (decode.c relies on
  * that order); the rest are written by the layer that finds them. */
 struct frame_info {
-	uint32_t wire_len;	/* length on the wire (pcap len) */
+	uint32_t wire_len; /* length on the wire (pcap len) */
 	bool malformed;
 	bool broadcast, multicast;
-	bool fragment;		/* a non-first IPv4/IPv6 fragment: no ports */
+	bool fragment; /* a non-first IPv4/IPv6 fragment: no ports */
 	bool has_ports;
-	uint8_t proto;		/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, other */
+	uint8_t proto; /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, other */
 	uint8_t tcp_flags;
-	uint16_t vlan_id;	/* outermost tag's VID */
-	uint16_t ethertype;	/* after the tags */
+	uint16_t vlan_id;   /* outermost tag's VID */
+	uint16_t ethertype; /* after the tags */
 	uint16_t sport, dport;
-	uint16_t arp_op;	/* ARP only */
-	int vlans;		/* 802.1Q/802.1ad tags seen (0..2+) */
+	uint16_t arp_op; /* ARP only */
+	int vlans;	 /* 802.1Q/802.1ad tags seen (0..2+) */
 	enum decode_l3 l3;
-	int family;		/* AF_INET / AF_INET6 for IP, else 0 */
+	int family;			/* AF_INET / AF_INET6 for IP, else 0 */
 	uint8_t dst_mac[6], src_mac[6]; /* wire order */
-	uint8_t src[16], dst[16]; /* IP addresses (first 4 bytes for v4);
+	uint8_t src[16], dst[16];	/* IP addresses (first 4 bytes for v4);
 				   * ARP: sender and target protocol addr */
-	uint8_t arp_sha[6];	/* ARP only: sender hardware address */
+	uint8_t arp_sha[6];		/* ARP only: sender hardware address */
 };
 
 /* Decode data[0..caplen) of a frame whose wire length was wire_len.

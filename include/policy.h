@@ -42,6 +42,11 @@ void policy_report(struct policy *p, int idx, const struct probe_result *r,
 void policy_route_changed(struct policy *p, int idx, const char *old_path,
 			  const char *new_path, int64_t now_ns);
 
+/* A MAC/IP pair never seen before appeared on the capture port: an
+ * event, not a state.  mac and ip are text. */
+void policy_new_device(struct policy *p, const char *mac, const char *ip,
+		       int64_t now_ns);
+
 /* Record (or, with NULL, clear) the error of a failed reload. */
 void policy_set_config_error(struct policy *p, const char *msg);
 
@@ -51,6 +56,15 @@ bool policy_acknowledge(struct policy *p, int64_t now_ns);
 /* Silence alarms until now + duration (the button's long press). */
 void policy_maintenance(struct policy *p, int64_t now_ns,
 			int64_t duration_ns);
+
+/* When the host last sent traffic on the capture port (monotonic ns), or
+ * -1 if never or unknown. */
+typedef int64_t (*policy_last_seen_fn)(void *arg, int host);
+
+/* Tell the policy how to ask (traffic capture): a host whose pings fail
+ * while it is seen sending is "ICMP blocked", a WARNING, not down. */
+void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn,
+			  void *arg);
 
 /* Re-evaluate time-dependent rules (the end of a maintenance window). */
 void policy_tick(struct policy *p, int64_t now_ns);

@@ -15,11 +15,13 @@
 
 #include "config.h"
 
-#define REPLAY_MAX_HOSTS_DEFAULT ((size_t)1 << 18)
+#define REPLAY_MAX_HOSTS_DEFAULT ((size_t)1 << 20)
 
 /* Replay path and write the report to out.  cap supplies local_networks
  * (NULL: RFC 1918 and fc00::/7); max_hosts bounds the hosts table (0: the
- * default above, large enough to be exact for any test capture).
+ * default above).  The tables grow with what the capture holds up to their
+ * bounds, so counts are exact below them; past a bound hosts are evicted
+ * as live (a warning says so).
  * Returns the exit status: 0, or 1 after a one-line message on stderr when
  * the file is not an Ethernet capture or ends inside a record (the report
  * of what was read is still printed then). */

@@ -14,6 +14,8 @@
 #ifndef PL_SCHEDULER_H
 #define PL_SCHEDULER_H
 
+#include <stdint.h>
+
 #include "config.h"
 
 struct loop;
@@ -29,6 +31,11 @@ struct scheduler *scheduler_open(struct loop *l, struct policy *pol,
 
 /* Cancel what runs, adopt cfg, start over.  Returns 0 or -1/errno. */
 int scheduler_reload(struct scheduler *s, const struct pl_config *cfg);
+
+/* The address host h is probed at: family and 4 or 16 bytes.  Returns 0,
+ * or -1 while it is not known (not resolved yet). */
+int scheduler_host_addr(const struct scheduler *s, int h, int *family,
+			uint8_t addr[16]);
 
 /* Accepts NULL. */
 void scheduler_close(struct scheduler *s);

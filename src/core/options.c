@@ -50,7 +50,7 @@ void options_usage(FILE *out)
 		"      --report json   the report's format (json, the "
 		"default)\n"
 		"      --max-hosts N   hosts table bound for --replay "
-		"(default 262144)\n",
+		"(default 1048576)\n",
 		DEFAULT_CONFIG);
 }
 

@@ -64,6 +64,18 @@ static void on_result(void *arg)
 	show_status(arg);
 }
 
+/* For the policy: when did host h last send on the capture port? */
+static int64_t host_last_seen(void *arg, int h)
+{
+	struct service *s = arg;
+	uint8_t addr[16];
+	int family;
+
+	if (scheduler_host_addr(s->scheduler, h, &family, addr) < 0)
+		return -1;
+	return traffic_last_seen(s->traffic, family, addr);
+}
+
 static unsigned long lcd_errors(void *arg)
 {
 	struct service *s = arg;
@@ -293,6 +305,7 @@ struct service *service_open(struct pl_config *cfg, const struct options *opt)
 		goto fail_scheduler;
 	}
 	traffic_set_notify(s->traffic, on_result, s);
+	policy_set_last_seen(s->policy, host_last_seen, s);
 	s->exports = open_exports(s);
 	if (!s->exports)
 		goto fail_traffic;

@@ -38,6 +38,8 @@ struct policy {
 	int *check_host;		/* host index of each check */
 	uint64_t problems;		/* bumped when a new problem appears */
 	uint64_t acked;			/* value of problems when acknowledged */
+	policy_last_seen_fn last_seen;
+	void *last_seen_arg;
 };
 
 int status_check_index(const struct pl_config *cfg, int host, int check)
@@ -381,13 +383,47 @@ static void announce(struct policy *p, int idx, int64_t now_ns)
 	v->announced = v->shown;
 }
 
-void policy_report(struct policy *p, int idx, const struct probe_result *r,
+void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn,
+			  void *arg)
+{
+	p->last_seen = fn;
+	p->last_seen_arg = arg;
+}
+
+/* A failed ping from a host that the capture port saw sending within the
+ * time the check needs to turn bad is degraded, not down: its ICMP is
+ * filtered.  Rewrites *r into that verdict; false if it does not apply. */
+static bool icmp_blocked(const struct policy *p, int idx,
+			 struct probe_result *r, int64_t now_ns)
+{
+	const struct check_cfg *c = p->check_cfgs[idx];
+	int64_t seen, window_ns = c->interval_ms * NS_PER_MS * c->fail_after;
+
+	if (c->type != CHECK_PING || r->ok || !p->last_seen)
+		return false;
+	seen = p->last_seen(p->last_seen_arg, p->check_host[idx]);
+	if (seen < 0 || now_ns - seen > window_ns)
+		return false;
+	r->has_state = true;
+	r->state = STATE_WARNING;
+	snprintf(r->reason, sizeof(r->reason),
+		 "ICMP blocked: no reply, but sending (%llds ago)",
+		 (long long)((now_ns - seen) / NS_PER_S));
+	return true;
+}
+
+void policy_report(struct policy *p, int idx, const struct probe_result *res,
 		   int64_t now_ns)
 {
+	struct probe_result blocked;
+	const struct probe_result *r = res;
 	struct verdict *v;
 
 	if (idx < 0 || idx >= p->st.n_checks)
 		return;
+	blocked = *res;
+	if (icmp_blocked(p, idx, &blocked, now_ns))
+		r = &blocked;
 	v = &p->verdicts[idx];
 	if (verdict_feed(v, p->check_cfgs[idx], r))
 		p->st.checks[idx].since_ns = now_ns;
@@ -416,6 +452,15 @@ void policy_route_changed(struct policy *p, int idx, const char *old_path,
 	e->old_state = e->new_state = p->st.checks[idx].state;
 	snprintf(e->reason, sizeof(e->reason), "route changed");
 	snprintf(e->detail, sizeof(e->detail), "%s -> %s", old_path, new_path);
+}
+
+void policy_new_device(struct policy *p, const char *mac, const char *ip,
+		       int64_t now_ns)
+{
+	struct pl_event *e = push_event(p, EVENT_NEW_DEVICE, now_ns);
+
+	snprintf(e->reason, sizeof(e->reason), "new device");
+	snprintf(e->detail, sizeof(e->detail), "%s %s", mac, ip);
 }
 
 void policy_set_config_error(struct policy *p, const char *msg)

@@ -331,11 +331,23 @@ static void on_resolved(void *arg, const struct resolver_answer *a)
 	}
 }
 
+/* Only hosts with a probe to run need an address: the implicit
+ * "capture" host's address is an interface name. */
+static bool needs_address(const struct host_cfg *hc)
+{
+	for (int c = 0; c < hc->n_checks; c++)
+		if (hc->checks[c].type != CHECK_TRAFFIC &&
+		    hc->checks[c].type != CHECK_EXEC)
+			return true;
+	return false;
+}
+
 static void resolve(struct scheduler *s, int h)
 {
 	struct host_addr *ha = &s->hosts[h];
 
-	if (ha->literal || ha->lookup || !s->resolver)
+	if (ha->literal || ha->lookup || !s->resolver ||
+	    !needs_address(&s->cfg->hosts[h]))
 		return;
 	ha->lookup = resolver_lookup(s->resolver, s->cfg->hosts[h].address,
 				     AF_UNSPEC, on_resolved, ha);
@@ -494,6 +506,23 @@ int scheduler_reload(struct scheduler *s, const struct pl_config *cfg)
 {
 	slots_free(s);
 	return slots_build(s, cfg);
+}
+
+int scheduler_host_addr(const struct scheduler *s, int h, int *family,
+			uint8_t addr[16])
+{
+	const struct host_addr *ha;
+
+	if (!s || h < 0 || h >= s->cfg->n_hosts || !s->hosts[h].valid)
+		return -1;
+	ha = &s->hosts[h];
+	*family = ha->ss.ss_family;
+	if (*family == AF_INET)
+		memcpy(addr, &((const struct sockaddr_in *)&ha->ss)->sin_addr, 4);
+	else
+		memcpy(addr, &((const struct sockaddr_in6 *)&ha->ss)->sin6_addr,
+		       16);
+	return 0;
 }
 
 void scheduler_close(struct scheduler *s)

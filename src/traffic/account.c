@@ -18,45 +18,10 @@
 #include <sys/socket.h>
 
 #include "account.h"
+#include "account_int.h"
 #include "clock.h"
 #include "services.h"
 #include "toptable.h"
-
-#define REPLAY_MAX_BOUND (SIZE_MAX / 256)
-
-/* Counts of the open period plus what earlier periods closed: the hot
- * path adds to two words. */
-struct rate {
-	uint64_t p_packets, p_bytes;	/* this period */
-	uint64_t c_packets, c_bytes;	/* closed periods */
-	double bps, pps, bps_smooth, pps_smooth;
-	bool primed;			/* the EWMA has a first value */
-};
-
-struct net4 {
-	uint32_t net, mask;		/* host order */
-};
-
-struct net6 {
-	uint64_t net[2], mask[2];	/* big-endian halves, host order */
-};
-
-struct account {
-	struct account_totals t;
-	int n_ifaces;
-	struct rate iface[ACCOUNT_MAX_IFACES][ACCOUNT_DIR_COUNT + 1];
-	struct rate proto[ACCOUNT_PROTO_COUNT];
-	struct net4 v4[CFG_MAX_NETS];
-	int n4;
-	struct net6 v6[CFG_MAX_NETS];
-	int n6;
-	struct toptable *hosts;
-	struct toptable *svcs;
-	struct services *names;
-	double smooth_s;
-	int64_t period_start_ns;
-	bool started;
-};
 
 /* ---- local networks and direction ------------------------------------ */
 
@@ -111,8 +76,7 @@ static inline bool is_local6(const struct account *a, const uint8_t *addr)
 	return false;
 }
 
-static bool key_is_local(const struct account *a,
-			 const struct toptable_key *k)
+static bool key_is_local(const struct account *a, const struct toptable_key *k)
 {
 	const uint8_t *addr = (const uint8_t *)&k->w[1];
 
@@ -211,38 +175,7 @@ void account_tick(struct account *a, int64_t now_ns)
 	a->period_start_ns = now_ns;
 }
 
-static void stats_of(const struct rate *r, struct account_stats *out)
-{
-	*out = (struct account_stats){
-		.packets = r->c_packets + r->p_packets,
-		.bytes = r->c_bytes + r->p_bytes,
-		.bps = r->bps,
-		.pps = r->pps,
-		.bps_smooth = r->bps_smooth,
-		.pps_smooth = r->pps_smooth,
-	};
-}
-
 /* ---- hosts and services ---------------------------------------------- */
-
-/* The key of an address (IPv4 zero-padded to 16 bytes by the decoder);
- * false for an unspecified address, which is no host. */
-static bool host_key(struct toptable_key *k, int family, const uint8_t *addr)
-{
-	k->w[0] = (uint64_t)family;
-	memcpy(&k->w[1], addr, 16);
-	return (k->w[1] | k->w[2]) != 0;
-}
-
-/* The same from a caller's address of 4 or 16 bytes. */
-static bool host_key_of(struct toptable_key *k, int family,
-			const uint8_t *addr)
-{
-	uint8_t a16[16] = { 0 };
-
-	memcpy(a16, addr, family == AF_INET ? 4 : 16);
-	return host_key(k, family, a16);
-}
 
 /* Count a frame for a host; returns whether the host is local. */
 static inline bool host_count(struct account *a, const struct toptable_key *k,
@@ -267,8 +200,7 @@ static inline bool host_count(struct account *a, const struct toptable_key *k,
 /* Count source and destination; returns the frame's direction.  An
  * unspecified address is no host, and counts as local. */
 static enum account_dir count_hosts(struct account *a,
-				    const struct frame_info *fi,
-				    int64_t now_ns)
+				    const struct frame_info *fi, int64_t now_ns)
 {
 	struct toptable_key s, d;
 	bool has_s = host_key(&s, fi->family, fi->src);
@@ -368,7 +300,7 @@ struct account *account_new(const struct account_params *p)
 	size_t ns = p->max_services ? p->max_services : ACCOUNT_SERVICES_LIVE;
 
 	if (p->n_ifaces < 1 || p->n_ifaces > ACCOUNT_MAX_IFACES ||
-	    p->smooth_s < 0 || nh > REPLAY_MAX_BOUND || ns > REPLAY_MAX_BOUND) {
+	    p->smooth_s < 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -382,10 +314,10 @@ struct account *account_new(const struct account_params *p)
 	a->names = services_load(p->services_path);
 	if (!a->names)
 		goto err_account;
-	a->hosts = toptable_new(nh);
+	a->hosts = toptable_new(nh, p->grow);
 	if (!a->hosts)
 		goto err_names;
-	a->svcs = toptable_new(ns);
+	a->svcs = toptable_new(ns, p->grow);
 	if (!a->svcs)
 		goto err_hosts;
 	return a;
@@ -407,193 +339,4 @@ void account_free(struct account *a)
 	toptable_free(a->hosts);
 	services_free(a->names);
 	free(a);
-}
-
-/* ---- getters --------------------------------------------------------- */
-
-const struct account_totals *account_totals(const struct account *a)
-{
-	return &a->t;
-}
-
-int account_iface_stats(const struct account *a, int iface,
-			enum account_dir dir, struct account_stats *out)
-{
-	if (iface < 0 || iface >= a->n_ifaces || dir < 0 ||
-	    dir > ACCOUNT_DIR_ALL) {
-		errno = EINVAL;
-		return -1;
-	}
-	stats_of(&a->iface[iface][dir], out);
-	return 0;
-}
-
-int account_proto_stats(const struct account *a, enum account_proto proto,
-			struct account_stats *out)
-{
-	if (proto < 0 || proto >= ACCOUNT_PROTO_COUNT) {
-		errno = EINVAL;
-		return -1;
-	}
-	stats_of(&a->proto[proto], out);
-	return 0;
-}
-
-int64_t account_last_seen(const struct account *a, int family,
-			  const uint8_t *addr)
-{
-	struct toptable_key k;
-	const struct toptable_entry *e;
-
-	if ((family != AF_INET && family != AF_INET6) || !addr ||
-	    !host_key_of(&k, family, addr))
-		return -1;
-	e = toptable_find(a->hosts, &k);
-	return e ? e->last_seen_ns : -1;
-}
-
-static void host_of(const struct toptable_entry *e, struct account_host *h)
-{
-	*h = (struct account_host){
-		.family = (int)(e->key.w[0] & 0xff),
-		.packets = e->packets,
-		.bytes = e->bytes,
-		.last_seen_ns = e->last_seen_ns,
-	};
-	memcpy(h->addr, &e->key.w[1], sizeof(h->addr));
-}
-
-struct host_walk {
-	void (*fn)(const struct account_host *h, void *ctx);
-	void *ctx;
-};
-
-static void host_visit(const struct toptable_entry *e, void *ctx)
-{
-	struct host_walk *w = ctx;
-	struct account_host h;
-
-	if (e->packets == 0)	/* watched, not seen yet */
-		return;
-	host_of(e, &h);
-	w->fn(&h, w->ctx);
-}
-
-void account_foreach_host(const struct account *a,
-			  void (*fn)(const struct account_host *h, void *ctx),
-			  void *ctx)
-{
-	struct host_walk w = { fn, ctx };
-
-	toptable_foreach(a->hosts, host_visit, &w);
-}
-
-struct service_walk {
-	void (*fn)(const struct account_service *s, void *ctx);
-	void *ctx;
-};
-
-static void service_visit(const struct toptable_entry *e, void *ctx)
-{
-	struct service_walk *w = ctx;
-	struct account_service s = {
-		.proto = (uint8_t)(e->key.w[0] >> 8),
-		.port = (uint16_t)(e->key.w[0] >> 16),
-		.name = e->name,
-		.packets = e->packets,
-		.bytes = e->bytes,
-	};
-
-	w->fn(&s, w->ctx);
-}
-
-void account_foreach_service(const struct account *a,
-			     void (*fn)(const struct account_service *s,
-					void *ctx),
-			     void *ctx)
-{
-	struct service_walk w = { fn, ctx };
-
-	toptable_foreach(a->svcs, service_visit, &w);
-}
-
-struct top_walk {
-	struct account_host *out;
-	size_t n, have;
-};
-
-/* Insertion into out[0..have), kept sorted by bytes, most first. */
-static void top_visit(const struct toptable_entry *e, void *ctx)
-{
-	struct top_walk *w = ctx;
-	size_t i;
-
-	if (w->n == 0 || e->packets == 0 ||
-	    (w->have == w->n && e->bytes <= w->out[w->n - 1].bytes))
-		return;
-	i = w->have < w->n ? w->have++ : w->n - 1;
-	while (i > 0 && w->out[i - 1].bytes < e->bytes) {
-		w->out[i] = w->out[i - 1];
-		i--;
-	}
-	host_of(e, &w->out[i]);
-}
-
-size_t account_top_hosts(const struct account *a, struct account_host *out,
-			 size_t n)
-{
-	struct top_walk w = { out, n, 0 };
-
-	toptable_foreach(a->hosts, top_visit, &w);
-	return w.have;
-}
-
-int account_watch_host(struct account *a, int family, const uint8_t *addr)
-{
-	struct toptable_key k;
-	struct toptable_entry *e;
-	bool inserted;
-
-	if ((family != AF_INET && family != AF_INET6) || !addr ||
-	    !host_key_of(&k, family, addr)) {
-		errno = EINVAL;
-		return -1;
-	}
-	e = toptable_get(a->hosts, &k, &inserted);
-	if (!e) {
-		errno = ENOSPC;
-		return -1;
-	}
-	e->pinned = 1;
-	return 0;
-}
-
-void account_unwatch_all(struct account *a)
-{
-	toptable_unpin_all(a->hosts);
-}
-
-const char *account_dir_name(enum account_dir dir)
-{
-	static const char *const names[] = {
-		[ACCOUNT_DIR_IN] = "inbound",
-		[ACCOUNT_DIR_OUT] = "outbound",
-		[ACCOUNT_DIR_INTERNAL] = "internal",
-		[ACCOUNT_DIR_EXTERNAL] = "external",
-		[ACCOUNT_DIR_ALL] = "all",
-	};
-
-	return dir >= 0 && dir <= ACCOUNT_DIR_ALL ? names[dir] : "?";
-}
-
-const char *account_proto_name(enum account_proto proto)
-{
-	static const char *const names[] = {
-		[ACCOUNT_PROTO_TCP] = "tcp",
-		[ACCOUNT_PROTO_UDP] = "udp",
-		[ACCOUNT_PROTO_ICMP] = "icmp",
-		[ACCOUNT_PROTO_OTHER] = "other",
-	};
-
-	return proto >= 0 && proto < ACCOUNT_PROTO_COUNT ? names[proto] : "?";
 }

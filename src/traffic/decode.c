@@ -17,24 +17,24 @@
 
 #include "decode.h"
 
-#define ETH_HLEN_	 14
-#define ETYPE_IPV4	 0x0800
-#define ETYPE_ARP	 0x0806
-#define ETYPE_VLAN	 0x8100
-#define ETYPE_QINQ	 0x88a8
-#define ETYPE_QINQ_OLD	 0x9100
-#define ETYPE_IPV6	 0x86dd
-#define IPV6_HLEN	 40
-#define IPV6_MAX_EXT	 16	/* extension headers followed, at most */
-#define IPPROTO_MH_	 135	/* IPv6 mobility header */
-#define IPPROTO_HIP_	 139
-#define IPPROTO_SHIM6_	 140
+#define ETH_HLEN_      14
+#define ETYPE_IPV4     0x0800
+#define ETYPE_ARP      0x0806
+#define ETYPE_VLAN     0x8100
+#define ETYPE_QINQ     0x88a8
+#define ETYPE_QINQ_OLD 0x9100
+#define ETYPE_IPV6     0x86dd
+#define IPV6_HLEN      40
+#define IPV6_MAX_EXT   16  /* extension headers followed, at most */
+#define IPPROTO_MH_    135 /* IPv6 mobility header */
+#define IPPROTO_HIP_   139
+#define IPPROTO_SHIM6_ 140
 
 struct cursor {
 	const uint8_t *d;
-	uint32_t off;	/* where the next header starts */
-	uint32_t cap;	/* captured bytes end here */
-	uint32_t wire;	/* the headers say the frame ends here */
+	uint32_t off;  /* where the next header starts */
+	uint32_t cap;  /* captured bytes end here */
+	uint32_t wire; /* the headers say the frame ends here */
 };
 
 enum need {
@@ -78,11 +78,11 @@ static inline uint16_t get16(const uint8_t *p)
  * incomplete. */
 static int decode_l4(const struct cursor *c, struct frame_info *fi, bool frag)
 {
-	uint32_t min = fi->proto == IPPROTO_TCP	  ? 20
-		       : fi->proto == IPPROTO_UDP ? 8
-		       : fi->proto == IPPROTO_ICMP || fi->proto == IPPROTO_ICMPV6
-			       ? 4
-			       : 0;
+	uint32_t min =
+		fi->proto == IPPROTO_TCP				   ? 20
+		: fi->proto == IPPROTO_UDP				   ? 8
+		: fi->proto == IPPROTO_ICMP || fi->proto == IPPROTO_ICMPV6 ? 4
+									   : 0;
 	enum need n = need(c, min);
 	const uint8_t *p = at(c);
 	uint32_t left = c->wire - c->off;
@@ -222,7 +222,7 @@ static int decode_ipv6(struct cursor *c, struct frame_info *fi)
 	if (p[0] >> 4 != 6 || plen > c->wire - c->off - IPV6_HLEN)
 		return -1;
 	fi->proto = p[6];
-	memcpy(fi->src, p + 8, 32);	/* src and dst are adjacent */
+	memcpy(fi->src, p + 8, 32); /* src and dst are adjacent */
 	narrow(c, IPV6_HLEN + plen);
 	c->off += IPV6_HLEN;
 	r = ipv6_walk_ext(c, fi, &frag);
@@ -277,7 +277,7 @@ static int decode_eth(struct cursor *c, struct frame_info *fi)
 		memset(fi->dst_mac, 0, 12);
 		return n == NEED_MALFORMED ? -1 : 1;
 	}
-	memcpy(fi->dst_mac, p, 12);	/* dst_mac and src_mac, wire order */
+	memcpy(fi->dst_mac, p, 12); /* dst_mac and src_mac, wire order */
 	fi->multicast = p[0] & 1;
 	fi->broadcast = (p[0] & p[1] & p[2] & p[3] & p[4] & p[5]) == 0xff;
 	type = get16(p + 12);

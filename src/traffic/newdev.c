@@ -153,7 +153,9 @@ static void log_event(struct newdev *nd, const struct newdev_pair *p,
 	nd->logged++;
 	newdev_fmt_mac(p->mac, mac, sizeof(mac));
 	inet_ntop(p->family, p->ip, ip, sizeof(ip));
-	log_notice("new device: %s %s", mac, ip);
+	/* With the events module writing the policy's events to the log,
+	 * this line would say the same again: keep it for debugging. */
+	log_debug("new device: %s %s", mac, ip);
 }
 
 int newdev_seen(struct newdev *nd, const uint8_t mac[6], int family,

@@ -28,13 +28,16 @@
 #define REPLAY_READ_BUF	    (1 << 20)
 
 static const char *const default_nets[] = {
-	"10.0.0.0", "172.16.0.0", "192.168.0.0", "fc00::",
+	"10.0.0.0",
+	"172.16.0.0",
+	"192.168.0.0",
+	"fc00::",
 };
 static const int default_prefix[] = { 8, 12, 16, 7 };
 
 struct replay {
 	struct account *acct;
-	int64_t next_tick_ns;	/* capture time of the next rate tick */
+	int64_t next_tick_ns; /* capture time of the next rate tick */
 };
 
 static void replay_frame(u_char *user, const struct pcap_pkthdr *h,
@@ -113,8 +116,9 @@ static int service_cmp(const void *x, const void *y)
 static void print_pair(FILE *out, const char *key, uint64_t packets,
 		       uint64_t bytes, const char *sep)
 {
-	fprintf(out, "    \"%s\": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
-		     "}%s\n",
+	fprintf(out,
+		"    \"%s\": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
+		"}%s\n",
 		key, packets, bytes, sep);
 }
 
@@ -136,8 +140,9 @@ static int print_services(FILE *out, const struct account *a)
 		fprintf(out, "    \"%s/%u\": {\"name\": ",
 			s->proto == IPPROTO_TCP ? "tcp" : "udp", s->port);
 		json_write_string(out, s->name);
-		fprintf(out, ", \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
-			     "}%s\n",
+		fprintf(out,
+			", \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
+			"}%s\n",
 			s->packets, s->bytes, i + 1 < c.n ? "," : "");
 	}
 	fprintf(out, "  },\n");
@@ -173,7 +178,9 @@ static int print_hosts(FILE *out, const struct account *a)
 static int print_report(FILE *out, const struct account *a)
 {
 	static const enum account_proto protos[] = {
-		ACCOUNT_PROTO_TCP, ACCOUNT_PROTO_UDP, ACCOUNT_PROTO_ICMP,
+		ACCOUNT_PROTO_TCP,
+		ACCOUNT_PROTO_UDP,
+		ACCOUNT_PROTO_ICMP,
 	};
 	const struct account_totals *t = account_totals(a);
 	struct account_stats st;
@@ -214,6 +221,7 @@ static struct account *replay_account(const struct capture_cfg *cap,
 		.n_ifaces = 1,
 		.max_hosts = max_hosts ? max_hosts : REPLAY_MAX_HOSTS_DEFAULT,
 		.max_services = REPLAY_MAX_SERVICES,
+		.grow = true,
 	};
 	size_t i;
 

@@ -14,20 +14,20 @@
 
 #include "services.h"
 
-#define PORTS 65536
+#define PORTS	  65536
 #define WORD_BITS 64
 
 struct service_name {
 	uint8_t proto;
 	uint16_t port;
-	unsigned line;		/* file order, for "first wins" */
+	unsigned line; /* file order, for "first wins" */
 	char *name;
 };
 
 struct services {
 	uint64_t tcp[PORTS / WORD_BITS];
 	uint64_t udp[PORTS / WORD_BITS];
-	struct service_name *names;	/* sorted by proto, port */
+	struct service_name *names; /* sorted by proto, port */
 	size_t n, cap;
 };
 
@@ -97,7 +97,8 @@ static int services_add(struct services *s, const char *name, uint16_t port,
 	sn->port = port;
 	sn->line = line;
 	s->n++;
-	proto_bits(s, proto)[port / WORD_BITS] |= UINT64_C(1) << port % WORD_BITS;
+	proto_bits(s, proto)[port / WORD_BITS] |= UINT64_C(1)
+						  << port % WORD_BITS;
 	return 0;
 }
 

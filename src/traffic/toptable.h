@@ -27,31 +27,37 @@ struct toptable_key {
 
 struct toptable_entry {
 	struct toptable_key key;
-	uint16_t pinned;	/* never evicted */
-	uint16_t tag;		/* the owner's; hosts: the address is local */
+	uint16_t pinned; /* never evicted */
+	uint16_t tag;	 /* the owner's; hosts: the address is local */
 	uint64_t packets, bytes;
-	int64_t last_seen_ns;	/* -1: never a source */
-	const char *name;	/* the owner's; services: /etc/services name */
+	int64_t last_seen_ns; /* -1: never a source */
+	const char *name;     /* the owner's; services: /etc/services name */
 };
 
 struct toptable {
-	struct toptable_entry *entries;	/* n_buckets * TOPTABLE_WAYS */
+	struct toptable_entry *entries; /* n_buckets * TOPTABLE_WAYS */
 	uint64_t *used;			/* a bit per bucket ever used */
-	size_t mask;			/* n_buckets - 1 */
+	size_t mask;			/* n_buckets - 1 (a power of 2) */
+	size_t max_buckets;		/* the bound, in buckets */
 	uint64_t seed;
 	uint64_t evictions;
 };
 
-/* A table of at least bound entries (rounded up to whole buckets).
- * Returns NULL with errno set.  Free with toptable_free(). */
-struct toptable *toptable_new(size_t bound);
+/* A table of at least bound entries (rounded up to whole buckets), all
+ * allocated now; with grow, one that starts small and doubles instead of
+ * evicting until it reaches the bound (replay).  Returns NULL with errno
+ * set.  Free with toptable_free(). */
+struct toptable *toptable_new(size_t bound, bool grow);
 void toptable_free(struct toptable *t);
 
-/* Put key in bucket b (not there yet), evicting if needed; NULL only when
- * every way of the bucket is pinned.  Use toptable_get(). */
+/* Put key in bucket b (not there yet), growing or evicting if needed;
+ * NULL only when every way of the bucket is pinned.  A growing table may
+ * move every entry.  Use toptable_get(). */
 struct toptable_entry *toptable_insert(struct toptable *t, size_t b,
 				       const struct toptable_key *key);
 
+/* The high half of a multiply is well mixed; it is scaled onto the
+ * buckets (a doubled table sends bucket b's keys to 2b and 2b + 1). */
 static inline size_t toptable_bucket(const struct toptable *t,
 				     const struct toptable_key *k)
 {
@@ -59,7 +65,7 @@ static inline size_t toptable_bucket(const struct toptable *t,
 
 	h = (h ^ k->w[1] ^ (k->w[2] << 1 | k->w[2] >> 63)) *
 	    UINT64_C(0xd6e8feb86659fd93);
-	return (size_t)(h ^ h >> 29) & t->mask;
+	return (size_t)(((h >> 32) * (uint64_t)(t->mask + 1)) >> 32);
 }
 
 static inline bool toptable_key_equal(const struct toptable_key *a,
@@ -95,8 +101,7 @@ toptable_find(const struct toptable *t, const struct toptable_key *key)
  * evicting another if needed; *inserted tells.  NULL only when every
  * entry of the key's bucket is pinned. */
 static inline struct toptable_entry *
-toptable_get(struct toptable *t, const struct toptable_key *key,
-	     bool *inserted)
+toptable_get(struct toptable *t, const struct toptable_key *key, bool *inserted)
 {
 	size_t b = toptable_bucket(t, key);
 	struct toptable_entry *e = toptable_lookup(t, b, key);

@@ -9,6 +9,7 @@
  * "capture/..." check, the known-devices save and the LCD summary.
  * Everything is allocated at open and reload.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,19 @@ static void count_alarms(struct traffic *t, const struct frame_info *fi,
 	}
 }
 
+/* The pair newdev just learned becomes the policy's event. */
+static void announce_device(struct traffic *t, int64_t now)
+{
+	const struct newdev_pair *p = newdev_last(t->nd);
+	char mac[18], ip[INET6_ADDRSTRLEN];
+
+	if (!p)
+		return;
+	newdev_fmt_mac(p->mac, mac, sizeof(mac));
+	inet_ntop(p->family, p->ip, ip, sizeof(ip));
+	policy_new_device(t->pol, mac, ip, now);
+}
+
 static void on_frame(void *arg, int iface, const uint8_t *data, uint32_t caplen,
 		     uint32_t wire_len)
 {
@@ -102,7 +116,8 @@ static void on_frame(void *arg, int iface, const uint8_t *data, uint32_t caplen,
 
 	decode_frame(data, caplen, wire_len, &fi);
 	account_frame(t->acct, iface, &fi, now);
-	newdev_frame(t->nd, &fi, now, t->wall_s);
+	if (newdev_frame(t->nd, &fi, now, t->wall_s) == 1)
+		announce_device(t, now);
 	count_alarms(t, &fi, now);
 	policy_add_activity(t->pol, 1);
 }

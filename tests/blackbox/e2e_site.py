@@ -13,9 +13,10 @@ One test method per scenario, in order; they share the lab and the daemon
 
   1 steady state: all green within one probe round, "All N hosts OK";
   2 the router's link goes down: its LED red within the detection bound,
-    the anchors behind it UNKNOWN "unreachable" (no red LED, no
-    "-> CRITICAL" in the log), buzzer "repeat", the LCD names the router;
-    back up: green after recover_after rounds, buzzer off;
+    the anchors behind it UNKNOWN "unreachable" (no red LED, no state
+    change of their own in the log, during the outage or after it), buzzer
+    "repeat", the LCD names the router; back up: green after recover_after
+    rounds, buzzer off;
   3 30 % loss towards an anchor: WARNING, never CRITICAL, few changes;
   4 the web server answers 500 (CRITICAL "status 500" on the LCD), then
     200 with a certificate that expires in 10 days (WARNING, cert_days);
@@ -72,26 +73,39 @@ LCD_ROWS = 4
 SLACK = 0.1             # the target: measured <= bound + 100 ms
 
 # ---- Bounds -----------------------------------------------------------------
-# A check's state rises after FAIL_AFTER bad results in a row.  A fault at t0
-# spoils at worst the round that follows it: with one echo (or one request)
-# a round, the round running at t0 either got its answer before t0 or is
-# lost too.  The FAIL_AFTER-th bad round starts at most FAIL_AFTER intervals
-# after t0 and reports when its last echo has timed out:
-#     fail bound = FAIL_AFTER * interval + (count - 1) * SPACING + timeout
-# which for count = 1 is the interval x fail_after + timeout of the README.
-# Falling is the same with RECOVER_AFTER and no timeout to wait for (the
-# timeout is kept as the allowance for the answer).
+# A check's state rises after FAIL_AFTER bad results in a row.  The worst
+# case is a fault just after a round got its answer: the next round starts
+# up to one interval later, so the FAIL_AFTER-th bad round starts less than
+# FAIL_AFTER intervals after t0, and it reports when its last echo has
+# timed out (a burst of count echoes is SPACING apart):
+#     fail bound = FAIL_AFTER x interval + (count - 1) x SPACING + timeout
+# which for count = 1 is the README's interval x fail_after + timeout.
+# Falling back is the same with RECOVER_AFTER (there the timeout is the
+# allowance for the answer).  Each bound is met only if the fault lands at
+# that worst phase; the daemon's rotation timer and its probes share a
+# phase, so scenario 2 usually does.
+
+
+class Bound(float):
+    """A worst case in seconds and the formula it comes from."""
+
+    def __new__(cls, seconds, how):
+        b = super().__new__(cls, seconds)
+        b.how = how
+        return b
 
 
 def fail_bound(interval=INTERVAL, count=1, n=FAIL_AFTER):
-    return n * interval + (count - 1) * SPACING + TIMEOUT
+    burst = " + %d x %gs" % (count - 1, SPACING) if count > 1 else ""
+    return Bound(n * interval + (count - 1) * SPACING + TIMEOUT,
+                 "%d x %gs%s + %gs" % (n, interval, burst, TIMEOUT))
 
 
 def recover_bound(interval=INTERVAL, count=1):
     return fail_bound(interval, count, RECOVER_AFTER)
 
 
-# ---- the site ------------------------------------------------------------------
+# ---- the site --------------------------------------------------------------
 ROUTER_IP = "10.77.0.1"
 MON_IP = "10.77.0.2"
 NAS_IP = "10.77.0.20"
@@ -235,7 +249,7 @@ def build_site(lab):
     return s
 
 
-# ---- what a person sees -------------------------------------------------------
+# ---- what a person sees ----------------------------------------------------
 
 def state(view, name):
     return led(view, name)["state"]
@@ -254,6 +268,18 @@ def all_green(view):
     return (view.get("leds") and view["buzzer"] == "off" and
             all(x["state"] == "OK" and x["color"] == "green" and
                 x["pattern"] == "on" for x in view["leds"]))
+
+
+def not_green(view):
+    """What keeps a view from all_green(), in words."""
+    if not view:
+        return "no view"
+    bad = ["%s %s %s %s" % (x["name"], x["state"], x["color"], x["pattern"])
+           for x in view.get("leds", ()) if x["state"] != "OK" or
+           x["color"] != "green" or x["pattern"] != "on"]
+    if view.get("buzzer") != "off":
+        bad.append("buzzer %s" % view.get("buzzer"))
+    return ", ".join(bad) or "nothing"
 
 
 def is_led(view, name, st, color, pattern=None):
@@ -275,7 +301,8 @@ def page(view, name):
 
 
 class Figures:
-    """Detection times: configured worst case vs measured."""
+    """Detection times: configured worst case vs measured, as a Markdown
+    table for the README."""
 
     rows = []
 
@@ -287,18 +314,18 @@ class Figures:
 
     @classmethod
     def table(cls):
-        lines = ["%-4s %-44s %8s %9s %8s" % ("scen", "fault -> first panel "
-                                              "change", "bound s",
-                                              "measured", "margin"),
-                 "-" * 77]
+        lines = ["| scenario | fault -> first panel change | bound from | "
+                 "bound s | measured s | margin s |",
+                 "| --- | --- | --- | ---: | ---: | ---: |"]
         for sc, what, bound, m in cls.rows:
-            lines.append("%-4s %-44s %8.3f %9.3f %+8.3f" % (
-                sc, what, bound, m, bound - m))
-        lines.append("bounds: fail = fail_after x interval + (count-1) x "
-                     "%d ms + timeout;" % (SPACING * 1000))
-        lines.append("recover = recover_after x interval + (count-1) x "
-                     "%d ms + timeout; target: measured <= bound + %d ms"
-                     % (SPACING * 1000, SLACK * 1000))
+            lines.append("| %s | %s | %s | %.3f | %.3f | %+.3f |" % (
+                sc, what, getattr(bound, "how", ""), bound, m, bound - m))
+        lines.append("")
+        lines.append("interval %gs, timeout %gs, fail_after %d, "
+                     "recover_after %d; anchors every %gs with %d echoes "
+                     "%gs apart; target: measured <= bound + %gs." % (
+                         INTERVAL, TIMEOUT, FAIL_AFTER, RECOVER_AFTER,
+                         ANCHOR_INTERVAL, ANCHOR_COUNT, SPACING, SLACK))
         return "\n".join(lines) + "\n"
 
 
@@ -325,13 +352,12 @@ class Site(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         failed = cls._failed
-        if cls.pl:
-            cls.pl.close()
+        cls.stop()
         cls.lab.__exit__(RuntimeError if failed else None, None, None)
         out = os.environ.get("PILOTLIGHT_E2E_FIGURES") or os.path.join(
             os.path.dirname(os.path.abspath(BINARY)), "e2e-figures.txt")
         text = Figures.table()
-        text += "runtime %.1f s\n" % (time.monotonic() - cls.t_start)
+        text += "\nruntime %.1f s\n" % (time.monotonic() - cls.t_start)
         print("\n" + text, file=sys.stderr)
         try:
             with open(out, "w") as f:
@@ -357,11 +383,17 @@ class Site(unittest.TestCase):
         os.rename(tmp, cls.cfg_path)
 
     @classmethod
+    def stop(cls):
+        if cls.pl:
+            cls.pl.close()
+            cls.pl.proc.stdout.close()
+            cls.pl.proc.stdin.close()
+
+    @classmethod
     def start(cls):
         """pilotlight in the monitor namespace, on site.cfg (a short name:
         the LCD shows "cfg err site.cfg:LINE" in 20 columns)."""
-        if cls.pl:
-            cls.pl.close()
+        cls.stop()
         n = getattr(cls, "_starts", 0)
         cls._starts = n + 1
         cls.pl = PilotlightProc(
@@ -383,7 +415,9 @@ class Site(unittest.TestCase):
         try:
             return self.pl.wait_view(pred, timeout, since)
         except TimeoutError as e:
-            self.fail("%s: %s" % (what, e))
+            last = not_green(self.pl.last_view())
+            raise self.failureException("%s (last view: not green: %s): %s"
+                                        % (what, last, e)) from None
 
     def wait_green(self, timeout=10, since=None):
         return self.wait(all_green, timeout, since, "all green")
@@ -424,7 +458,10 @@ class Site(unittest.TestCase):
         # (the scheduler spreads them) and the slowest, an anchor's burst of
         # 15 echoes, takes 1.4 s more; the timeout is the allowance for
         # start-up and the answers.
-        bound = ANCHOR_INTERVAL + (ANCHOR_COUNT - 1) * SPACING + TIMEOUT
+        bound = Bound(ANCHOR_INTERVAL + (ANCHOR_COUNT - 1) * SPACING +
+                      TIMEOUT, "%gs + %d x %gs + %gs" % (
+                          ANCHOR_INTERVAL, ANCHOR_COUNT - 1, SPACING,
+                          TIMEOUT))
         self.measure("1", "start -> all LEDs green", bound, pl.started, t)
         self.assertEqual(v["backlight"], True)
         n = n_hosts()
@@ -502,8 +539,9 @@ class Site(unittest.TestCase):
                              "LCD %s" % (tv - t0, tv - t1, " ".join(red),
                                          v["buzzer"], v["lcd"]))
                 break
-        self.assertFalse(storm, "the anchors behind the router raised "
-                         "alarms of their own:\n  " + "\n  ".join(storm))
+        if storm:
+            self.fail("the anchors behind the router raised alarms of "
+                      "their own:\n  " + "\n  ".join(storm))
 
     def test_3_lossy_anchor(self):
         """30 % loss towards anchor1: WARNING, never CRITICAL, no flapping.
@@ -617,8 +655,11 @@ class Site(unittest.TestCase):
         # judged 300 ms after each second over the last 2 whole seconds:
         # at worst the partial first second holds too little, the next
         # whole second 5000, so it fires by 1 s + 1 s + 300 ms.
-        burst_bound = 1 + math.ceil(BURST_LIMIT * BURST_WINDOW /
-                                    BURST_PPS) + TICK_PHASE
+        burst_bound = Bound(1 + math.ceil(BURST_LIMIT * BURST_WINDOW /
+                                          BURST_PPS) + TICK_PHASE,
+                            "1s + ceil(%d x %ds / %d)s + %gs" % (
+                                BURST_LIMIT, BURST_WINDOW, BURST_PPS,
+                                TICK_PHASE))
         t0 = time.monotonic()
         burst = lab.traffic_burst(nas, printer, BURST_PPS, BURST_SECONDS,
                                   background=True)
@@ -637,7 +678,7 @@ class Site(unittest.TestCase):
             m = re.search(r"check capture/burst: WARNING \(([\d.]+)k pps > "
                           r"1(?:\.0)?k pps \(2s\)\)", dump)
             self.assertTrue(m, dump)
-            self.assertGreater(float(m.group(1)), 2.0)
+            self.assertGreater(float(m.group(1)) * 1000, BURST_LIMIT)
         finally:
             res = burst.result(BURST_SECONDS + 10)
         print("  5: burst sent %d frames at %.0f pps" % (res["sent"],
@@ -648,7 +689,9 @@ class Site(unittest.TestCase):
 
         # Silence: the mirror stops; "pps below 1 over 3 s" fires after 3
         # empty whole seconds, at the tick 300 ms into the next one.
-        silence_bound = 1 + SILENCE_WINDOW + TICK_PHASE
+        silence_bound = Bound(1 + SILENCE_WINDOW + TICK_PHASE,
+                              "1s + %ds + %gs" % (SILENCE_WINDOW,
+                                                  TICK_PHASE))
         mark = self.log_mark()
         t0 = time.monotonic()
         lab.silence_mirror()
@@ -670,7 +713,8 @@ class Site(unittest.TestCase):
         v, t = self.wait_green(timeout=silence_bound + 5, since=t1)
         # Clears once the last 3 whole seconds hold 3 frames (the probes
         # send dozens a second): the first whole second after t1 + tick.
-        self.measure("5", "mirror back -> all green", 1 + 1 + TICK_PHASE,
+        self.measure("5", "mirror back -> all green",
+                     Bound(2 + TICK_PHASE, "1s + 1s + %gs" % TICK_PHASE),
                      t1, t)
 
         # A new device: its gratuitous ARPs are seen at once, the traffic
@@ -679,7 +723,9 @@ class Site(unittest.TestCase):
         mark = self.log_mark()
         t0 = time.monotonic()
         lab.new_device(name, ip + "/24", mac)
-        new_bound = 1 + TICK_PHASE + N_PAGES * PAGE_INTERVAL
+        new_bound = Bound(1 + TICK_PHASE + N_PAGES * PAGE_INTERVAL,
+                          "1s + %gs + %d pages x %gs" % (
+                              TICK_PHASE, N_PAGES, PAGE_INTERVAL))
         v, t = self.wait(
             lambda v: page(v, "traffic") and
             re.match(r"new %s +\d+s$" % re.escape(ip), v["lcd"][3]),
@@ -704,7 +750,8 @@ class Site(unittest.TestCase):
             pl.press("short")
             v, t = self.wait(lambda v: v["buzzer"] == "off", 2, t1,
                              "buzzer off after a short press")
-            self.measure("6", "short press -> buzzer off", 0, t1, t)
+            self.measure("6", "short press -> buzzer off",
+                         Bound(0, "at once"), t1, t)
             self.assertTrue(is_led(v, "router", "CRITICAL", "red",
                                    "fast_blink"))
             self.assertTrue(is_led(v, "status", "CRITICAL", "red"))
@@ -750,7 +797,9 @@ class Site(unittest.TestCase):
         v, t = self.wait(lambda v: is_led(v, "scanner", "OK", "green", "on"),
                          5, t0, "scanner LED green")
         # Its first run starts within an interval of the reload.
-        bound = INTERVAL + (LAN_COUNT - 1) * SPACING + TIMEOUT
+        bound = Bound(INTERVAL + (LAN_COUNT - 1) * SPACING + TIMEOUT,
+                      "%gs + %d x %gs + %gs" % (INTERVAL, LAN_COUNT - 1,
+                                                SPACING, TIMEOUT))
         self.measure("7", "SIGHUP, new host -> its LED green", bound, t0, t)
         self.assertTrue(all_green(v), v)
         self.assertIn("configuration reloaded from %s" % self.cfg_path,
@@ -771,8 +820,8 @@ class Site(unittest.TestCase):
         want = "cfg err site.cfg:%d" % line
         v, t = self.wait(lambda v: v["lcd"][3].rstrip() == want, 2, t0,
                          "LCD: %s" % want)
-        self.measure("7", "SIGHUP, broken edit -> cfg err on the LCD", 0,
-                     t0, t)
+        self.measure("7", "SIGHUP, broken edit -> cfg err on the LCD",
+                     Bound(0, "at once"), t0, t)
         self.assertTrue(pl.alive())
         self.assertTrue(all_green(v), v)
         self.assertEqual([x["name"] for x in v["leds"]],
@@ -809,7 +858,8 @@ class Site(unittest.TestCase):
             code, took = pl.sigterm()
         finally:
             http.set(status=200)
-        Figures.add("8", "SIGTERM -> exit (code %d)" % code, 1.0, took)
+        Figures.add("8", "SIGTERM -> exit %d, all off" % code,
+                    Bound(1.0, "README: within a second"), took)
         self.assertEqual(code, 0, pl.stderr_text()[-2000:])
         self.assertLess(took, 1.0)
         final = pl.last_view()

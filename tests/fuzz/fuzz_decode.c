@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct account *acct;
 static int64_t now_ns;
-static volatile uint64_t sink_out;	/* keeps the readers' work alive */
+static volatile uint64_t sink_out; /* keeps the readers' work alive */
 
 static void touch_host(const struct account_host *h, void *ctx)
 {

@@ -26,23 +26,22 @@
 #include "account.h"
 #include "clock.h"
 
-#define SEC(x) ((int64_t)((x) * NS_PER_S))
+#define SEC(x) ((int64_t)((x)*NS_PER_S))
 
 static char services_path[] = "/tmp/pl-test-services-XXXXXX";
 
 static int write_services(void **state)
 {
-	static const char text[] =
-		"# test services\n"
-		"ssh\t\t22/tcp\n"
-		"http\t\t80/tcp\t\twww # comment\n"
-		"domain\t\t53/tcp\n"
-		"domain\t\t53/udp\n"
-		"https\t\t443/tcp\n"
-		"first\t\t5000/tcp\n"
-		"second\t\t5000/tcp\n"
-		"bogus\t\t70000/tcp\n"
-		"ddp-only\t9/ddp\n";
+	static const char text[] = "# test services\n"
+				   "ssh\t\t22/tcp\n"
+				   "http\t\t80/tcp\t\twww # comment\n"
+				   "domain\t\t53/tcp\n"
+				   "domain\t\t53/udp\n"
+				   "https\t\t443/tcp\n"
+				   "first\t\t5000/tcp\n"
+				   "second\t\t5000/tcp\n"
+				   "bogus\t\t70000/tcp\n"
+				   "ddp-only\t9/ddp\n";
 	int fd = mkstemp(services_path);
 
 	(void)state;
@@ -87,8 +86,8 @@ static struct account *new_account(size_t max_hosts)
 
 /* An IPv4/IPv6 frame of len bytes; ports 0 means none. */
 static struct frame_info ip_frame(const char *src, const char *dst,
-				  uint8_t proto, uint16_t sport,
-				  uint16_t dport, uint32_t len)
+				  uint8_t proto, uint16_t sport, uint16_t dport,
+				  uint32_t len)
 {
 	struct frame_info fi = { .wire_len = len, .proto = proto };
 
@@ -128,15 +127,15 @@ static void test_direction(void **state)
 	struct frame_info arp = { .wire_len = 60, .l3 = L3_ARP };
 
 	(void)state;
-	send_ip(a, "8.8.8.8", "192.168.1.2", 100, 0);	  /* in */
-	send_ip(a, "192.168.1.2", "1.1.1.1", 200, 0);	  /* out */
-	send_ip(a, "192.168.1.2", "192.168.7.7", 300, 0); /* internal */
+	send_ip(a, "8.8.8.8", "192.168.1.2", 100, 0);	    /* in */
+	send_ip(a, "192.168.1.2", "1.1.1.1", 200, 0);	    /* out */
+	send_ip(a, "192.168.1.2", "192.168.7.7", 300, 0);   /* internal */
 	send_ip(a, "192.168.1.2", "255.255.255.255", 5, 0); /* broadcast */
-	send_ip(a, "192.168.1.2", "224.0.0.251", 6, 0);	  /* multicast */
-	send_ip(a, "2001:db8::1", "fd00::1", 400, 0);	  /* in, v6 */
-	send_ip(a, "fe80::1", "ff02::1", 7, 0);		  /* link only */
-	send_ip(a, "8.8.8.8", "1.1.1.1", 500, 0);	  /* transit */
-	account_frame(a, 0, &arp, 0);			  /* non-IP */
+	send_ip(a, "192.168.1.2", "224.0.0.251", 6, 0);	    /* multicast */
+	send_ip(a, "2001:db8::1", "fd00::1", 400, 0);	    /* in, v6 */
+	send_ip(a, "fe80::1", "ff02::1", 7, 0);		    /* link only */
+	send_ip(a, "8.8.8.8", "1.1.1.1", 500, 0);	    /* transit */
+	account_frame(a, 0, &arp, 0);			    /* non-IP */
 	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_IN), 500);
 	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_OUT), 200);
 	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_INTERNAL),
@@ -198,10 +197,10 @@ static void test_service_naming(void **state)
 	(void)state;
 	flow(a, IPPROTO_TCP, 51000, 443); /* the named port, either side */
 	flow(a, IPPROTO_TCP, 443, 51000);
-	flow(a, IPPROTO_TCP, 22, 80);	  /* both named: the lower */
+	flow(a, IPPROTO_TCP, 22, 80);	    /* both named: the lower */
 	flow(a, IPPROTO_TCP, 40001, 40000); /* neither: the lower */
 	flow(a, IPPROTO_UDP, 33000, 53);
-	flow(a, IPPROTO_UDP, 40000, 443); /* 443 is named for tcp only */
+	flow(a, IPPROTO_UDP, 40000, 443);  /* 443 is named for tcp only */
 	flow(a, IPPROTO_TCP, 5000, 60000); /* first line wins */
 	f = service(a, "tcp/443");
 	assert_true(f.seen);
@@ -248,9 +247,10 @@ static void test_top_talkers_eviction(void **state)
 			 -1);
 	/* the newcomer is the lightest now and goes next; heavy ones stay */
 	send_ip(a, "203.0.113.100", "0.0.0.0", 60, 101);
-	assert_int_equal(account_last_seen(a, AF_INET,
-					   (const uint8_t[]){ 203, 0, 113, 99 }),
-			 -1);
+	assert_int_equal(
+		account_last_seen(a, AF_INET,
+				  (const uint8_t[]){ 203, 0, 113, 99 }),
+		-1);
 	assert_int_equal(account_top_hosts(a, top, 3), 3);
 	inet_ntop(AF_INET, top[0].addr, buf, sizeof(buf));
 	assert_string_equal(buf, "203.0.113.8");
@@ -333,7 +333,8 @@ static void test_last_seen(void **state)
 	struct account *a = new_account(0);
 	const uint8_t h1[4] = { 192, 168, 1, 2 }, h2[4] = { 192, 168, 1, 3 };
 	uint8_t v6[16];
-	struct frame_info arp = { .wire_len = 60, .l3 = L3_ARP,
+	struct frame_info arp = { .wire_len = 60,
+				  .l3 = L3_ARP,
 				  .family = AF_INET };
 
 	(void)state;

@@ -454,11 +454,11 @@ static void bad_arp_cut(struct buf *f)
 static void test_malformed(void **state)
 {
 	static void (*const cases[])(struct buf *) = {
-		bad_runt,	  bad_tag_cut,	   bad_ihl,
-		bad_total_long,	  bad_total_short, bad_ipv4_cut,
-		bad_frag_overflow, bad_tcp_doff,   bad_tcp_doff_long,
-		bad_udp_len,	  bad_icmp_cut,	   bad_ipv6_plen,
-		bad_ipv6_cut,	  bad_ipv6_ext_len, bad_arp_cut,
+		bad_runt,	   bad_tag_cut,	     bad_ihl,
+		bad_total_long,	   bad_total_short,  bad_ipv4_cut,
+		bad_frag_overflow, bad_tcp_doff,     bad_tcp_doff_long,
+		bad_udp_len,	   bad_icmp_cut,     bad_ipv6_plen,
+		bad_ipv6_cut,	   bad_ipv6_ext_len, bad_arp_cut,
 	};
 	struct buf f;
 	struct frame_info fi;

@@ -257,6 +257,28 @@ static void reload_keeps_states_by_check_name(void **state)
 	assert_int_equal(st(f)->checks[WEB].state, STATE_CRITICAL);
 }
 
+static int64_t seen_nas(void *arg, int host)
+{
+	struct fixture *f = arg;
+
+	return host == 1 ? f->now - S(2) : -1;	/* nas sent 2 s ago */
+}
+
+static void failing_pings_from_a_host_seen_sending_are_icmp_blocked(void **s)
+{
+	struct fixture *f = *s;
+
+	round_of(f, NULL, 0);
+	policy_set_last_seen(f->p, seen_nas, f);
+	for (int i = 0; i < 3; i++)
+		round_of(f, (const int[]){ NAS_PING, A1 }, 2);
+	assert_int_equal(st(f)->checks[NAS_PING].state, STATE_WARNING);
+	assert_string_equal(st(f)->checks[NAS_PING].reason,
+			    "ICMP blocked: no reply, but sending (2s ago)");
+	/* A host nobody saw is down as usual. */
+	assert_int_equal(st(f)->checks[A1].state, STATE_CRITICAL);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -269,6 +291,7 @@ int main(void)
 		T(maintenance_silences_until_it_ends),
 		T(every_change_is_an_event),
 		T(reload_keeps_states_by_check_name),
+		T(failing_pings_from_a_host_seen_sending_are_icmp_blocked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,71 @@
+/*
+ * account_int.h - what account.c (counting) and account_read.c (reading
+ * the counts) share; private to src/traffic.
+ */
+#ifndef PL_ACCOUNT_INT_H
+#define PL_ACCOUNT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "account.h"
+#include "services.h"
+#include "toptable.h"
+
+/* Counts of the open period plus what earlier periods closed: the hot
+ * path adds to two words. */
+struct rate {
+	uint64_t p_packets, p_bytes; /* this period */
+	uint64_t c_packets, c_bytes; /* closed periods */
+	double bps, pps, bps_smooth, pps_smooth;
+	bool primed; /* the EWMA has a first value */
+};
+
+struct net4 {
+	uint32_t net, mask; /* host order */
+};
+
+struct net6 {
+	uint64_t net[2], mask[2]; /* big-endian halves, host order */
+};
+
+struct account {
+	struct account_totals t;
+	int n_ifaces;
+	struct rate iface[ACCOUNT_MAX_IFACES][ACCOUNT_DIR_COUNT + 1];
+	struct rate proto[ACCOUNT_PROTO_COUNT];
+	struct net4 v4[CFG_MAX_NETS];
+	int n4;
+	struct net6 v6[CFG_MAX_NETS];
+	int n6;
+	struct toptable *hosts;
+	struct toptable *svcs;
+	struct services *names;
+	double smooth_s;
+	int64_t period_start_ns;
+	bool started;
+};
+
+/* The key of an address (IPv4 zero-padded to 16 bytes by the decoder);
+ * false for an unspecified address, which is no host. */
+static inline bool host_key(struct toptable_key *k, int family,
+			    const uint8_t *addr)
+{
+	k->w[0] = (uint64_t)family;
+	memcpy(&k->w[1], addr, 16);
+	return (k->w[1] | k->w[2]) != 0;
+}
+
+/* The same from a caller's address of 4 or 16 bytes. */
+static inline bool host_key_of(struct toptable_key *k, int family,
+			       const uint8_t *addr)
+{
+	uint8_t a16[16] = { 0 };
+
+	memcpy(a16, addr, family == AF_INET ? 4 : 16);
+	return host_key(k, family, a16);
+}
+
+#endif
