@@ -3,7 +3,8 @@
 #   make            build build/pilotlight
 #   make run        install what is missing, build, run config/demo.cfg on the
 #                   virtual terminal panel
-#   make test       install what is missing, build, run the whole test suite
+#   make test       install what is missing, build, run the whole test suite,
+#                   then again under ASan + UBSan (make test-asan)
 #   make bench      benchmarks that print figures
 #   make install    DESTDIR/PREFIX honoured
 #   make deps       apt-get install the Debian packages that are missing
@@ -102,6 +103,8 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all unit-bins
 	@sh tests/run-all $(O)
+	@echo "== the same suite under AddressSanitizer + UBSan ($(ASAN_O))"
+	@$(MAKE) --no-print-directory test-asan
 
 unit-bins: $(TESTS)
 
@@ -301,3 +304,38 @@ bench: bench-deps
 SOAK_MINUTES ?= 10
 soak: $(BIN)
 	tests/bench/soak $(O) --minutes $(SOAK_MINUTES)
+
+# The config loader's libFuzzer target, tests/fuzz/fuzz_config.c, built
+# like fuzz_decode from the config sources alone.  `make fuzz` runs it too
+# (FUZZ_SECONDS); `make fuzz-config-ci` is the bounded run that
+# tests/blackbox/fuzz_config.py does in `make test`.  Seeds: every config
+# the tests and the repository hold.
+FUZZ_CONFIG_BIN  := $(FUZZ_DIR)/fuzz_config
+FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c $(wildcard src/config/*.c) \
+		    src/policy/state.c
+
+.PHONY: fuzz-config fuzz-config-ci
+
+$(FUZZ_CONFIG_BIN): $(FUZZ_CONFIG_SRCS) $(wildcard include/*.h src/config/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude \
+		-fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $(FUZZ_CONFIG_SRCS) \
+		$(shell $(PKG_CONFIG) --cflags --libs libconfig libpcap) -lm
+
+define fuzz_config_run
+	@mkdir -p $(FUZZ_DIR)/config-corpus $(FUZZ_DIR)/config-seed
+	@cp config/*.cfg tests/configs/*/*.cfg $(FUZZ_DIR)/config-seed/
+	$(FUZZ_CONFIG_BIN) -max_total_time=$(1) -max_len=65536 -timeout=10 \
+		-rss_limit_mb=1024 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/config- \
+		$(FUZZ_DIR)/config-corpus $(FUZZ_DIR)/config-seed
+endef
+
+fuzz-config: $(FUZZ_CONFIG_BIN)
+	$(call fuzz_config_run,$(FUZZ_SECONDS))
+
+fuzz-config-ci: $(FUZZ_CONFIG_BIN)
+	$(call fuzz_config_run,$(FUZZ_CI_SECONDS))
+
+fuzz: fuzz-config

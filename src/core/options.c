@@ -123,7 +123,8 @@ int options_parse(int argc, char **argv, struct options *opt)
 		.panel = "hw",
 	};
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:ftu:Vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:ftu:Vh", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'c':
 			opt->config_path = optarg;

@@ -31,7 +31,7 @@
 static const cap_value_t kept_cap = CAP_NET_RAW;
 
 struct privdrop {
-	bool switch_user;	/* started as root: setuid to name */
+	bool switch_user; /* started as root: setuid to name */
 	uid_t uid;
 	gid_t gid;
 	char name[64];
@@ -53,13 +53,17 @@ static int lookup(const char *user, struct privdrop *pd)
 			log_always(LOG_ERR, "user '%s': %s", user,
 				   strerror(errno));
 		else
-			log_always(LOG_ERR, "user '%s' does not exist "
-				   "(create it or set daemon.user)", user);
+			log_always(LOG_ERR,
+				   "user '%s' does not exist "
+				   "(create it or set daemon.user)",
+				   user);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		log_always(LOG_WARNING, "daemon.user is '%s': running as root "
-			   "with every privilege", user);
+		log_always(LOG_WARNING,
+			   "daemon.user is '%s': running as root "
+			   "with every privilege",
+			   user);
 		return 0;
 	}
 	pd->switch_user = true;
@@ -152,8 +156,7 @@ static void log_result(void)
 	char *text = cur ? cap_to_text(cur, NULL) : NULL;
 
 	log_always(LOG_NOTICE, "running as uid %u gid %u, capabilities '%s'",
-		   (unsigned)getuid(), (unsigned)getgid(),
-		   text ? text : "?");
+		   (unsigned)getuid(), (unsigned)getgid(), text ? text : "?");
 	cap_free(text);
 	cap_free(cur);
 }
@@ -165,7 +168,7 @@ int privdrop_apply(const char *user)
 	if (lookup(user, pd) < 0)
 		return -1;
 	if (geteuid() == 0 && !pd->switch_user)
-		return 0;	/* daemon.user = root, warned by lookup() */
+		return 0; /* daemon.user = root, warned by lookup() */
 	if (pd->switch_user) {
 		if (switch_user(pd) < 0)
 			return -1;

@@ -201,9 +201,10 @@ static void dump_state(struct service *s)
 		log_always(LOG_INFO, "host %s: %s", hc->name,
 			   state_name(st->hosts[h].state));
 		for (int i = 0; i < hc->n_checks; i++, c++)
-			log_always(LOG_INFO, "  check %s: %s (%s)",
+			log_always(LOG_INFO, "  check %s: %s%s (%s)",
 				   hc->checks[i].name,
 				   state_name(st->checks[c].state),
+				   st->checks[c].flapping ? ", flapping" : "",
 				   st->checks[c].reason);
 	}
 	for (int i = 0; i < v->n_leds; i++)

@@ -200,7 +200,7 @@ static const struct check_family check_families[] = {
 	{ "pilotlight_check_up", "gauge",
 	  "1 if the check is OK, else 0.", true, get_up },
 	{ "pilotlight_check_flapping", "gauge",
-	  "1 while the check changes state too often to alarm.", true,
+	  "1 while the check changes state often (6 changes in 20 results).", true,
 	  get_flapping },
 	{ "pilotlight_check_unreachable", "gauge",
 	  "1 while a parent host of the check's host is down.", true,

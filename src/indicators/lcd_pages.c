@@ -230,8 +230,21 @@ static void page_fit_words(char *buf, size_t len, const char *s, int room)
 	snprintf(buf, len, "%.*s", n, s);
 }
 
-/* "name reason STATE": the state always shows, then the name (a host's
- * identity), then whichever words of the reason fit. */
+/* Is any check of host h flapping? */
+static bool page_host_flapping(const struct lcd_page_ctx *ctx, int h)
+{
+	const struct pl_config *cfg = page_hosts_cfg(ctx);
+	int idx = status_check_index(cfg, h, 0);
+
+	for (int c = 0; c < cfg->hosts[h].n_checks; c++)
+		if (ctx->st->checks[idx + c].flapping)
+			return true;
+	return false;
+}
+
+/* "name reason STATE": the state always shows (FLAP for a host whose
+ * checks keep changing), then the name (a host's identity), then
+ * whichever words of the reason fit. */
 static void page_host_row(struct page *pg, int row,
 			  const struct lcd_page_ctx *ctx, int h)
 {
@@ -242,7 +255,9 @@ static void page_host_row(struct page *pg, int row,
 	int nr, avail, nn;
 
 	if (st && st->hosts) {
-		state = page_state_abbrev(st->hosts[h].state);
+		state = page_host_flapping(ctx, h) ?
+				"FLAP" :
+				page_state_abbrev(st->hosts[h].state);
 		reason = page_host_reason(ctx, h);
 	}
 	nr = lcd_charset_encode(state, tmp, pg->cols);

@@ -214,21 +214,44 @@ static enum pl_state host_own_state(const struct policy *p, int h, int *idx)
 	return n ? s : STATE_UNKNOWN;
 }
 
+/* Host h is reachable again: what its checks saw while cut off says
+ * nothing about it now.  Start their histories over (keeping what was
+ * announced), so it shows UNKNOWN until its next results and never
+ * flashes a stale CRITICAL. */
+static enum pl_state forget_outage(struct policy *p, int h)
+{
+	int idx = status_check_index(p->cfg, h, 0);
+
+	for (int c = 0; c < p->cfg->hosts[h].n_checks; c++) {
+		struct verdict *v = &p->verdicts[idx + c];
+		enum pl_state announced = v->announced;
+
+		verdict_init(v);
+		v->announced = announced;
+	}
+	return STATE_UNKNOWN;
+}
+
 static void roll_up_hosts(struct policy *p, int64_t now_ns)
 {
 	const struct pl_config *cfg = p->cfg;
 	enum pl_state own[CFG_MAX_HOSTS];
-	int idx = 0;
+	int idx = 0, who;
 
 	for (int h = 0; h < cfg->n_hosts; h++)
 		own[h] = host_own_state(p, h, &idx);
+	for (int h = 0; h < cfg->n_hosts; h++)
+		if (p->st.hosts[h].unreachable && !parent_down(p, own, h, &who))
+			own[h] = forget_outage(p, h);
 	p->st.n_ok = p->st.n_bad = 0;
 	p->st.overall = STATE_OK;
 	idx = 0;
 	for (int h = 0; h < cfg->n_hosts; h++) {
 		struct host_status *hs = &p->st.hosts[h];
-		int who = -1;
-		bool down = parent_down(p, own, h, &who);
+		bool down;
+
+		who = -1;
+		down = parent_down(p, own, h, &who);
 		enum pl_state s = down ? STATE_UNKNOWN : own[h];
 
 		for (int c = 0; c < cfg->hosts[h].n_checks; c++, idx++)

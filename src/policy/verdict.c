@@ -130,6 +130,39 @@ static void update_flapping(struct verdict *v, bool changed)
 		v->flapping = false;
 }
 
+/* The reason a person reads: the probe's own words, or, when a threshold
+ * decided, the value and the threshold ("rtt 512.3 ms >= 500 ms"). */
+static void threshold_reason(struct verdict *v, const struct probe_result *r)
+{
+	const char *unit = "ms";
+
+	if (isnan(v->threshold)) {
+		snprintf(v->reason, sizeof(v->reason), "%s", r->reason);
+		return;
+	}
+	switch (v->metric) {
+	case METRIC_LOSS:
+		snprintf(v->reason, sizeof(v->reason), "loss %.0f%% >= %.0f%%",
+			 v->value, v->threshold);
+		return;
+	case METRIC_CERT_DAYS:
+		snprintf(v->reason, sizeof(v->reason),
+			 "certificate expires in %.1f days <= %.0f", v->value,
+			 v->threshold);
+		return;
+	case METRIC_RESPONSE_TIME:
+		snprintf(v->reason, sizeof(v->reason),
+			 "response %.1f %s >= %.0f %s", v->value, unit,
+			 v->threshold, unit);
+		return;
+	default:
+		snprintf(v->reason, sizeof(v->reason), "%s %.2f %s >= %.0f %s",
+			 metric_name(v->metric), v->value, unit, v->threshold,
+			 unit);
+		return;
+	}
+}
+
 bool verdict_feed(struct verdict *v, const struct check_cfg *c,
 		  const struct probe_result *r)
 {
@@ -141,7 +174,7 @@ bool verdict_feed(struct verdict *v, const struct check_cfg *c,
 	v->raw[v->head] = (uint8_t)raw;
 	if (v->n < VERDICT_HISTORY)
 		v->n++;
-	snprintf(v->reason, sizeof(v->reason), "%s", r->reason);
+	threshold_reason(v, r);
 	shown = next_shown(v, c);
 	changed = shown != v->shown;
 	/* Leaving the initial UNKNOWN is not a flap. */

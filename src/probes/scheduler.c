@@ -193,7 +193,7 @@ static void start_ping(struct slot *sl, const struct host_addr *ha)
 	};
 
 	if (!sl->s->ping) {
-		fail_now(sl, true, "%s", sl->s->ping_error);
+		fail_now(sl, true, "%.63s", sl->s->ping_error);
 		return;
 	}
 	sl->ping_id = ping_start(sl->s->ping, (const struct sockaddr *)&ha->ss,
@@ -233,7 +233,7 @@ static void start_addressed(struct slot *sl, const struct host_addr *ha)
 		return;
 	case CHECK_TRACE:
 		if (!sl->trace) {
-			fail_now(sl, true, "%s", sl->s->ping_error);
+			fail_now(sl, true, "%.63s", sl->s->ping_error);
 			return;
 		}
 		if (trace_start(sl->trace, sa, ha->len, sl->c->u.trace.max_hops,
@@ -244,12 +244,23 @@ static void start_addressed(struct slot *sl, const struct host_addr *ha)
 	case CHECK_HTTP:
 		start_http(sl, ha);
 		return;
-	case CHECK_TCP:
-		sl->tcp = tcp_probe_start(sl->s->loop, sa, ha->len, sl->c,
-					  on_probe_done, sl);
+	case CHECK_TCP: {
+		struct sockaddr_storage to = ha->ss;
+
+		/* The host's address has no port; the check has. */
+		if (to.ss_family == AF_INET)
+			((struct sockaddr_in *)&to)->sin_port =
+				htons((uint16_t)sl->c->u.tcp.port);
+		else
+			((struct sockaddr_in6 *)&to)->sin6_port =
+				htons((uint16_t)sl->c->u.tcp.port);
+		sl->tcp = tcp_probe_start(sl->s->loop,
+					  (const struct sockaddr *)&to, ha->len,
+					  sl->c, on_probe_done, sl);
 		if (sl->tcp)
 			return;
 		break;
+	}
 	case CHECK_PORTS:
 		sl->ports = ports_probe_start(sl->s->loop, sa, ha->len, sl->c,
 					      on_probe_done, sl);
@@ -284,8 +295,13 @@ static void start_round(struct slot *sl)
 	if (!ha->valid) {
 		if (!ha->lookup)
 			resolve(sl->s, sl->host);
-		fail_now(sl, false, "%s",
-			 ha->error[0] ? ha->error : "address not resolved yet");
+		/* Still waiting for the first answer: nothing is known yet.
+		 * A name that does not resolve is a failure. */
+		if (ha->lookup && !ha->error[0])
+			fail_now(sl, true, "%s", "resolving the address");
+		else
+			fail_now(sl, false, "%s",
+				 ha->error[0] ? ha->error : "no address");
 		return;
 	}
 	start_addressed(sl, ha);

@@ -113,8 +113,8 @@ H = {}                  # lab hosts by name
 PING = None             # Daemon running PING_CFG
 SVC = None              # Daemon running SVC_CFG
 CHECK_RE = re.compile(
-    r"^pilotlight: \w+:   check (.+?): (OK|WARNING|CRITICAL|UNKNOWN) "
-    r"\((.*)\)$")
+    r"^pilotlight: \w+:   check (.+?): (OK|WARNING|CRITICAL|UNKNOWN)"
+    r"(?:, flapping)? \((.*)\)$")
 RTT_RE = re.compile(r"^rtt ([\d.]+) ms loss (\d+)%$")
 
 

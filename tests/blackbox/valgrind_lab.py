@@ -83,8 +83,12 @@ class ValgrindLab(unittest.TestCase):
             burst.result(10)
             stderr = pl.stderr_text()
         with open(log) as f:
-            report = f.read()
-        print(report[-6000:])
+            raw = f.read()
+        # valgrind 3.19 (bookworm) does not know pidfd_open (434): exec
+        # checks then poll waitpid instead; drop its five-line warnings.
+        report = re.sub(r"(--\d+-- .*\n)+", "", raw)
+        print("valgrind report (%d warning lines dropped):\n%s"
+              % (raw.count("\n") - report.count("\n"), report[-6000:]))
         print("views %d, stopped in %.1f s under valgrind" % (views, dt))
         self.assertIn("configuration reloaded", stderr)
         self.assertNotEqual(code, 99, "valgrind found errors:\n" + report)

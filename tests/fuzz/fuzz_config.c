@@ -66,8 +66,7 @@ static int mentions_include(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + sizeof(word) - 1 <= size; i++) {
 		size_t k = 0;
 
-		while (k < sizeof(word) - 1 &&
-		       tolower(data[i + k]) == word[k])
+		while (k < sizeof(word) - 1 && tolower(data[i + k]) == word[k])
 			k++;
 		if (k == sizeof(word) - 1)
 			return 1;
@@ -95,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		config_free(cfg);
 	} else if (!errs.n) {
-		abort();	/* a failed load always says why */
+		abort(); /* a failed load always says why */
 	}
 	config_errors_clear(&errs);
 	return 0;

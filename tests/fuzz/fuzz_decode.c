@@ -4,10 +4,12 @@
  *
  * Input: two bytes of "extra wire length" (big-endian; the frame was that
  * much longer on the wire than captured, 0xffff: the record claims less
- * on the wire than captured), then the captured bytes.  One account with
- * a tiny host bound lives across inputs, so eviction, ticks and the
- * readers run too.  Built by `make fuzz` / `make fuzz-ci` (Makefile end).
+ * on the wire than captured), then the captured bytes.  Two accounts live
+ * across inputs, one with a tiny host bound (eviction) and one that grows
+ * like replay's, so ticks, the readers and both table paths run too.
+ * Built by `make fuzz` / `make fuzz-ci` (the end of the Makefile).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +21,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct account *acct;
+static struct account *acct, *acct_grow;
 static int64_t now_ns;
 static volatile uint64_t sink_out; /* keeps the readers' work alive */
 
@@ -33,7 +35,8 @@ static void touch_service(const struct account_service *s, void *ctx)
 	*(uint64_t *)ctx += s->packets + (s->name ? strlen(s->name) : 0);
 }
 
-static struct account *fuzz_account(void)
+/* A tiny daemon-style table (evicts) or a replay-style one (grows). */
+static struct account *fuzz_account(bool grow)
 {
 	static const struct cidr nets[] = {
 		{ .family = AF_INET, .addr = { 10 }, .prefix = 8 },
@@ -43,8 +46,9 @@ static struct account *fuzz_account(void)
 		.n_ifaces = 1,
 		.local_nets = nets,
 		.n_local_nets = 2,
-		.max_hosts = 16,
-		.max_services = 16,
+		.max_hosts = grow ? 1 << 14 : 16,
+		.max_services = grow ? 1 << 14 : 16,
+		.grow = grow,
 	};
 	struct account *a = account_new(&p);
 
@@ -61,8 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t sink = 0;
 	uint8_t *copy;
 
-	if (!acct)
-		acct = fuzz_account();
+	if (!acct) {
+		acct = fuzz_account(false);
+		acct_grow = fuzz_account(true);
+	}
 	if (size < 2 || size - 2 > 65535)
 		return 0;
 	caplen = (uint32_t)(size - 2);
@@ -77,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	decode_frame(copy, caplen, wire, &fi);
 	free(copy);
 	account_frame(acct, 0, &fi, now_ns);
+	account_frame(acct_grow, 0, &fi, now_ns);
 	now_ns += 250000000;
 	account_tick(acct, now_ns);
 	if (fi.family)

@@ -384,6 +384,61 @@ static void test_malformed_counts_little(void **state)
 	account_free(a);
 }
 
+static void count_host(const struct account_host *h, void *ctx)
+{
+	(void)h;
+	(*(size_t *)ctx)++;
+}
+
+/* Replay's tables start small and double: exact below the bound,
+ * evicting as live at it. */
+static void test_growing_tables(void **state)
+{
+	struct account_params p = { .n_ifaces = 1,
+				    .grow = true,
+				    .max_hosts = 1 << 16 };
+	struct account *a = account_new(&p);
+	struct frame_info fi = { .wire_len = 64,
+				 .l3 = L3_IPV6,
+				 .family = AF_INET6,
+				 .proto = IPPROTO_UDP };
+	struct account_host top[1];
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	assert_non_null(a);
+	fi.dst[0] = 0xfd;
+	fi.dst[15] = 1;
+	for (i = 0; i < 30000; i++) {
+		fi.src[0] = 0x20;
+		fi.src[14] = (uint8_t)(i >> 8);
+		fi.src[15] = (uint8_t)i;
+		fi.src[13] = (uint8_t)(i >> 16);
+		account_frame(a, 0, &fi, SEC(1));
+	}
+	account_foreach_host(a, count_host, &n);
+	assert_int_equal(n, 30000 + 1);
+	assert_int_equal(account_totals(a)->hosts_evicted, 0);
+	assert_int_equal(account_top_hosts(a, top, 1), 1);
+	assert_int_equal(top[0].packets, 30000); /* fd00::1, every frame */
+	assert_int_equal(account_last_seen(a, AF_INET6, fi.src), SEC(1));
+	account_free(a);
+
+	p.max_hosts = 8192;
+	a = account_new(&p);
+	for (i = 0; i < 30000; i++) {
+		fi.src[14] = (uint8_t)(i >> 8);
+		fi.src[15] = (uint8_t)i;
+		account_frame(a, 0, &fi, SEC(1));
+	}
+	n = 0;
+	account_foreach_host(a, count_host, &n);
+	assert_true(n <= 8192);
+	assert_true(account_totals(a)->hosts_evicted >= 30000 + 1 - 8192);
+	account_free(a);
+}
+
 static void test_bad_params(void **state)
 {
 	struct account_params p = { .n_ifaces = 0 };
@@ -412,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_last_seen),
 		cmocka_unit_test(test_malformed_counts_little),
+		cmocka_unit_test(test_growing_tables),
 		cmocka_unit_test(test_bad_params),
 	};
 
