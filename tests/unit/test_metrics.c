@@ -129,7 +129,7 @@ static const char want_checks[] =
 "pilotlight_check_up{check=\"router/ping\",host=\"router\",type=\"ping\"} 1\n"
 "pilotlight_check_up{check=\"web/http\",host=\"web\",type=\"http\"} 0\n"
 "pilotlight_check_up{check=\"web/tcp:22\",host=\"web\",type=\"tcp\"} 0\n"
-"# HELP pilotlight_check_flapping 1 while the check changes state too often to alarm.\n"
+"# HELP pilotlight_check_flapping 1 while the check changes state often (6 changes in 20 results).\n"
 "# TYPE pilotlight_check_flapping gauge\n"
 "pilotlight_check_flapping{check=\"router/ping\",host=\"router\",type=\"ping\"} 0\n"
 "pilotlight_check_flapping{check=\"web/http\",host=\"web\",type=\"http\"} 1\n"
