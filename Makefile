@@ -185,7 +185,9 @@ all: $(O)/overlays/pilotlight.dtbo
 #   make deb [ARCH=...]       build-*/pilotlight_VERSION_ARCH.deb
 #   make soak                 10 minutes in the lab, RSS/fds/CPU (not CI)
 # Cross builds use Debian's cross compilers and a sysroot unpacked from
-# Debian's ARCH packages (.ci/sysroot: the host's dpkg is left alone).
+# Debian's ARCH packages of this machine's release (.ci/sysroot: the
+# host's dpkg is left alone), kept in $(SYSROOT) and rebuilt only when
+# DEB_CROSS changes; test-cross runs each unit test under qemu-user.
 ASAN_O      ?= build-asan
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	       -fno-sanitize-recover=undefined

@@ -127,6 +127,8 @@ struct host_cfg {
 	char *address;		  /* literal IPv4/IPv6 or a name to resolve */
 	int line;
 	int parent;		  /* index into hosts, -1 for none */
+	bool implicit;		  /* added by the loader ("capture"), not a
+				   * machine: left out of host counts */
 	struct check_cfg checks[CFG_MAX_CHECKS];
 	int n_checks;
 };

@@ -29,6 +29,9 @@ struct ping;
 
 /* One burst.  The payload opens with the engine's 8-byte cookie, so a
  * payload below 8 bytes is sent as 8. */
+/* Between two echo requests of one burst, as the scheduler sends them. */
+#define PING_SPACING_MS 100
+
 struct ping_params {
 	int count;	    /* echo requests in the burst (1..100) */
 	int payload;	    /* bytes (0..1472); 8 at least are sent */

@@ -292,7 +292,7 @@ static int capture_checks(struct cfg_ctx *ctx, const struct cfg_node *g,
 static void add_capture_host(struct cfg_ctx *ctx, const struct cfg_node *g,
 			     struct pl_config *cfg)
 {
-	struct host_cfg *hosts, host = { .parent = -1 };
+	struct host_cfg *hosts, host = { .parent = -1, .implicit = true };
 	int h = cfg_find_host(cfg, CAPTURE_HOST);
 
 	if (h >= 0) {

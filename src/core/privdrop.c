@@ -106,11 +106,6 @@ static int switch_user(const struct privdrop *pd)
 			   strerror(errno));
 		return -1;
 	}
-	/* Paranoia (CERT POS37-C): there must be no way back. */
-	if (setuid(0) == 0) {
-		log_always(LOG_ERR, "could regain root after dropping it");
-		return -1;
-	}
 	return 0;
 }
 
@@ -175,6 +170,12 @@ int privdrop_apply(const char *user)
 		if (trim_caps(true) < 0) {
 			log_always(LOG_ERR, "capabilities: %s",
 				   strerror(errno));
+			return -1;
+		}
+		/* Paranoia (CERT POS37-C): there must be no way back. */
+		if (setuid(0) == 0) {
+			log_always(LOG_ERR, "could regain root after "
+					    "dropping it");
 			return -1;
 		}
 	} else if (trim_caps(false) < 0) {

@@ -129,8 +129,9 @@ static void on_button(struct panel *p, enum button_press press, void *arg)
 
 	if (press == BUTTON_LONG) {
 		policy_maintenance(s->policy, now, b->maintenance_ms * NS_PER_MS);
-		log_always(LOG_NOTICE, "maintenance window for %lld minutes",
-			   (long long)(b->maintenance_ms / 60000));
+		log_always(LOG_NOTICE, "maintenance window for %lld minute%s",
+			   (long long)(b->maintenance_ms / 60000),
+			   b->maintenance_ms / 60000 == 1 ? "" : "s");
 	} else if (policy_acknowledge(s->policy, now)) {
 		log_always(LOG_NOTICE, "alarm acknowledged");
 	} else {

@@ -153,9 +153,13 @@ static int page_worst_host(const struct lcd_page_ctx *ctx)
 static void page_counts(struct page *pg, const struct lcd_page_ctx *ctx)
 {
 	const struct status *st = ctx->st;
-	int n = page_hosts_cfg(ctx)->n_hosts;
+	const struct pl_config *cfg = page_hosts_cfg(ctx);
+	int n = 0;
 	char buf[64];
 
+	/* The loader's "capture" host is not a machine on the network. */
+	for (int h = 0; h < cfg->n_hosts; h++)
+		n += !cfg->hosts[h].implicit;
 	if (n == 0)
 		snprintf(buf, sizeof(buf), "No hosts");
 	else if (!st || !page_any_result(st))
@@ -270,28 +274,50 @@ static void page_host_row(struct page *pg, int row,
 	}
 }
 
+static bool page_host_bad(const struct status *st, int h)
+{
+	return st && st->hosts && (st->hosts[h].state == STATE_WARNING ||
+				   st->hosts[h].state == STATE_CRITICAL);
+}
+
+/* Hosts with a problem stay on the page, first; the other rows take
+ * turns through the rest (not OK before OK), one screenful a visit. */
 static void page_hosts(struct page *pg, const struct lcd_page_ctx *ctx,
 		       int rows)
 {
 	const struct pl_config *cfg = page_hosts_cfg(ctx);
 	const struct status *st = ctx->st;
-	int order[CFG_MAX_HOSTS];
-	int i, n = 0, start, screens, pass;
+	int bad[CFG_MAX_HOSTS], rest[CFG_MAX_HOSTS];
+	int i, nb = 0, nr = 0, k, start, row = 0;
 
 	if (cfg->n_hosts == 0) {
 		page_put(pg, 0, "No hosts");
 		return;
 	}
-	/* Problems first, each group in config order. */
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < cfg->n_hosts && n < CFG_MAX_HOSTS; i++)
-			if ((st && st->hosts &&
-			     st->hosts[i].state != STATE_OK) == (pass == 0))
-				order[n++] = i;
-	screens = (n + rows - 1) / rows;
-	start = (int)(ctx->visit % (unsigned)screens) * rows;
-	for (i = 0; i < rows && start + i < n; i++)
-		page_host_row(pg, i, ctx, order[start + i]);
+	for (i = 0; i < cfg->n_hosts; i++)
+		if (page_host_bad(st, i))
+			bad[nb++] = i;
+	for (int pass = 0; pass < 2; pass++)
+		for (i = 0; i < cfg->n_hosts; i++)
+			if (!page_host_bad(st, i) &&
+			    (st && st->hosts && st->hosts[i].state != STATE_OK) ==
+				    (pass == 0))
+				rest[nr++] = i;
+	if (nb >= rows) {	/* more problems than rows: they take turns */
+		start = (int)(ctx->visit % (unsigned)((nb + rows - 1) / rows)) *
+			rows;
+		for (i = 0; i < rows && start + i < nb; i++)
+			page_host_row(pg, i, ctx, bad[start + i]);
+		return;
+	}
+	for (i = 0; i < nb; i++)
+		page_host_row(pg, row++, ctx, bad[i]);
+	k = rows - nb;
+	if (nr == 0)
+		return;
+	start = (int)(ctx->visit % (unsigned)((nr + k - 1) / k)) * k;
+	for (i = 0; i < k && start + i < nr; i++)
+		page_host_row(pg, row++, ctx, rest[start + i]);
 }
 
 /* Rows of a running capture: rates, in/out, top talker, newest device;
@@ -417,10 +443,11 @@ static void page_system(struct page *pg, const struct lcd_page_ctx *ctx)
  * shortened so that the line number stays visible. */
 static void page_config_error(struct page *pg, const char *err)
 {
-	char where[240], buf[256];
+	char where[240], shortw[240], buf[256];
 	const char *colon = strstr(err, ": "), *base;
+	char *ext;
 	size_t n = colon ? (size_t)(colon - err) : strlen(err);
-	int len;
+	int len, slen;
 
 	if (n >= sizeof(where))
 		n = sizeof(where) - 1;
@@ -429,14 +456,23 @@ static void page_config_error(struct page *pg, const char *err)
 	base = strrchr(where, '/');
 	base = base ? base + 1 : where;
 	len = (int)strlen(base);
+	/* "pilotlight.cfg:12" without ".cfg" when that is what fits. */
+	snprintf(shortw, sizeof(shortw), "%s", base);
+	ext = strstr(shortw, ".cfg:");
+	if (ext)
+		memmove(ext, ext + 4, strlen(ext + 4) + 1);
+	slen = (int)strlen(shortw);
 	if (len + 8 <= pg->cols)
 		snprintf(buf, sizeof(buf), "cfg err %s", base);
 	else if (len + 5 <= pg->cols)
 		snprintf(buf, sizeof(buf), "cfg: %s", base);
-	else if (len < pg->cols)
-		snprintf(buf, sizeof(buf), "!%s", base);
+	else if (slen + 5 <= pg->cols)
+		snprintf(buf, sizeof(buf), "cfg: %s", shortw);
+	else if (slen < pg->cols)
+		snprintf(buf, sizeof(buf), "!%s", shortw);
 	else
-		snprintf(buf, sizeof(buf), "!%s", base + len - (pg->cols - 1));
+		snprintf(buf, sizeof(buf), "!%s",
+			 shortw + slen - (pg->cols - 1));
 	memset(pg->cells[pg->rows - 1], ' ', (size_t)pg->cols);
 	page_put(pg, pg->rows - 1, buf);
 }
@@ -445,14 +481,16 @@ static void page_config_error(struct page *pg, const char *err)
  * Layouts (16x2 shows rows 0-1; 20x4 adds rows 2-3):
  *
  *	summary	"3/4 hosts OK" | "CRIT router 5m" | "Overall CRITICAL"
- *	hosts	a host a row, "nas timeout CRIT": problems first, then in
- *		config order; each visit shows the next rows' worth
+ *	hosts	a host a row, "nas timeout CRIT": hosts with a problem
+ *		always, first; the other rows show the rest in turn, the
+ *		next rows' worth each visit
  *	traffic	"frames N" | "on eth0"
  *	alarms	"ALARM CRIT" | "unack maint 59m" | "quiet hours"
  *	system	"up 3d04h  48.3°C" | "192.168.1.10" | "cfg 1a2b3c4d" | version
  *
- * A failed reload ("cfg err demo.cfg:12", or "cfg: demo.cfg:12" where that
- * does not fit) takes the last row of every page.  The fingerprint shown
+ * A failed reload ("cfg err demo.cfg:12"; where that does not fit
+ * "cfg: demo.cfg:12", "cfg: demo:12", then "!demo:12") takes the last
+ * row of every page.  The fingerprint shown
  * is its top 32 bits: the first 8 hex digits of the logged %016llx.
  */
 void lcd_page_render(const struct lcd_page_ctx *ctx, enum lcd_page page,

@@ -27,6 +27,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "ping.h"
 #include "policy.h"
 #include "verdict.h"
 
@@ -261,7 +262,9 @@ static void roll_up_hosts(struct policy *p, int64_t now_ns)
 			hs->since_ns = now_ns;
 		hs->state = s;
 		hs->unreachable = down;
-		if (s == STATE_OK)
+		if (cfg->hosts[h].implicit)
+			;	/* counted in the site's state, not as a host */
+		else if (s == STATE_OK)
 			p->st.n_ok++;
 		else if (s != STATE_UNKNOWN)
 			p->st.n_bad++;
@@ -413,25 +416,28 @@ void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn,
 	p->last_seen_arg = arg;
 }
 
-/* A failed ping from a host that the capture port saw sending within the
- * time the check needs to turn bad is degraded, not down: its ICMP is
- * filtered.  Rewrites *r into that verdict; false if it does not apply. */
+/* A ping burst that got no reply from a host the capture port saw
+ * sending while the burst ran is degraded, not down: its ICMP is
+ * filtered.  Only traffic during the burst counts - the host's replies to
+ * the previous burst say nothing about now.  Rewrites *r into that
+ * verdict; false if it does not apply. */
 static bool icmp_blocked(const struct policy *p, int idx,
 			 struct probe_result *r, int64_t now_ns)
 {
 	const struct check_cfg *c = p->check_cfgs[idx];
-	int64_t seen, window_ns = c->interval_ms * NS_PER_MS * c->fail_after;
+	int64_t seen, burst_ns;
 
 	if (c->type != CHECK_PING || r->ok || !p->last_seen)
 		return false;
+	burst_ns = ((int64_t)(c->u.ping.count - 1) * PING_SPACING_MS +
+		    c->timeout_ms) * NS_PER_MS;
 	seen = p->last_seen(p->last_seen_arg, p->check_host[idx]);
-	if (seen < 0 || now_ns - seen > window_ns)
+	if (seen < 0 || now_ns - seen > burst_ns)
 		return false;
 	r->has_state = true;
 	r->state = STATE_WARNING;
 	snprintf(r->reason, sizeof(r->reason),
-		 "ICMP blocked: no reply, but sending (%llds ago)",
-		 (long long)((now_ns - seen) / NS_PER_S));
+		 "ICMP blocked: no reply, but sending");
 	return true;
 }
 
@@ -515,8 +521,9 @@ void policy_maintenance(struct policy *p, int64_t now_ns,
 
 	p->st.maintenance_until_ns = now_ns + duration_ns;
 	e = push_event(p, EVENT_MAINTENANCE, now_ns);
-	snprintf(e->reason, sizeof(e->reason), "for %lld minutes",
-		 (long long)(duration_ns / (60 * NS_PER_S)));
+	snprintf(e->reason, sizeof(e->reason), "for %lld minute%s",
+		 (long long)(duration_ns / (60 * NS_PER_S)),
+		 duration_ns / (60 * NS_PER_S) == 1 ? "" : "s");
 	recompute(p, now_ns);
 }
 

@@ -30,7 +30,6 @@
 #include "tcp_probe.h"
 #include "trace.h"
 
-#define PING_SPACING_NS (100 * NS_PER_MS)
 
 struct host_addr {
 	struct scheduler *s;
@@ -188,7 +187,7 @@ static void start_ping(struct slot *sl, const struct host_addr *ha)
 	struct ping_params pp = {
 		.count = sl->c->u.ping.count,
 		.payload = sl->c->u.ping.payload,
-		.spacing_ns = PING_SPACING_NS,
+		.spacing_ns = PING_SPACING_MS * NS_PER_MS,
 		.timeout_ns = sl->c->timeout_ms * NS_PER_MS,
 	};
 

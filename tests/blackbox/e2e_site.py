@@ -265,9 +265,9 @@ def has_led(view, name):
 
 def all_green(view):
     """Every LED OK and green, the buzzer quiet."""
-    return (view.get("leds") and view["buzzer"] == "off" and
-            all(x["state"] == "OK" and x["color"] == "green" and
-                x["pattern"] == "on" for x in view["leds"]))
+    return bool(view and view.get("leds") and view["buzzer"] == "off" and
+                all(x["state"] == "OK" and x["color"] == "green" and
+                    x["pattern"] == "on" for x in view["leds"]))
 
 
 def not_green(view):
@@ -409,7 +409,14 @@ class Site(unittest.TestCase):
     def setUp(self):
         if not self.pl.alive():
             self.start()
-        self.wait_green(timeout=15)
+            self.wait_green(timeout=15)
+        self.settle()
+
+    def settle(self, timeout=15):
+        """Wait until the panel is all green now (the LCD rotates, so a
+        view arrives at least every PAGE_INTERVAL)."""
+        if not all_green(self.pl.last_view()):
+            self.wait_green(timeout, since=time.monotonic())
 
     def wait(self, pred, timeout, since=None, what=""):
         try:
@@ -589,8 +596,8 @@ class Site(unittest.TestCase):
             self.assertTrue(is_led(v, "status", "WARNING", "yellow"))
             self.assertEqual(v["buzzer"], "chirp")
             dump = self.dump()
-            self.assertRegex(dump, r"check anchor1/ping: WARNING \(rtt "
-                             r"[\d.]+ ms loss \d+%\)")
+            self.assertRegex(dump, r"check anchor1/ping: WARNING \(.*"
+                             r"loss \d+%")
             v, _ = self.wait(
                 lambda v: page(v, "summary") and
                 v["lcd"][1].startswith("WARN anchor1 "),
@@ -650,11 +657,11 @@ class Site(unittest.TestCase):
             self.assertTrue(is_led(v, "status", "WARNING", "yellow"))
             log = self.log_from(mark)
             self.assertRegex(log, r"web/https: OK -> CRITICAL \(status 500")
-            self.assertRegex(log, r"web/https: CRITICAL -> WARNING \(200 OK "
-                             r"in [\d.]+ ms[,;] cert_days 9\.9\d* beyond "
-                             r"21\)")
+            # The event names the value and the threshold that decided.
+            self.assertRegex(log, r"web/https: CRITICAL -> WARNING \(.*"
+                             r"cert_days (9\.9\d*|10) beyond 21\)")
             dump = self.dump()
-            self.assertRegex(dump, r"check web/https: WARNING \(200 OK")
+            self.assertIn("check web/https: WARNING (", dump)
         finally:
             self.site["https"].stop()
             self.site["https"] = web.http_server(443, tls=True,
@@ -685,22 +692,23 @@ class Site(unittest.TestCase):
             self.measure("5", "burst 5 kpps -> traffic LED yellow",
                          burst_bound, t0, t)
             self.assertEqual(v["buzzer"], "chirp", v)
-            v, _ = self.wait(
-                lambda v: page(v, "summary") and
-                v["lcd"][1].startswith("WARN capture "),
-                N_PAGES * PAGE_INTERVAL + 1, t0, "LCD names capture")
             dump = self.dump()
             m = re.search(r"check capture/burst: WARNING \(([\d.]+)k pps > "
                           r"1(?:\.0)?k pps \(2s\)\)", dump)
             self.assertTrue(m, dump)
             self.assertGreater(float(m.group(1)) * 1000, BURST_LIMIT)
+            v, _ = self.wait(
+                lambda v: page(v, "summary") and
+                v["lcd"][1].startswith("WARN capture "),
+                N_PAGES * PAGE_INTERVAL + 1, t0, "LCD names capture")
         finally:
             res = burst.result(BURST_SECONDS + 10)
         print("  5: burst sent %d frames at %.0f pps" % (res["sent"],
                                                         res["pps"]),
               file=sys.stderr)
         self.assertGreater(res["pps"], BURST_LIMIT * 2)
-        self.wait_green(timeout=BURST_WINDOW + 1 + TICK_PHASE + 3)
+        self.wait_green(timeout=BURST_WINDOW + 1 + TICK_PHASE + 3,
+                        since=time.monotonic())
 
         # Silence: the mirror stops; "pps below 1 over 3 s" fires after 3
         # empty whole seconds, at the tick 300 ms into the next one.
@@ -791,9 +799,10 @@ class Site(unittest.TestCase):
             self.assertRegex(self.log_from(mark),
                              r"maintenance window for 1 minutes?")
         finally:
+            t3 = time.monotonic()
             router.link(True)
         self.wait_green(timeout=recover_bound(ANCHOR_INTERVAL,
-                                              ANCHOR_COUNT) + 5)
+                                              ANCHOR_COUNT) + 5, since=t3)
         self.assertTrue(all(x["buzzer"] == "off" for _, x in
                             self.views_between(t2, time.monotonic())))
         # Maintenance lasts a minute and has no "end" button: restart the

@@ -239,6 +239,20 @@ static void test_hosts_problems_first(void **state)
 			    "printer     CRIT");
 }
 
+static void test_hosts_problem_stays_on_every_visit(void **state)
+{
+	(void)state;
+	fx_set_host(&fx, 2, STATE_CRITICAL, FX_T0, "timeout");
+	/* 16x2: the problem keeps row 0; row 1 takes turns. */
+	for (unsigned visit = 0; visit < 4; visit++)
+		assert_string_equal(row_text(PAGE_HOSTS, FX_T0, 0, visit),
+				    "printer     CRIT");
+	assert_string_equal(row_text(PAGE_HOSTS, FX_T0, 1, 0),
+			    "router rtt    OK");
+	assert_string_equal(row_text(PAGE_HOSTS, FX_T0, 1, 1),
+			    "nas rtt 0.3ms OK");
+}
+
 static void test_traffic(void **state)
 {
 	char *ifs[1] = { (char *)"eth0" };
@@ -335,7 +349,15 @@ static void test_config_error_everywhere(void **state)
 	snprintf(fx.st.config_error, sizeof(fx.st.config_error),
 		 "/etc/pilotlight/a-very-long-name.cfg:123: bad");
 	assert_string_equal(row_text(PAGE_HOSTS, FX_T0, 1, 0),
-			    "!ng-name.cfg:123");
+			    "!y-long-name:123");
+	/* The default file's name: ".cfg" goes before anything else. */
+	snprintf(fx.st.config_error, sizeof(fx.st.config_error),
+		 "/etc/pilotlight/pilotlight.cfg:42: bad");
+	assert_string_equal(row_text(PAGE_HOSTS, FX_T0, 1, 0),
+			    "!pilotlight:42  ");
+	set_size(20, 4);
+	assert_string_equal(row_text(PAGE_HOSTS, FX_T0, 3, 0),
+			    "cfg: pilotlight:42  ");
 }
 
 int main(void)
@@ -351,6 +373,8 @@ int main(void)
 		cmocka_unit_test_setup(test_summary_problem, setup),
 		cmocka_unit_test_setup(test_summary_root_cause, setup),
 		cmocka_unit_test_setup(test_hosts_cycle, setup),
+		cmocka_unit_test_setup(test_hosts_problem_stays_on_every_visit,
+				       setup),
 		cmocka_unit_test_setup(test_hosts_problems_first, setup),
 		cmocka_unit_test_setup(test_traffic, setup),
 		cmocka_unit_test_setup(test_alarms, setup),
