@@ -130,37 +130,25 @@ static void update_flapping(struct verdict *v, bool changed)
 		v->flapping = false;
 }
 
-/* The reason a person reads: the probe's own words, or, when a threshold
- * decided, the value and the threshold ("rtt 512.3 ms >= 500 ms"). */
+/* The reason a person reads: the probe's own words, and when a threshold
+ * decided, which one: "rtt 512.30 ms loss 0% (rtt >= 500 ms)",
+ * "200 OK in 5.9 ms (cert_days <= 7)". */
 static void threshold_reason(struct verdict *v, const struct probe_result *r)
 {
-	const char *unit = "ms";
+	const char *unit = " ms", *op = ">=";
 
 	if (isnan(v->threshold)) {
 		snprintf(v->reason, sizeof(v->reason), "%s", r->reason);
 		return;
 	}
-	switch (v->metric) {
-	case METRIC_LOSS:
-		snprintf(v->reason, sizeof(v->reason), "loss %.0f%% >= %.0f%%",
-			 v->value, v->threshold);
-		return;
-	case METRIC_CERT_DAYS:
-		snprintf(v->reason, sizeof(v->reason),
-			 "certificate expires in %.1f days <= %.0f", v->value,
-			 v->threshold);
-		return;
-	case METRIC_RESPONSE_TIME:
-		snprintf(v->reason, sizeof(v->reason),
-			 "response %.1f %s >= %.0f %s", v->value, unit,
-			 v->threshold, unit);
-		return;
-	default:
-		snprintf(v->reason, sizeof(v->reason), "%s %.2f %s >= %.0f %s",
-			 metric_name(v->metric), v->value, unit, v->threshold,
-			 unit);
-		return;
+	if (v->metric == METRIC_LOSS)
+		unit = "%";
+	if (v->metric == METRIC_CERT_DAYS) {
+		unit = "";
+		op = "<=";
 	}
+	snprintf(v->reason, sizeof(v->reason), "%.40s (%s %s %g%s)", r->reason,
+		 metric_name(v->metric), op, v->threshold, unit);
 }
 
 bool verdict_feed(struct verdict *v, const struct check_cfg *c,

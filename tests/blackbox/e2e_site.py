@@ -223,8 +223,9 @@ def site_config(state_dir, scanner=False, broken=False):
 
 
 def n_hosts(scanner=False):
-    """Hosts the LCD counts: the configured ones plus "capture"."""
-    return 1 + len(ANCHORS) + 4 + (1 if scanner else 0) + 1
+    """Hosts the LCD counts: the configured ones (the loader's implicit
+    "capture" host is not a machine and is not counted)."""
+    return 1 + len(ANCHORS) + 4 + (1 if scanner else 0)
 
 
 def build_site(lab):

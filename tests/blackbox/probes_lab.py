@@ -115,7 +115,8 @@ SVC = None              # Daemon running SVC_CFG
 CHECK_RE = re.compile(
     r"^pilotlight: \w+:   check (.+?): (OK|WARNING|CRITICAL|UNKNOWN)"
     r"(?:, flapping)? \((.*)\)$")
-RTT_RE = re.compile(r"^rtt ([\d.]+) ms loss (\d+)%$")
+# A threshold that decided is named after the measurement: "(loss >= 10%)".
+RTT_RE = re.compile(r"^rtt ([\d.]+) ms loss (\d+)%(?: \(.*\))?$")
 
 
 def note(fmt, *args):

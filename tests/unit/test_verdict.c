@@ -163,7 +163,7 @@ static void levels_need_a_full_streak(void **state)
 	verdict_feed(&v, &c, &crit);
 	verdict_feed(&v, &c, &crit);
 	assert_int_equal(v.shown, STATE_WARNING);
-	assert_string_equal(v.reason, "rtt 600.00 ms >= 500 ms");
+	assert_string_equal(v.reason, "replied (rtt >= 500 ms)");
 	verdict_feed(&v, &c, &crit);	/* now three CRITICAL in a row */
 	assert_int_equal(v.shown, STATE_CRITICAL);
 	verdict_feed(&v, &c, &warn);
