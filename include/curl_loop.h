@@ -45,6 +45,10 @@ int curl_loop_add(struct curl_loop *cl, struct curl_loop_xfer *x);
  * is not called.  The easy handle stays the caller's. */
 void curl_loop_remove(struct curl_loop *cl, struct curl_loop_xfer *x);
 
+/* A transfer added and not yet delivered (running, or finished and about
+ * to be), or NULL: lets the owner free its transfers before closing. */
+struct curl_loop_xfer *curl_loop_first(const struct curl_loop *cl);
+
 /* Aborts whatever is running (no callbacks); accepts NULL. */
 void curl_loop_free(struct curl_loop *cl);
 

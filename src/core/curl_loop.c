@@ -264,6 +264,11 @@ void curl_loop_remove(struct curl_loop *cl, struct curl_loop_xfer *x)
 	x->in_multi = false;
 }
 
+struct curl_loop_xfer *curl_loop_first(const struct curl_loop *cl)
+{
+	return cl->running ? cl->running : cl->finished;
+}
+
 void curl_loop_free(struct curl_loop *cl)
 {
 	if (!cl)

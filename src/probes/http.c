@@ -1,11 +1,9 @@
 /*
- * http.c - the HTTP(S) check on libcurl's multi interface: libcurl names
- * the sockets to watch and its next timeout, the loop calls
- * curl_multi_socket_action() back, and finished transfers are collected
- * with curl_multi_info_read() and delivered from the loop, never from
- * inside http_probe_start().  No name is looked up on the loop: a pinned
- * address goes in with CURLOPT_CONNECT_TO, anything else to libcurl's
- * threaded resolver.  Each probe opens a fresh connection, so every round
+ * http.c - the HTTP(S) check on libcurl's multi interface, driven from
+ * the loop by curl_loop.h: finished transfers are delivered from the
+ * loop, never from inside http_probe_start().  No name is looked up on
+ * the loop: a pinned address goes in with CURLOPT_CONNECT_TO, anything
+ * else to libcurl's threaded resolver.  Each probe opens a fresh connection, so every round
  * measures connect + TLS and sees the certificate served now; what the
  * answer means is http_result.c's business.
  */
@@ -19,23 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "curl_loop.h"
 #include "http_probe.h"
 #include "http_result.h"
 #include "log.h"
-#include "loop.h"
 #include "probe_util.h"
 
 #define HTTP_PHRASE_MAX 32
 
 struct http_engine {
-	struct loop *l;
-	CURLM *multi;
-	int64_t timer;		     /* loop timer for curl's timeout; 0 none */
-	struct http_probe *running;  /* added to the multi */
-	struct http_probe *finished; /* removed from it, result ready */
-	int *fds;		     /* sockets registered with the loop */
-	size_t n_fds, cap_fds;
+	struct curl_loop *cl;
 };
 
 struct http_probe {
@@ -43,11 +34,8 @@ struct http_probe {
 	const struct check_cfg *c;
 	probe_done_fn done;
 	void *arg;
-	CURL *easy;
+	struct curl_loop_xfer x; /* x.easy: the transfer; x.arg: this probe */
 	struct curl_slist *connect_to;
-	struct http_probe *next, **pprev; /* running or finished */
-	bool in_multi;
-	CURLcode code;
 	regex_t re;
 	bool have_re;
 	size_t body_cap; /* HTTP_PROBE_BODY_MAX, or 0: body not checked */
@@ -59,185 +47,12 @@ struct http_probe {
 	char body[]; /* body_cap + 1 */
 };
 
-static void http_list_push(struct http_probe **head, struct http_probe *p)
-{
-	p->next = *head;
-	if (*head)
-		(*head)->pprev = &p->next;
-	*head = p;
-	p->pprev = head;
-}
-
-static void http_list_unlink(struct http_probe *p)
-{
-	if (!p->pprev)
-		return;
-	*p->pprev = p->next;
-	if (p->next)
-		p->next->pprev = p->pprev;
-	p->next = NULL;
-	p->pprev = NULL;
-}
-
-/* ---- the multi handle on the loop ------------------------------------ */
-
-static int http_fd_track(struct http_engine *e, int fd)
-{
-	if (e->n_fds == e->cap_fds) {
-		size_t cap = e->cap_fds ? e->cap_fds * 2 : 8;
-		int *v = realloc(e->fds, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		e->fds = v;
-		e->cap_fds = cap;
-	}
-	e->fds[e->n_fds++] = fd;
-	return 0;
-}
-
-static void http_fd_untrack(struct http_engine *e, int fd)
-{
-	for (size_t i = 0; i < e->n_fds; i++) {
-		if (e->fds[i] == fd) {
-			e->fds[i] = e->fds[--e->n_fds];
-			return;
-		}
-	}
-}
-
-static void http_deliver(struct http_probe *p);
-static void http_result(struct http_probe *p);
-
-/* Move every finished transfer off the multi, then hand the results over.
- * Delivering last means a done callback may start or cancel probes freely;
- * a probe it cancels is simply no longer on the finished list. */
-static void http_collect(struct http_engine *e)
-{
-	struct http_probe *p;
-	CURLMsg *m;
-	int left;
-
-	while ((m = curl_multi_info_read(e->multi, &left))) {
-		char *priv = NULL;
-
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
-		p = (struct http_probe *)priv;
-		p->code = m->data.result;
-		http_result(p);
-		curl_multi_remove_handle(e->multi, p->easy);
-		p->in_multi = false;
-		http_list_unlink(p);
-		http_list_push(&e->finished, p);
-	}
-	while ((p = e->finished)) {
-		http_list_unlink(p);
-		http_deliver(p);
-	}
-}
-
-static void http_on_fd(struct loop *l, int fd, uint32_t events, void *arg)
-{
-	struct http_engine *e = arg;
-	int mask = 0, running;
-
-	(void)l;
-	/* A hang-up is read as such: curl finds EOF or the error itself. */
-	if (events & (EPOLLIN | EPOLLHUP))
-		mask |= CURL_CSELECT_IN;
-	if (events & EPOLLOUT)
-		mask |= CURL_CSELECT_OUT;
-	if (events & EPOLLERR)
-		mask |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(e->multi, fd, mask, &running);
-	http_collect(e);
-}
-
-/* CURLMOPT_SOCKETFUNCTION.  socketp is non-NULL once the socket is on the
- * loop.  Failing here would abort every transfer of the multi, so a socket
- * the loop cannot watch is logged and left to its probe's timeout. */
-static int http_on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
-			  void *socketp)
-{
-	struct http_engine *e = userp;
-	uint32_t ev = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (socketp) {
-			loop_del_fd(e->l, s);
-			http_fd_untrack(e, s);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		ev |= EPOLLIN;
-	if (what & CURL_POLL_OUT)
-		ev |= EPOLLOUT;
-	if (socketp) {
-		if (loop_mod_fd(e->l, s, ev) < 0)
-			log_warn("http: cannot watch socket %d: %m", s);
-		return 0;
-	}
-	if (http_fd_track(e, s) < 0) {
-		log_warn("http: cannot watch socket %d: %m", s);
-		return 0;
-	}
-	/* EEXIST: an fd number curl reused before we saw its REMOVE. */
-	if (loop_add_fd(e->l, s, ev, http_on_fd, e) < 0 &&
-	    (errno != EEXIST || loop_mod_fd(e->l, s, ev) < 0)) {
-		log_warn("http: cannot watch socket %d: %m", s);
-		http_fd_untrack(e, s);
-		return 0;
-	}
-	curl_multi_assign(e->multi, s, e);
-	return 0;
-}
-
-static int64_t http_on_timer(struct loop *l, void *arg)
-{
-	struct http_engine *e = arg;
-	int running;
-
-	(void)l;
-	/* curl may ask for a new timeout while we are in here. */
-	e->timer = 0;
-	curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	http_collect(e);
-	return LOOP_TIMER_DONE;
-}
-
-/* CURLMOPT_TIMERFUNCTION: -1 deletes the timer, 0 means "as soon as the
- * loop can", which must not call back into curl from here. */
-static int http_on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct http_engine *e = userp;
-
-	(void)multi;
-	if (e->timer > 0) {
-		loop_del_timer(e->l, e->timer);
-		e->timer = 0;
-	}
-	if (timeout_ms < 0)
-		return 0;
-	e->timer = loop_add_timer(e->l, (int64_t)timeout_ms * NS_PER_MS,
-				  http_on_timer, e);
-	if (e->timer < 0) {
-		e->timer = 0;
-		log_err("http: cannot add a timer: %m");
-		return -1;
-	}
-	return 0;
-}
-
 /* Fill p->r while the easy handle still holds the transfer's details. */
-static void http_result(struct http_probe *p)
+static void http_result(struct http_probe *p, CURLcode code)
 {
 	struct http_transfer t = {
-		.easy = p->easy,
-		.code = p->code,
+		.easy = p->x.easy,
+		.code = code,
 		.errbuf = p->errbuf,
 		.phrase = p->phrase,
 		.body = p->body,
@@ -253,24 +68,26 @@ static void http_result(struct http_probe *p)
 
 static void http_free(struct http_probe *p)
 {
-	http_list_unlink(p);
-	if (p->in_multi)
-		curl_multi_remove_handle(p->e->multi, p->easy);
-	if (p->easy)
-		curl_easy_cleanup(p->easy);
+	curl_loop_remove(p->e->cl, &p->x);
+	if (p->x.easy)
+		curl_easy_cleanup(p->x.easy);
 	curl_slist_free_all(p->connect_to);
 	if (p->have_re)
 		regfree(&p->re);
 	free(p);
 }
 
-/* Free first, then call: done may start a probe for the same check. */
-static void http_deliver(struct http_probe *p)
+/* The transfer is off the multi.  Free first, then call: done may start
+ * a probe for the same check. */
+static void http_on_done(struct curl_loop_xfer *x, CURLcode code)
 {
-	struct probe_result r = p->r;
+	struct http_probe *p = x->arg;
+	struct probe_result r;
 	probe_done_fn done = p->done;
 	void *arg = p->arg;
 
+	http_result(p, code);
+	r = p->r;
 	http_free(p);
 	done(arg, &r);
 }
@@ -310,12 +127,11 @@ static size_t http_on_header(char *data, size_t size, size_t n, void *arg)
 static int http_set_options(struct http_probe *p)
 {
 	const struct check_cfg *c = p->c;
-	CURL *h = p->easy;
+	CURL *h = p->x.easy;
 	bool verify = c->u.http.verify_tls;
 	int bad = 0;
 
 	bad |= curl_easy_setopt(h, CURLOPT_URL, c->u.http.url);
-	bad |= curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)p);
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, p->errbuf);
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
@@ -375,7 +191,7 @@ static int http_pin(struct http_probe *p, const char *ip)
 		 v6 ? "[" : "", ip, v6 ? "]" : "");
 	p->connect_to = curl_slist_append(NULL, entry);
 	if (!p->connect_to ||
-	    curl_easy_setopt(p->easy, CURLOPT_CONNECT_TO, p->connect_to)) {
+	    curl_easy_setopt(p->x.easy, CURLOPT_CONNECT_TO, p->connect_to)) {
 		errno = ENOMEM;
 		goto out;
 	}
@@ -401,6 +217,8 @@ static struct http_probe *http_alloc(struct http_engine *e,
 	p->done = done;
 	p->arg = arg;
 	p->body_cap = cap;
+	p->x.done = http_on_done;
+	p->x.arg = p;
 	probe_result_init(&p->r);
 	return p;
 }
@@ -429,20 +247,18 @@ struct http_probe *http_probe_start(struct http_engine *e,
 		}
 		p->have_re = true;
 	}
-	p->easy = curl_easy_init();
-	if (!p->easy) {
+	p->x.easy = curl_easy_init();
+	if (!p->x.easy) {
 		errno = ENOMEM;
 		goto err_free;
 	}
 	if (http_set_options(p) < 0 ||
 	    (resolved_ip && http_pin(p, resolved_ip) < 0))
 		goto err_free;
-	if (curl_multi_add_handle(e->multi, p->easy) != CURLM_OK) {
+	if (curl_loop_add(e->cl, &p->x) < 0) {
 		errno = ENOMEM;
 		goto err_free;
 	}
-	p->in_multi = true;
-	http_list_push(&e->running, p);
 	return p;
 
 err_free:
@@ -460,19 +276,14 @@ void http_probe_cancel(struct http_probe *p)
 
 /* ---- the engine ------------------------------------------------------ */
 
-/* libcurl's global state is set up once and kept for the process's life:
- * it is not safe to tear down and build again with every TLS backend. */
-static int http_global_init(void)
+/* What this libcurl cannot do is said once per process. */
+static void http_check_features(void)
 {
 	static bool done;
 	const curl_version_info_data *v;
 
 	if (done)
-		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		errno = ENOMEM;
-		return -1;
-	}
+		return;
 	done = true;
 	v = curl_version_info(CURLVERSION_NOW);
 	if (!(v->features & CURL_VERSION_ASYNCHDNS))
@@ -482,62 +293,34 @@ static int http_global_init(void)
 	if (!(v->features & CURL_VERSION_SSL))
 		log_warn("http: libcurl %s has no TLS; https checks fail",
 			 v->version);
-	return 0;
 }
 
 struct http_engine *http_engine_open(struct loop *l)
 {
-	struct http_engine *e;
-	int bad = 0;
+	struct http_engine *e = calloc(1, sizeof(*e));
+	int err;
 
-	if (!l) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (http_global_init() < 0)
-		return NULL;
-	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
-	e->l = l;
-	e->multi = curl_multi_init();
-	if (!e->multi) {
-		errno = ENOMEM;
-		goto err_free;
+	e->cl = curl_loop_new(l, "http");
+	if (!e->cl) {
+		err = errno;
+		free(e);
+		errno = err;
+		return NULL;
 	}
-	bad |= curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION,
-				 http_on_socket);
-	bad |= curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-	bad |= curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION,
-				 http_on_curl_timer);
-	bad |= curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
-	if (bad) {
-		errno = EINVAL;
-		goto err_multi;
-	}
+	http_check_features();
 	return e;
-
-err_multi:
-	curl_multi_cleanup(e->multi);
-err_free:
-	free(e);
-	return NULL;
 }
 
 void http_engine_close(struct http_engine *e)
 {
+	struct curl_loop_xfer *x;
+
 	if (!e)
 		return;
-	while (e->running)
-		http_probe_cancel(e->running);
-	while (e->finished)
-		http_probe_cancel(e->finished);
-	/* Cleanup may still call back about sockets and the timer. */
-	curl_multi_cleanup(e->multi);
-	if (e->timer > 0)
-		loop_del_timer(e->l, e->timer);
-	for (size_t i = 0; i < e->n_fds; i++)
-		loop_del_fd(e->l, e->fds[i]);
-	free(e->fds);
+	while ((x = curl_loop_first(e->cl)))
+		http_probe_cancel(x->arg);
+	curl_loop_free(e->cl);
 	free(e);
 }

@@ -21,43 +21,18 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
 #include "dns_fixture.h"
 #include "dns_probe.h"
 #include "../../src/probes/dns_rr.h"
-#include "loop.h"
-
-struct run {
-	struct loop *l;
-	int calls;
-	struct probe_result r;
-	int64_t start_ns, done_ns;
-};
+#include "loop_fixture.h"
 
 struct fx {
 	struct loop *l;
 	struct dns_fixture d;
 	struct check_cfg c;
 	char server[64];
-	struct run run;
+	struct probe_run run;
 };
-
-static void on_done(void *arg, const struct probe_result *r)
-{
-	struct run *run = arg;
-
-	run->calls++;
-	run->r = *r;
-	run->done_ns = clock_now_ns();
-	loop_stop(run->l);
-}
-
-static int64_t on_watchdog(struct loop *l, void *arg)
-{
-	(void)arg;
-	loop_stop(l);
-	return LOOP_TIMER_DONE;
-}
 
 static int setup(void **state)
 {
@@ -99,21 +74,13 @@ static int teardown(void **state)
 static void run_check(struct fx *f, int64_t watchdog_ms)
 {
 	struct dns_probe *p;
-	int64_t wd;
 
 	f->run.start_ns = clock_now_ns();
-	p = dns_probe_start(f->l, &f->c, on_done, &f->run);
+	p = dns_probe_start(f->l, &f->c, probe_run_done, &f->run);
 	assert_non_null(p);
 	assert_int_equal(f->run.calls, 0);
-	wd = loop_add_timer(f->l, watchdog_ms * NS_PER_MS, on_watchdog, NULL);
-	loop_run(f->l);
-	loop_del_timer(f->l, wd);
+	probe_run_loop(&f->run, watchdog_ms);
 	assert_int_equal(f->run.calls, 1);
-}
-
-static double elapsed_ms(const struct fx *f)
-{
-	return (double)(f->run.done_ns - f->run.start_ns) / (double)NS_PER_MS;
 }
 
 static void test_a_answer_matches(void **state)
@@ -389,8 +356,8 @@ static void test_silent_server_times_out(void **state)
 	assert_false(f->run.r.ok);
 	assert_string_equal(f->run.r.reason, "timeout after 300 ms");
 	assert_true(isnan(f->run.r.value[METRIC_RESPONSE_TIME]));
-	assert_true(elapsed_ms(f) >= 290.0);
-	assert_true(elapsed_ms(f) < 600.0);
+	assert_true(probe_run_ms(&f->run) >= 290.0);
+	assert_true(probe_run_ms(&f->run) < 600.0);
 	assert_int_equal(f->d.n_queries, 2); /* one retransmit */
 }
 
@@ -419,7 +386,7 @@ static void test_connection_refused(void **state)
 	snprintf(want, sizeof(want), "server 127.0.0.1:%d: connection refused",
 		 port);
 	assert_string_equal(f->run.r.reason, want);
-	assert_true(elapsed_ms(f) < 900.0);
+	assert_true(probe_run_ms(&f->run) < 900.0);
 }
 
 static void test_cancel_no_callback(void **state)
@@ -428,13 +395,13 @@ static void test_cancel_no_callback(void **state)
 	struct dns_probe *p;
 
 	f->d.mode = DF_SILENT;
-	p = dns_probe_start(f->l, &f->c, on_done, &f->run);
+	p = dns_probe_start(f->l, &f->c, probe_run_done, &f->run);
 	assert_non_null(p);
-	loop_add_timer(f->l, 50 * NS_PER_MS, on_watchdog, NULL);
+	loop_add_timer(f->l, 50 * NS_PER_MS, probe_run_on_guard, NULL);
 	loop_run(f->l); /* the question is out */
 	dns_probe_cancel(p);
 	f->d.mode = DF_ANSWER;
-	loop_add_timer(f->l, 200 * NS_PER_MS, on_watchdog, NULL);
+	loop_add_timer(f->l, 200 * NS_PER_MS, probe_run_on_guard, NULL);
 	loop_run(f->l);
 	assert_int_equal(f->run.calls, 0);
 	assert_int_equal(f->d.n_queries, 1);
@@ -447,14 +414,14 @@ static void test_bad_arguments(void **state)
 
 	errno = 0;
 	snprintf(f->c.u.dns.qtype, sizeof(f->c.u.dns.qtype), "HINFO");
-	assert_null(dns_probe_start(f->l, &f->c, on_done, &f->run));
+	assert_null(dns_probe_start(f->l, &f->c, probe_run_done, &f->run));
 	assert_int_equal(errno, EINVAL);
 	snprintf(f->c.u.dns.qtype, sizeof(f->c.u.dns.qtype), "A");
 	snprintf(f->server, sizeof(f->server), "not-an-address");
 	errno = 0;
-	assert_null(dns_probe_start(f->l, &f->c, on_done, &f->run));
+	assert_null(dns_probe_start(f->l, &f->c, probe_run_done, &f->run));
 	assert_int_equal(errno, EINVAL);
-	assert_null(dns_probe_start(f->l, NULL, on_done, &f->run));
+	assert_null(dns_probe_start(f->l, NULL, probe_run_done, &f->run));
 	assert_int_equal(f->run.calls, 0);
 }
 
@@ -465,11 +432,11 @@ static void test_ipv6_server_forms(void **state)
 	struct dns_probe *p;
 
 	snprintf(f->server, sizeof(f->server), "::1");
-	p = dns_probe_start(f->l, &f->c, on_done, &f->run);
+	p = dns_probe_start(f->l, &f->c, probe_run_done, &f->run);
 	assert_non_null(p);
 	dns_probe_cancel(p);
 	snprintf(f->server, sizeof(f->server), "[::1]:%d", df_closed_port());
-	p = dns_probe_start(f->l, &f->c, on_done, &f->run);
+	p = dns_probe_start(f->l, &f->c, probe_run_done, &f->run);
 	assert_non_null(p);
 	dns_probe_cancel(p);
 	assert_int_equal(f->run.calls, 0);

@@ -26,21 +26,13 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
 #include "exec_probe.h"
-#include "loop.h"
+#include "loop_fixture.h"
 
 #define CHECK_DUMMY "/usr/lib/nagios/plugins/check_dummy"
 
-struct run {
-	struct loop *l;
-	char dir[64];
-	int calls;
-	struct probe_result r;
-	int64_t start_ns, done_ns;
-};
-
-static struct run run;
+static struct probe_run run;
+static char dir[64]; /* the test's scripts and pid files */
 
 /* Write an executable script dir/name; returns its path (static). */
 static const char *script(const char *name, const char *body)
@@ -50,7 +42,7 @@ static const char *script(const char *name, const char *body)
 	char *p = path[which++ % 2];
 	FILE *f;
 
-	snprintf(p, sizeof(path[0]), "%s/%s", run.dir, name);
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
 	f = fopen(p, "w");
 	assert_non_null(f);
 	fprintf(f, "#!/bin/sh\n%s\n", body);
@@ -65,7 +57,7 @@ static pid_t read_pid(const char *name)
 	long pid = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", run.dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	assert_int_equal(fscanf(f, "%ld", &pid), 1);
@@ -93,23 +85,6 @@ static void assert_gone(pid_t pid)
 	fail_msg("process %d is still there", (int)pid);
 }
 
-static void on_done(void *arg, const struct probe_result *r)
-{
-	struct run *rn = arg;
-
-	rn->calls++;
-	rn->r = *r;
-	rn->done_ns = clock_now_ns();
-	loop_stop(rn->l);
-}
-
-static int64_t on_guard(struct loop *l, void *arg)
-{
-	(void)arg;
-	loop_stop(l);
-	return LOOP_TIMER_DONE;
-}
-
 static struct check_cfg exec_cfg(int64_t timeout_ms, const char *a0,
 				 const char *a1, const char *a2)
 {
@@ -132,20 +107,11 @@ static struct check_cfg exec_cfg(int64_t timeout_ms, const char *a0,
 static double run_probe(const struct check_cfg *c)
 {
 	struct exec_probe *p;
-	int64_t guard;
 
-	memset(&run.r, 0, sizeof(run.r));
-	run.calls = 0;
-	run.start_ns = clock_now_ns();
-	p = exec_probe_start(run.l, c, on_done, &run);
+	probe_run_begin(&run);
+	p = exec_probe_start(run.l, c, probe_run_done, &run);
 	assert_non_null(p);
-	assert_int_equal(run.calls, 0); /* never synchronous */
-	guard = loop_add_timer(run.l, (c->timeout_ms + 5000) * NS_PER_MS,
-			       on_guard, NULL);
-	assert_int_equal(loop_run(run.l), 0);
-	loop_del_timer(run.l, guard);
-	assert_int_equal(run.calls, 1);
-	return (double)(run.done_ns - run.start_ns) / NS_PER_MS;
+	return probe_run_finish(&run, c->timeout_ms + 5000);
 }
 
 static void exit_codes_are_states(void **state)
@@ -356,7 +322,7 @@ static void command_that_cannot_run(void **state)
 					  "No such file or directory");
 
 	/* Not executable: refused even to root. */
-	snprintf(path, sizeof(path), "%s/noexec", run.dir);
+	snprintf(path, sizeof(path), "%s/noexec", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("#!/bin/sh\nexit 0\n", f);
@@ -399,12 +365,12 @@ static void cancel_kills_and_reaps(void **state)
 
 	(void)state;
 	run.calls = 0;
-	p = exec_probe_start(run.l, &c, on_done, &run);
+	p = exec_probe_start(run.l, &c, probe_run_done, &run);
 	assert_non_null(p);
-	exec_probe_cancel(exec_probe_start(run.l, &bad, on_done, &run));
+	exec_probe_cancel(exec_probe_start(run.l, &bad, probe_run_done, &run));
 	exec_probe_cancel(NULL);
 	loop_add_timer(run.l, 200 * NS_PER_MS, cancel_probe, p);
-	loop_add_timer(run.l, 500 * NS_PER_MS, on_guard, NULL);
+	loop_add_timer(run.l, 500 * NS_PER_MS, probe_run_on_guard, NULL);
 	loop_run(run.l);
 	assert_int_equal(run.calls, 0);
 	pid = read_pid("cancelled.pid");
@@ -417,7 +383,7 @@ static void bad_arguments_do_not_start(void **state)
 	struct check_cfg c = exec_cfg(5000, NULL, NULL, NULL);
 
 	(void)state;
-	assert_null(exec_probe_start(run.l, &c, on_done, &run));
+	assert_null(exec_probe_start(run.l, &c, probe_run_done, &run));
 	assert_int_equal(errno, EINVAL);
 }
 
@@ -474,8 +440,8 @@ static int setup(void **state)
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	strcpy(run.dir, "/tmp/pl-exec-XXXXXX");
-	if (!mkdtemp(run.dir))
+	strcpy(dir, "/tmp/pl-exec-XXXXXX");
+	if (!mkdtemp(dir))
 		return -1;
 	run.l = loop_new();
 	return run.l ? 0 : -1;
@@ -487,7 +453,7 @@ static int teardown(void **state)
 
 	(void)state;
 	loop_free(run.l);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run.dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
 

@@ -21,32 +21,12 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
-#include "loop.h"
+#include "loop_fixture.h"
 #include "ports_probe.h"
 
-struct run {
-	struct loop *l;
-	int calls;
-	struct probe_result r;
-	int64_t start_ns, done_ns;
-	int fds[16]; /* test sockets to close */
-	int n_fds;
-};
-
-static void loopback(int family, struct sockaddr_storage *ss, socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	ss->ss_family = (sa_family_t)family;
-	if (family == AF_INET) {
-		((struct sockaddr_in *)ss)->sin_addr.s_addr =
-			htonl(INADDR_LOOPBACK);
-		*len = sizeof(struct sockaddr_in);
-	} else {
-		((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
-		*len = sizeof(struct sockaddr_in6);
-	}
-}
+/* Test sockets, closed by teardown. */
+static int fds[16];
+static int n_fds;
 
 static int port_of(const struct sockaddr_storage *ss)
 {
@@ -59,59 +39,36 @@ static int port_of(const struct sockaddr_storage *ss)
  * it bound without listening: connects are refused, and no other test
  * socket can be given the port meanwhile.  Returns the port, -1 if the
  * family is not available. */
-static int open_port(struct run *run, int family, int backlog)
+static int open_port(int family, int backlog)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = loopback_bind(family, SOCK_CLOEXEC, &ss, &len);
 
 	if (fd < 0)
 		return -1;
-	loopback(family, &ss, &len);
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		close(fd);
-		return -1;
-	}
 	if (backlog >= 0)
 		assert_int_equal(listen(fd, backlog), 0);
-	run->fds[run->n_fds++] = fd;
+	fds[n_fds++] = fd;
 	return port_of(&ss);
 }
 
 /* Fill port's accept queue (nobody accepts) so further SYNs are dropped. */
-static void choke_port(struct run *run, int port)
+static void choke_port(int port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	loopback(AF_INET, &ss, &len);
+	loopback_addr(AF_INET, &ss, &len);
 	((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
 	for (int i = 0; i < 3; i++) {
 		int fd = socket(AF_INET,
 				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 		connect(fd, (struct sockaddr *)&ss, len);
-		run->fds[run->n_fds++] = fd;
+		fds[n_fds++] = fd;
 	}
 	usleep(50000); /* let the handshakes that fit complete */
-}
-
-static void on_done(void *arg, const struct probe_result *r)
-{
-	struct run *run = arg;
-
-	run->calls++;
-	run->r = *r;
-	run->done_ns = clock_now_ns();
-	loop_stop(run->l);
-}
-
-static int64_t on_guard(struct loop *l, void *arg)
-{
-	(void)arg;
-	loop_stop(l);
-	return LOOP_TIMER_DONE;
 }
 
 static struct check_cfg ports_cfg(int64_t timeout_ms, const int *open,
@@ -132,56 +89,42 @@ static struct check_cfg ports_cfg(int64_t timeout_ms, const int *open,
 }
 
 /* Probe loopback of family with c; returns the elapsed ms. */
-static double run_probe(struct run *run, int family, const struct check_cfg *c)
+static double run_probe(struct probe_run *run, int family,
+			const struct check_cfg *c)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct ports_probe *p;
-	int64_t guard;
 
-	loopback(family, &ss, &len);
-	run->calls = 0;
-	run->start_ns = clock_now_ns();
-	p = ports_probe_start(run->l, (struct sockaddr *)&ss, len, c, on_done,
-			      run);
+	loopback_addr(family, &ss, &len);
+	probe_run_begin(run);
+	p = ports_probe_start(run->l, (struct sockaddr *)&ss, len, c,
+			      probe_run_done, run);
 	assert_non_null(p);
-	assert_int_equal(run->calls, 0); /* never synchronous */
-	guard = loop_add_timer(run->l, (c->timeout_ms + 3000) * NS_PER_MS,
-			       on_guard, NULL);
-	assert_int_equal(loop_run(run->l), 0);
-	loop_del_timer(run->l, guard);
-	assert_int_equal(run->calls, 1);
-	return (double)(run->done_ns - run->start_ns) / NS_PER_MS;
+	return probe_run_finish(run, c->timeout_ms + 3000);
 }
 
 static int setup(void **state)
 {
-	struct run *run = calloc(1, sizeof(*run));
-
-	run->l = loop_new();
-	*state = run;
-	return run->l ? 0 : -1;
+	*state = probe_run_new();
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct run *run = *state;
-
-	for (int i = 0; i < run->n_fds; i++)
-		close(run->fds[i]);
-	run->n_fds = 0;
-	loop_free(run->l);
-	free(run);
+	for (int i = 0; i < n_fds; i++)
+		close(fds[i]);
+	n_fds = 0;
+	probe_run_free(*state);
 	return 0;
 }
 
 static void all_as_expected(void **state)
 {
-	struct run *run = *state;
-	int a = open_port(run, AF_INET, 8), b = open_port(run, AF_INET, 8);
+	struct probe_run *run = *state;
+	int a = open_port(AF_INET, 8), b = open_port(AF_INET, 8);
 	int open[2] = { a > b ? a : b, a > b ? b : a }; /* unsorted */
-	int closed[2] = { open_port(run, AF_INET, -1),
-			  open_port(run, AF_INET, -1) };
+	int closed[2] = { open_port(AF_INET, -1), open_port(AF_INET, -1) };
 	struct check_cfg c = ports_cfg(1000, open, 2, closed, 2);
 	char want[64];
 	double ms;
@@ -197,10 +140,9 @@ static void all_as_expected(void **state)
 
 static void open_port_expected_closed(void **state)
 {
-	struct run *run = *state;
-	int open[1] = { open_port(run, AF_INET, 8) };
-	int closed[2] = { open_port(run, AF_INET, -1),
-			  open_port(run, AF_INET, 8) };
+	struct probe_run *run = *state;
+	int open[1] = { open_port(AF_INET, 8) };
+	int closed[2] = { open_port(AF_INET, -1), open_port(AF_INET, 8) };
 	struct check_cfg c = ports_cfg(1000, open, 1, closed, 2);
 	char want[64];
 
@@ -213,9 +155,8 @@ static void open_port_expected_closed(void **state)
 
 static void closed_port_expected_open(void **state)
 {
-	struct run *run = *state;
-	int open[2] = { open_port(run, AF_INET, 8),
-			open_port(run, AF_INET, -1) };
+	struct probe_run *run = *state;
+	int open[2] = { open_port(AF_INET, 8), open_port(AF_INET, -1) };
 	struct check_cfg c = ports_cfg(1000, open, 2, NULL, 0);
 	char want[64];
 
@@ -230,10 +171,9 @@ static void closed_port_expected_open(void **state)
 /* All refused: known before the loop runs, still reported from it. */
 static void nothing_open(void **state)
 {
-	struct run *run = *state;
-	int closed[3] = { open_port(run, AF_INET, -1),
-			  open_port(run, AF_INET, -1),
-			  open_port(run, AF_INET, -1) };
+	struct probe_run *run = *state;
+	int closed[3] = { open_port(AF_INET, -1), open_port(AF_INET, -1),
+			  open_port(AF_INET, -1) };
 	struct check_cfg c = ports_cfg(1000, NULL, 0, closed, 3);
 
 	run_probe(run, AF_INET, &c);
@@ -245,14 +185,14 @@ static void nothing_open(void **state)
 /* No answer at all is "filtered": not open, found at the deadline. */
 static void filtered_port(void **state)
 {
-	struct run *run = *state;
-	int port = open_port(run, AF_INET, 0);
+	struct probe_run *run = *state;
+	int port = open_port(AF_INET, 0);
 	int open[1] = { port };
 	struct check_cfg c = ports_cfg(300, open, 1, NULL, 0);
 	char want[64];
 	double ms;
 
-	choke_port(run, port);
+	choke_port(port);
 	ms = run_probe(run, AF_INET, &c);
 	assert_false(run->r.ok);
 	snprintf(want, sizeof(want), "port %d filtered, expected open", port);
@@ -267,9 +207,9 @@ static void filtered_port(void **state)
 
 static void over_ipv6(void **state)
 {
-	struct run *run = *state;
-	int open[1] = { open_port(run, AF_INET6, 8) };
-	int closed[1] = { open_port(run, AF_INET6, -1) };
+	struct probe_run *run = *state;
+	int open[1] = { open_port(AF_INET6, 8) };
+	int closed[1] = { open_port(AF_INET6, -1) };
 	struct check_cfg c;
 
 	if (open[0] < 0 || closed[0] < 0)
@@ -282,37 +222,36 @@ static void over_ipv6(void **state)
 
 static void cancel_means_no_callback(void **state)
 {
-	struct run *run = *state;
-	int open[2] = { open_port(run, AF_INET, 8),
-			open_port(run, AF_INET, -1) };
+	struct probe_run *run = *state;
+	int open[2] = { open_port(AF_INET, 8), open_port(AF_INET, -1) };
 	struct check_cfg c = ports_cfg(200, open, 2, NULL, 0);
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct ports_probe *p;
 
-	loopback(AF_INET, &ss, &len);
+	loopback_addr(AF_INET, &ss, &len);
 	run->calls = 0;
-	p = ports_probe_start(run->l, (struct sockaddr *)&ss, len, &c, on_done,
-			      run);
+	p = ports_probe_start(run->l, (struct sockaddr *)&ss, len, &c,
+			      probe_run_done, run);
 	assert_non_null(p);
 	ports_probe_cancel(p);
 	ports_probe_cancel(NULL);
-	loop_add_timer(run->l, 300 * NS_PER_MS, on_guard, NULL);
+	loop_add_timer(run->l, 300 * NS_PER_MS, probe_run_on_guard, NULL);
 	loop_run(run->l);
 	assert_int_equal(run->calls, 0);
 }
 
 static void bad_arguments_do_not_start(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct check_cfg c = ports_cfg(1000, NULL, 0, NULL, 0);
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	loopback(AF_INET, &ss, &len);
+	loopback_addr(AF_INET, &ss, &len);
 	ss.ss_family = AF_UNIX;
 	assert_null(ports_probe_start(run->l, (struct sockaddr *)&ss, len, &c,
-				      on_done, run));
+				      probe_run_done, run));
 	assert_int_equal(errno, EINVAL);
 }
 

@@ -19,8 +19,7 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
-#include "loop.h"
+#include "loop_fixture.h"
 #include "tcp_probe.h"
 
 #define FLOOD_BYTES (10 * 1024 * 1024)
@@ -51,13 +50,6 @@ struct server {
 	int n_conns;
 	size_t sink_want;
 	char got[64]; /* the first bytes the client sent */
-};
-
-struct run {
-	struct loop *l;
-	int calls;
-	struct probe_result r;
-	int64_t start_ns, done_ns;
 };
 
 static void srv_close_conn(struct server *s, struct conn *c)
@@ -155,27 +147,9 @@ static void srv_on_accept(struct loop *l, int lfd, uint32_t events, void *arg)
 /* Bind an ephemeral loopback port.  Returns 0, or -1 (no IPv6 here). */
 static int srv_bind(struct server *s, int family)
 {
-	struct sockaddr_in *in = (struct sockaddr_in *)&s->addr;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&s->addr;
-
-	memset(&s->addr, 0, sizeof(s->addr));
-	s->addr.ss_family = (sa_family_t)family;
-	if (family == AF_INET) {
-		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		s->len = sizeof(*in);
-	} else {
-		in6->sin6_addr = in6addr_loopback;
-		s->len = sizeof(*in6);
-	}
-	s->lfd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0)
-		return -1;
-	if (bind(s->lfd, (struct sockaddr *)&s->addr, s->len) < 0 ||
-	    getsockname(s->lfd, (struct sockaddr *)&s->addr, &s->len) < 0) {
-		close(s->lfd);
-		return -1;
-	}
-	return 0;
+	s->lfd = loopback_bind(family, SOCK_NONBLOCK | SOCK_CLOEXEC, &s->addr,
+			       &s->len);
+	return s->lfd < 0 ? -1 : 0;
 }
 
 static int srv_open(struct server *s, struct loop *l, enum srv_kind kind,
@@ -217,23 +191,6 @@ static void assert_prefix(const char *s, const char *prefix)
 		fail_msg("'%s' does not start with '%s'", s, prefix);
 }
 
-static void on_done(void *arg, const struct probe_result *r)
-{
-	struct run *run = arg;
-
-	run->calls++;
-	run->r = *r;
-	run->done_ns = clock_now_ns();
-	loop_stop(run->l);
-}
-
-static int64_t on_guard(struct loop *l, void *arg)
-{
-	(void)arg;
-	loop_stop(l);
-	return LOOP_TIMER_DONE;
-}
-
 static struct check_cfg tcp_cfg(int64_t timeout_ms, const char *send,
 				const char *expect, bool regex)
 {
@@ -252,48 +209,33 @@ static struct check_cfg tcp_cfg(int64_t timeout_ms, const char *send,
 
 /* Start one probe against s, run the loop until it reports (or a guard
  * of timeout + 3 s fires) and return the elapsed ms. */
-static double run_probe(struct run *run, const struct server *s,
+static double run_probe(struct probe_run *run, const struct server *s,
 			const struct check_cfg *c)
 {
 	struct tcp_probe *p;
-	int64_t guard;
 
-	memset(&run->r, 0, sizeof(run->r));
-	run->calls = 0;
-	run->start_ns = clock_now_ns();
+	probe_run_begin(run);
 	p = tcp_probe_start(run->l, (const struct sockaddr *)&s->addr, s->len,
-			    c, on_done, run);
+			    c, probe_run_done, run);
 	assert_non_null(p);
-	assert_int_equal(run->calls, 0); /* never synchronous */
-	guard = loop_add_timer(run->l, (c->timeout_ms + 3000) * NS_PER_MS,
-			       on_guard, NULL);
-	assert_int_equal(loop_run(run->l), 0);
-	loop_del_timer(run->l, guard);
-	assert_int_equal(run->calls, 1);
-	return (double)(run->done_ns - run->start_ns) / NS_PER_MS;
+	return probe_run_finish(run, c->timeout_ms + 3000);
 }
 
 static int setup(void **state)
 {
-	struct run *run = calloc(1, sizeof(*run));
-
-	run->l = loop_new();
-	*state = run;
-	return run->l ? 0 : -1;
+	*state = probe_run_new();
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct run *run = *state;
-
-	loop_free(run->l);
-	free(run);
+	probe_run_free(*state);
 	return 0;
 }
 
 static void connect_only_reports_connect_time(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(1000, NULL, NULL, false);
 
@@ -314,7 +256,7 @@ static void connect_only_reports_connect_time(void **state)
 
 static void connect_over_ipv6(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(1000, NULL, NULL, false);
 
@@ -328,7 +270,7 @@ static void connect_over_ipv6(void **state)
 
 static void refused_port(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(1000, "HELLO\n", "x", false);
 	double ms;
@@ -343,7 +285,7 @@ static void refused_port(void **state)
 
 static void silent_server_times_out(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(300, NULL, "SSH-2.0", false);
 	double ms;
@@ -358,7 +300,7 @@ static void silent_server_times_out(void **state)
 
 static void banner_matches_substring(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(1000, NULL, "SSH-2.0", false);
 
@@ -373,7 +315,7 @@ static void banner_matches_substring(void **state)
 
 static void banner_matches_regex(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c =
 		tcp_cfg(1000, NULL, "^SSH-[0-9]\\.[0-9]-t(es)+t", true);
@@ -388,7 +330,7 @@ static void banner_matches_regex(void **state)
 /* The pattern is a regex only when asked: "." is then a plain dot. */
 static void substring_is_not_a_regex(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(300, NULL, "SSH.2", false);
 
@@ -402,7 +344,7 @@ static void substring_is_not_a_regex(void **state)
 
 static void closed_after_banner_is_a_mismatch_at_once(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(2000, NULL, "SSH-2.0", false);
 	double ms;
@@ -420,7 +362,7 @@ static void closed_after_banner_is_a_mismatch_at_once(void **state)
 
 static void flood_is_read_bounded(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(3000, NULL, "NEVER", false);
 	double ms;
@@ -439,7 +381,7 @@ static void flood_is_read_bounded(void **state)
 
 static void request_and_reply(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(1000, "PING\n", "PONG", false);
 
@@ -454,7 +396,7 @@ static void request_and_reply(void **state)
 /* 8 MB cannot go out in one write: partial writes and EAGAIN. */
 static void large_request_is_written_in_full(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	size_t n = 8 * 1024 * 1024;
 	char *big = malloc(n + 1);
@@ -483,7 +425,7 @@ static int64_t cancel_probe(struct loop *l, void *arg)
  * silent server nor one whose refusal is already known. */
 static void cancel_means_no_callback(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s, closed;
 	struct check_cfg c = tcp_cfg(200, NULL, "x", false);
 	struct tcp_probe *p1, *p2;
@@ -492,14 +434,14 @@ static void cancel_means_no_callback(void **state)
 	srv_closed_port(&closed);
 	run->calls = 0;
 	p1 = tcp_probe_start(run->l, (struct sockaddr *)&s.addr, s.len, &c,
-			     on_done, run);
+			     probe_run_done, run);
 	p2 = tcp_probe_start(run->l, (struct sockaddr *)&closed.addr,
-			     closed.len, &c, on_done, run);
+			     closed.len, &c, probe_run_done, run);
 	assert_non_null(p1);
 	assert_non_null(p2);
 	tcp_probe_cancel(p2);
 	loop_add_timer(run->l, 50 * NS_PER_MS, cancel_probe, p1);
-	loop_add_timer(run->l, 400 * NS_PER_MS, on_guard, NULL);
+	loop_add_timer(run->l, 400 * NS_PER_MS, probe_run_on_guard, NULL);
 	loop_run(run->l);
 	assert_int_equal(run->calls, 0);
 	tcp_probe_cancel(NULL);
@@ -508,7 +450,7 @@ static void cancel_means_no_callback(void **state)
 
 static void bad_arguments_do_not_start(void **state)
 {
-	struct run *run = *state;
+	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(1000, NULL, NULL, false);
 
@@ -519,7 +461,7 @@ static void bad_arguments_do_not_start(void **state)
 	assert_int_equal(errno, EINVAL);
 	c.timeout_ms = 0;
 	assert_null(tcp_probe_start(run->l, (struct sockaddr *)&s.addr, s.len,
-				    &c, on_done, run));
+				    &c, probe_run_done, run));
 	assert_int_equal(errno, EINVAL);
 }
 
