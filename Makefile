@@ -191,23 +191,28 @@ all: $(O)/overlays/pilotlight.dtbo
 ASAN_O      ?= build-asan
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	       -fno-sanitize-recover=undefined
-ASAN_ENV    := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
-	       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	       PL_SANITIZED=1 SKIP_BLACKBOX='$(ASAN_SKIP)'
 # Not repeated under the sanitizers: builds from other build directories
 # (cross, deb), fuzzers (sanitized already), valgrind (cannot run ASan
 # code) and the lab's own self-test (no pilotlight code under test).
-ASAN_SKIP   := cross_arm64 deb valgrind_lab fuzz_config fuzz_decode \
+ASAN_SKIP   := cross_arm64 deb valgrind_lab fuzz_config fuzz_http fuzz_decode \
 	       netlab_selftest
+ASAN_ENV    := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	       PL_SANITIZED=1 SKIP_BLACKBOX='$(ASAN_SKIP)'
 
 NATIVE_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
-ARCH        ?= $(NATIVE_ARCH)
+# Only `make ... ARCH=arm64` selects a cross build, never an ARCH that
+# happens to be in the environment.
+ifneq ($(origin ARCH),command line)
+ARCH        := $(NATIVE_ARCH)
+endif
 CROSS_TRIPLE_arm64 := aarch64-linux-gnu
 CROSS_TRIPLE_armhf := arm-linux-gnueabihf
 QEMU_arm64  := qemu-aarch64-static
 QEMU_armhf  := qemu-arm-static
 CROSS_TRIPLE = $(CROSS_TRIPLE_$(ARCH))
-SYSROOT     ?= /var/cache/pilotlight/sysroot-$(ARCH)
+CACHE_DIR   := $(if $(filter 0,$(shell id -u)),/var/cache,$(HOME)/.cache)
+SYSROOT     ?= $(CACHE_DIR)/pilotlight/sysroot-$(ARCH)
 DEB_CROSS   := libc6-dev libgpiod-dev libpcap-dev libconfig-dev libi2c-dev \
 	       libsystemd-dev libcurl4-openssl-dev libc-ares-dev \
 	       libmicrohttpd-dev libcap-dev libcmocka-dev
@@ -346,3 +351,43 @@ fuzz-config-ci: $(FUZZ_CONFIG_BIN)
 	$(call fuzz_config_run,$(FUZZ_CI_SECONDS))
 
 fuzz: fuzz-config
+
+# The HTTP request path's libFuzzer target, tests/fuzz/fuzz_http.c: any
+# bytes as a client's stream into libmicrohttpd and our router, pages and
+# /metrics.  It needs most of the library, so it is built from all of it.
+# `make fuzz` runs it FUZZ_SECONDS; `make fuzz-http-ci` is the bounded run
+# of tests/blackbox/fuzz_http.py in `make test`.
+FUZZ_HTTP_BIN  := $(FUZZ_DIR)/fuzz_http
+FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c $(SRCS)
+
+.PHONY: fuzz-http fuzz-http-ci
+
+$(FUZZ_HTTP_BIN): $(FUZZ_HTTP_SRCS) $(wildcard include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 \
+		-Iinclude -DPL_VERSION='"$(VERSION)"' \
+		-DPL_SYSCONFDIR='"$(SYSCONFDIR)"' \
+		-fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $(FUZZ_HTTP_SRCS) \
+		$(PKG_CFLAGS) $(PKG_LIBS) -lm
+
+define fuzz_http_run
+	@mkdir -p $(FUZZ_DIR)/http-corpus $(FUZZ_DIR)/http-seed
+	@printf 'GET /metrics HTTP/1.1\r\nHost: pi\r\n\r\n' \
+		>$(FUZZ_DIR)/http-seed/metrics
+	@printf 'GET / HTTP/1.0\r\n\r\n' >$(FUZZ_DIR)/http-seed/status
+	@printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+		>$(FUZZ_DIR)/http-seed/healthz
+	$(FUZZ_HTTP_BIN) -max_total_time=$(1) -max_len=16384 -timeout=10 \
+		-rss_limit_mb=1024 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/http- \
+		$(FUZZ_DIR)/http-corpus $(FUZZ_DIR)/http-seed
+endef
+
+fuzz-http: $(FUZZ_HTTP_BIN)
+	$(call fuzz_http_run,$(FUZZ_SECONDS))
+
+fuzz-http-ci: $(FUZZ_HTTP_BIN)
+	$(call fuzz_http_run,$(FUZZ_CI_SECONDS))
+
+fuzz: fuzz-http

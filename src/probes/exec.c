@@ -397,7 +397,12 @@ void exec_probe_cancel(struct exec_probe *p)
 		free(p);
 		return;
 	}
-	/* Kill now; the pidfd or the poll reaps it and frees p. */
-	exec_release_io(p);
+	/* Cancelling happens at reload and shutdown, when the loop may not
+	 * run again to reap it: kill and reap now.  A SIGKILLed process is
+	 * gone in microseconds, so this wait is short. */
 	exec_kill(p, SIGKILL);
+	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	exec_release(p);
+	free(p);
 }

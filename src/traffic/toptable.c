@@ -63,7 +63,9 @@ struct toptable *toptable_new(size_t bound, bool grow)
 	struct toptable *t;
 	size_t n;
 
-	if (bound == 0 || bound > ((size_t)1 << 32) * WAYS) {
+	/* Bucket numbers are 32-bit; on a 32-bit size_t the allocation
+	 * limit comes first. */
+	if (bound == 0 || bound / WAYS > UINT32_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -21,7 +21,9 @@ import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build-arm64")
-SYSROOT = "/var/cache/pilotlight/sysroot-arm64"
+SYSROOT = os.path.join("/var/cache" if os.geteuid() == 0 else
+                       os.path.expanduser("~/.cache"),
+                       "pilotlight", "sysroot-arm64")   # as the Makefile
 
 
 def clean_env():

@@ -81,9 +81,12 @@ static struct check_cfg ports_cfg(int64_t timeout_ms, const int *open,
 	c.type = CHECK_PORTS;
 	c.interval_ms = 60000;
 	c.timeout_ms = timeout_ms;
-	memcpy(c.u.ports.open, open, sizeof(int) * (size_t)n_open);
+	if (n_open)
+		memcpy(c.u.ports.open, open, sizeof(int) * (size_t)n_open);
 	c.u.ports.n_open = n_open;
-	memcpy(c.u.ports.closed, closed, sizeof(int) * (size_t)n_closed);
+	if (n_closed)
+		memcpy(c.u.ports.closed, closed,
+		       sizeof(int) * (size_t)n_closed);
 	c.u.ports.n_closed = n_closed;
 	return c;
 }

@@ -1,0 +1,50 @@
+"""The HTTP request path fuzz target, bounded: build tests/fuzz/fuzz_http.c
+with clang (libFuzzer, ASan, UBSan) and run it for FUZZ_CI_SECONDS (30)
+through `make fuzz-http-ci` in the build directory of --binary.  Fails
+when the build fails or libFuzzer finds a crash, a leak, undefined
+behaviour or a timeout; the input is left in BUILD/fuzz/http-* and named
+in the output.  `make fuzz` is the long run.  Under `make test-asan`
+(PL_SANITIZED=1) it skips: the target is sanitized already.
+"""
+
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import unittest
+
+BINARY = "build/pilotlight"
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+class FuzzHttp(unittest.TestCase):
+    def test_fuzz_http_ci(self):
+        if os.environ.get("PL_SANITIZED"):
+            self.skipTest("the fuzz target is sanitized already")
+        build = os.path.dirname(BINARY) or "."
+        seconds = os.environ.get("FUZZ_CI_SECONDS", "30")
+        pattern = os.path.join(build, "fuzz", "http-*-*")
+        before = set(glob.glob(pattern))
+        env = dict(os.environ)
+        for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+            env.pop(k, None)
+        r = subprocess.run(["make", "--no-print-directory", "-C", ROOT,
+                            "O=" + build, "FUZZ_CI_SECONDS=" + seconds,
+                            "fuzz-http-ci"], capture_output=True,
+                           text=True, timeout=int(seconds) + 300, env=env)
+        found = sorted(set(glob.glob(pattern)) - before)
+        if r.returncode != 0 or found:
+            print(r.stdout[-4000:], r.stderr[-8000:], sep="\n")
+        self.assertEqual(found, [], "fuzzer left failing inputs")
+        self.assertEqual(r.returncode, 0, "make fuzz-http-ci failed")
+        self.assertIn("Done", r.stderr)
+        print(r.stderr[r.stderr.rfind("#"):][:200])
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=BINARY)
+    args, rest = ap.parse_known_args()
+    BINARY = os.path.abspath(args.binary)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
