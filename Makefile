@@ -194,7 +194,7 @@ ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # Not repeated under the sanitizers: builds from other build directories
 # (cross, deb), fuzzers (sanitized already), valgrind (cannot run ASan
 # code) and the lab's own self-test (no pilotlight code under test).
-ASAN_SKIP   := cross_arm64 deb valgrind_lab fuzz_config fuzz_http fuzz_decode \
+ASAN_SKIP   := cross_arm64 deb valgrind_lab fuzz_targets fuzz_decode \
 	       netlab_selftest
 ASAN_ENV    := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
 	       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -320,7 +320,7 @@ soak: $(BIN)
 # The config loader's libFuzzer target, tests/fuzz/fuzz_config.c, built
 # like fuzz_decode from the config sources alone.  `make fuzz` runs it too
 # (FUZZ_SECONDS); `make fuzz-config-ci` is the bounded run that
-# tests/blackbox/fuzz_config.py does in `make test`.  Seeds: every config
+# tests/blackbox/fuzz_targets.py does in `make test`.  Seeds: every config
 # the tests and the repository hold.
 FUZZ_CONFIG_BIN  := $(FUZZ_DIR)/fuzz_config
 FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c $(wildcard src/config/*.c) \
@@ -356,7 +356,7 @@ fuzz: fuzz-config
 # bytes as a client's stream into libmicrohttpd and our router, pages and
 # /metrics.  It needs most of the library, so it is built from all of it.
 # `make fuzz` runs it FUZZ_SECONDS; `make fuzz-http-ci` is the bounded run
-# of tests/blackbox/fuzz_http.py in `make test`.
+# of tests/blackbox/fuzz_targets.py in `make test`.
 FUZZ_HTTP_BIN  := $(FUZZ_DIR)/fuzz_http
 FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c $(SRCS)
 

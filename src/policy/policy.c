@@ -419,10 +419,9 @@ void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn,
 /* A ping burst that got no reply from a host the capture port saw
  * sending while the burst ran is degraded, not down: its ICMP is
  * filtered.  Only traffic during the burst counts - the host's replies to
- * the previous burst say nothing about now.  Rewrites *r into that
- * verdict; false if it does not apply. */
+ * the previous burst say nothing about now. */
 static bool icmp_blocked(const struct policy *p, int idx,
-			 struct probe_result *r, int64_t now_ns)
+			 const struct probe_result *r, int64_t now_ns)
 {
 	const struct check_cfg *c = p->check_cfgs[idx];
 	int64_t seen, burst_ns;
@@ -432,13 +431,7 @@ static bool icmp_blocked(const struct policy *p, int idx,
 	burst_ns = ((int64_t)(c->u.ping.count - 1) * PING_SPACING_MS +
 		    c->timeout_ms) * NS_PER_MS;
 	seen = p->last_seen(p->last_seen_arg, p->check_host[idx]);
-	if (seen < 0 || now_ns - seen > burst_ns)
-		return false;
-	r->has_state = true;
-	r->state = STATE_WARNING;
-	snprintf(r->reason, sizeof(r->reason),
-		 "ICMP blocked: no reply, but sending");
-	return true;
+	return seen >= 0 && now_ns - seen <= burst_ns;
 }
 
 void policy_report(struct policy *p, int idx, const struct probe_result *res,
@@ -450,9 +443,14 @@ void policy_report(struct policy *p, int idx, const struct probe_result *res,
 
 	if (idx < 0 || idx >= p->st.n_checks)
 		return;
-	blocked = *res;
-	if (icmp_blocked(p, idx, &blocked, now_ns))
+	if (icmp_blocked(p, idx, res, now_ns)) {
+		blocked = *res;
+		blocked.has_state = true;
+		blocked.state = STATE_WARNING;
+		snprintf(blocked.reason, sizeof(blocked.reason),
+			 "ICMP blocked: no reply, but sending");
 		r = &blocked;
+	}
 	v = &p->verdicts[idx];
 	if (verdict_feed(v, p->check_cfgs[idx], r))
 		p->st.checks[idx].since_ns = now_ns;
