@@ -76,7 +76,8 @@ static inline bool is_local6(const struct account *a, const uint8_t *addr)
 	return false;
 }
 
-static bool key_is_local(const struct account *a, const struct toptable_key *k)
+bool account_key_is_local(const struct account *a,
+			  const struct toptable_key *k)
 {
 	const uint8_t *addr = (const uint8_t *)&k->w[1];
 
@@ -85,7 +86,7 @@ static bool key_is_local(const struct account *a, const struct toptable_key *k)
 
 static void retag(struct toptable_entry *e, void *ctx)
 {
-	e->tag = key_is_local(ctx, &e->key);
+	e->tag = account_key_is_local(ctx, &e->key);
 }
 
 /* Hosts remember whether they are local (tag), so the direction of a
@@ -124,6 +125,7 @@ int account_set_local_networks(struct account *a, const struct cidr *nets,
 		}
 	}
 	retag_hosts(a);
+	a->conv.valid = false;
 	return 0;
 }
 
@@ -177,48 +179,73 @@ void account_tick(struct account *a, int64_t now_ns)
 
 /* ---- hosts and services ---------------------------------------------- */
 
-/* Count a frame for a host; returns whether the host is local. */
-static inline bool host_count(struct account *a, const struct toptable_key *k,
-			      uint32_t bytes, int64_t sent_ns)
+/* A host's entry, inserted if new; NULL when its bucket is all watched.
+ * *local tells whether the host is local.  An insert may move or replace
+ * other entries, so it forgets the last conversation. */
+static inline struct toptable_entry *host_entry(struct account *a,
+						const struct toptable_key *k,
+						bool *local)
 {
 	bool inserted;
 	struct toptable_entry *e = toptable_get(a->hosts, k, &inserted);
 
-	if (!e)
-		return key_is_local(a, k);
 	if (inserted) {
-		e->tag = key_is_local(a, k);
-		a->t.hosts_evicted = toptable_evictions(a->hosts);
+		a->conv.valid = false;
+		if (e) {
+			e->tag = account_key_is_local(a, k);
+			a->t.hosts_evicted = toptable_evictions(a->hosts);
+		}
 	}
-	e->packets++;
-	e->bytes += bytes;
-	if (sent_ns != -1)
-		e->last_seen_ns = sent_ns;
-	return e->tag;
+	*local = e ? e->tag : account_key_is_local(a, k);
+	return e;
 }
 
-/* Count source and destination; returns the frame's direction.  An
- * unspecified address is no host, and counts as local. */
-static enum account_dir count_hosts(struct account *a,
-				    const struct frame_info *fi, int64_t now_ns)
+static inline void entry_add(struct toptable_entry *e, uint32_t bytes)
+{
+	if (e) {
+		e->packets++;
+		e->bytes += bytes;
+	}
+}
+
+/* Count source and destination into c->src and c->dst (NULL: not counted;
+ * dst is NULL too when it is the source) and set c->dir.  An unspecified
+ * address is no host, and counts as local. */
+static void count_hosts(struct account *a, const struct frame_info *fi,
+			int64_t sent_ns, struct conv *c)
 {
 	struct toptable_key s, d;
 	bool has_s = host_key(&s, fi->family, fi->src);
 	bool has_d = host_key(&d, fi->family, fi->dst);
 	bool ls = true, ld = true;
 
-	if (has_s)
-		ls = host_count(a, &s, fi->wire_len, now_ns < 0 ? 0 : now_ns);
-	if (has_d && has_s && s.w[1] == d.w[1] && s.w[2] == d.w[2])
+	c->src = c->dst = NULL;
+	if (has_s) {
+		c->src = host_entry(a, &s, &ls);
+		entry_add(c->src, fi->wire_len);
+		if (c->src)
+			c->src->last_seen_ns = sent_ns;
+	}
+	if (has_d && has_s && s.w[1] == d.w[1] && s.w[2] == d.w[2]) {
 		ld = ls;
-	else if (has_d)
-		ld = host_count(a, &d, fi->wire_len, -1);
+	} else if (has_d) {
+		c->dst = host_entry(a, &d, &ld);
+		entry_add(c->dst, fi->wire_len);
+	}
 	if (ls)
-		return ld ? ACCOUNT_DIR_INTERNAL : ACCOUNT_DIR_OUT;
-	return ld ? ACCOUNT_DIR_IN : ACCOUNT_DIR_EXTERNAL;
+		c->dir = ld ? ACCOUNT_DIR_INTERNAL : ACCOUNT_DIR_OUT;
+	else
+		c->dir = ld ? ACCOUNT_DIR_IN : ACCOUNT_DIR_EXTERNAL;
 }
 
-static void count_service(struct account *a, const struct frame_info *fi)
+static inline bool has_service(const struct frame_info *fi)
+{
+	return fi->has_ports &&
+	       (fi->proto == IPPROTO_TCP || fi->proto == IPPROTO_UDP);
+}
+
+static struct toptable_entry *count_service(struct account *a,
+					    const struct frame_info *fi)
 {
 	uint16_t port =
 		services_pick_port(a->names, fi->proto, fi->sport, fi->dport);
@@ -229,14 +256,61 @@ static void count_service(struct account *a, const struct frame_info *fi)
 	bool inserted;
 
 	e = toptable_get(a->svcs, &k, &inserted);
-	if (!e)
-		return;
 	if (inserted) {
-		e->name = services_name(a->names, fi->proto, port);
-		a->t.services_evicted = toptable_evictions(a->svcs);
+		a->conv.valid = false;
+		if (e) {
+			e->name = services_name(a->names, fi->proto, port);
+			a->t.services_evicted = toptable_evictions(a->svcs);
+		}
 	}
-	e->packets++;
-	e->bytes += fi->wire_len;
+	entry_add(e, fi->wire_len);
+	return e;
+}
+
+/* ---- the last conversation -------------------------------------------- */
+
+static inline void conv_key(uint64_t k[CONV_KEY_WORDS],
+			    const struct frame_info *fi, bool svc)
+{
+	k[0] = (uint64_t)fi->family | (uint64_t)fi->proto << 8 |
+	       (uint64_t)svc << 16 | (uint64_t)fi->sport << 32 |
+	       (uint64_t)fi->dport << 48;
+	memcpy(&k[1], fi->src, 16);
+	memcpy(&k[3], fi->dst, 16);
+}
+
+static inline bool conv_equal(const uint64_t *x, const uint64_t *y)
+{
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+/* Hosts and service of an IP frame; returns its direction.  A frame of
+ * the same conversation as the last one (addresses, protocol, ports) adds
+ * to the entries the last one found; otherwise they are looked up, and
+ * remembered when no lookup inserted. */
+static enum account_dir count_conv(struct account *a,
+				   const struct frame_info *fi, int64_t now_ns)
+{
+	struct conv *c = &a->conv;
+	int64_t sent_ns = now_ns < 0 ? 0 : now_ns;
+	bool svc = has_service(fi);
+	uint64_t k[CONV_KEY_WORDS];
+
+	conv_key(k, fi, svc);
+	if (c->valid && conv_equal(c->key, k)) {
+		entry_add(c->src, fi->wire_len);
+		if (c->src)
+			c->src->last_seen_ns = sent_ns;
+		entry_add(c->dst, fi->wire_len);
+		entry_add(c->svc, fi->wire_len);
+		return c->dir;
+	}
+	c->valid = true; /* unless a lookup below inserts */
+	count_hosts(a, fi, sent_ns, c);
+	c->svc = svc ? count_service(a, fi) : NULL;
+	memcpy(c->key, k, sizeof(k));
+	return c->dir;
 }
 
 static enum account_proto proto_of(uint8_t proto)
@@ -260,8 +334,8 @@ void account_frame(struct account *a, int iface, const struct frame_info *fi,
 		   int64_t now_ns)
 {
 	bool has_if = iface >= 0 && iface < a->n_ifaces;
-	bool ip = fi->l3 == L3_IPV4 || fi->l3 == L3_IPV6;
 	enum account_dir dir = ACCOUNT_DIR_INTERNAL; /* non-IP stays on link */
+	struct conv arp;
 
 	a->t.frames++;
 	a->t.bytes += fi->wire_len;
@@ -275,20 +349,14 @@ void account_frame(struct account *a, int iface, const struct frame_info *fi,
 	a->t.arp += fi->l3 == L3_ARP;
 	a->t.ipv4 += fi->l3 == L3_IPV4;
 	a->t.ipv6 += fi->l3 == L3_IPV6;
-	if (fi->family == AF_INET || fi->family == AF_INET6) {
-		enum account_dir d = count_hosts(a, fi, now_ns);
-
-		if (ip)
-			dir = d;
+	if (fi->l3 == L3_IPV4 || fi->l3 == L3_IPV6) {
+		dir = count_conv(a, fi, now_ns);
+		rate_add(&a->proto[proto_of(fi->proto)], fi->wire_len);
+	} else if (fi->family == AF_INET) { /* ARP: sender and target */
+		count_hosts(a, fi, now_ns < 0 ? 0 : now_ns, &arp);
 	}
 	if (has_if)
 		rate_add(&a->iface[iface][dir], fi->wire_len);
-	if (!ip)
-		return;
-	rate_add(&a->proto[proto_of(fi->proto)], fi->wire_len);
-	if (fi->has_ports &&
-	    (fi->proto == IPPROTO_TCP || fi->proto == IPPROTO_UDP))
-		count_service(a, fi);
 }
 
 /* ---- lifecycle ------------------------------------------------------- */

@@ -31,6 +31,18 @@ struct net6 {
 	uint64_t net[2], mask[2]; /* big-endian halves, host order */
 };
 
+/* The last IP frame's conversation and the entries it counted in: frames
+ * of one conversation come in bursts, and the next frame like it needs no
+ * lookup.  valid is cleared by anything that may move, replace or retag
+ * entries: an insert into either table, a watch, new local networks. */
+#define CONV_KEY_WORDS 5
+struct conv {
+	uint64_t key[CONV_KEY_WORDS]; /* family, proto, ports; src; dst */
+	struct toptable_entry *src, *dst, *svc; /* NULL: not counted */
+	enum account_dir dir;
+	bool valid;
+};
+
 struct account {
 	struct account_totals t;
 	int n_ifaces;
@@ -46,7 +58,12 @@ struct account {
 	double smooth_s;
 	int64_t period_start_ns;
 	bool started;
+	struct conv conv;
 };
+
+/* Whether a host key's address is local (configured, or link-only). */
+bool account_key_is_local(const struct account *a,
+			  const struct toptable_key *k);
 
 /* The key of an address (IPv4 zero-padded to 16 bytes by the decoder);
  * false for an unspecified address, which is no host. */

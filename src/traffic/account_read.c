@@ -174,10 +174,13 @@ int account_watch_host(struct account *a, int family, const uint8_t *addr)
 		return -1;
 	}
 	e = toptable_get(a->hosts, &k, &inserted);
+	a->conv.valid = false;
 	if (!e) {
 		errno = ENOSPC;
 		return -1;
 	}
+	if (inserted)
+		e->tag = account_key_is_local(a, &k);
 	e->pinned = 1;
 	return 0;
 }

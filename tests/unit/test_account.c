@@ -287,6 +287,85 @@ static void test_watched_host_survives(void **state)
 	account_free(a);
 }
 
+/* A host watched before it sends keeps its locality: its frames to
+ * another local host are internal, not outbound. */
+static void test_watched_host_is_local(void **state)
+{
+	struct account *a = new_account(0);
+	const uint8_t gw[4] = { 192, 168, 1, 1 };
+
+	(void)state;
+	assert_int_equal(account_watch_host(a, AF_INET, gw), 0);
+	send_ip(a, "192.168.1.1", "192.168.1.2", 60, SEC(1));
+	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_INTERNAL), 60);
+	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_OUT), 0);
+	account_free(a);
+}
+
+/* Frames of one conversation in a row count like any others, also when a
+ * new host in between evicts the conversation's entry, and when new local
+ * networks change its direction. */
+static void test_conversation_bursts(void **state)
+{
+	struct account *a = new_account(8); /* one bucket of 8 */
+	struct cidr nets[1] = { net("10.0.0.0", 8) };
+	struct account_host top[16];
+	char buf[32];
+	size_t n, i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		send_ip(a, "192.168.1.2", "1.1.1.1", 100, SEC(1));
+	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_OUT), 300);
+	/* 1.1.1.1 (300 bytes) and 192.168.1.2 stay; lighter hosts churn */
+	for (i = 1; i <= 20; i++) {
+		host_addr(i, buf, sizeof(buf));
+		send_ip(a, buf, "0.0.0.0", 10, SEC(2));
+	}
+	send_ip(a, "192.168.1.2", "1.1.1.1", 100, SEC(3));
+	send_ip(a, "192.168.1.2", "1.1.1.1", 100, SEC(3));
+	n = account_top_hosts(a, top, 16);
+	assert_true(n >= 2);
+	assert_int_equal(top[0].bytes, 500);
+	assert_int_equal(top[0].packets, 5);
+	assert_int_equal(top[1].bytes, 500);
+	assert_int_equal(account_set_local_networks(a, nets, 1), 0);
+	send_ip(a, "192.168.1.2", "1.1.1.1", 100, SEC(4));
+	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_OUT), 500);
+	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_EXTERNAL), 100);
+	account_free(a);
+}
+
+/* Y's destination takes the way of Y's source (the lightest) in a full
+ * bucket: the next frame like Y must not count into the entries the first
+ * one found, which now hold another host. */
+static void test_conversation_after_eviction(void **state)
+{
+	struct account *a = new_account(8); /* one bucket of 8 */
+	struct account_host top[8];
+	const uint8_t d[4] = { 203, 0, 113, 21 };
+	char buf[32];
+	size_t n, i, found = 0;
+
+	(void)state;
+	for (i = 1; i <= 8; i++) {
+		host_addr(i, buf, sizeof(buf));
+		send_ip(a, buf, "0.0.0.0", 1000, SEC(1));
+	}
+	send_ip(a, "203.0.113.20", "203.0.113.21", 100, SEC(2));
+	send_ip(a, "203.0.113.20", "203.0.113.21", 100, SEC(3));
+	n = account_top_hosts(a, top, 8);
+	for (i = 0; i < n; i++) {
+		if (memcmp(top[i].addr, d, 4) != 0)
+			continue;
+		found++;
+		assert_int_equal(top[i].packets, 1);
+		assert_int_equal(top[i].bytes, 100);
+	}
+	assert_int_equal(found, 1);
+	account_free(a);
+}
+
 static void test_rates(void **state)
 {
 	struct account *a = new_account(0);
@@ -464,6 +543,9 @@ int main(void)
 		cmocka_unit_test(test_service_naming),
 		cmocka_unit_test(test_top_talkers_eviction),
 		cmocka_unit_test(test_watched_host_survives),
+		cmocka_unit_test(test_watched_host_is_local),
+		cmocka_unit_test(test_conversation_bursts),
+		cmocka_unit_test(test_conversation_after_eviction),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_last_seen),
 		cmocka_unit_test(test_malformed_counts_little),
