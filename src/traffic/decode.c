@@ -73,10 +73,12 @@ static inline uint16_t get16(const uint8_t *p)
 
 /* ---- transport ------------------------------------------------------- */
 
-/* Returns -1 when the transport header lies about its length.  In a first
- * fragment (frag) a header longer than the fragment is not a lie, just
- * incomplete. */
-static int decode_l4(const struct cursor *c, struct frame_info *fi, bool frag)
+/* Inline, so the cursor stays in registers (a call would put it in
+ * memory for the whole decode).  Returns -1 when the transport header
+ * lies about its length.  In a first fragment (frag) a header longer than
+ * the fragment is not a lie, just incomplete. */
+static inline int decode_l4(const struct cursor *c, struct frame_info *fi,
+			    bool frag)
 {
 	uint32_t min =
 		fi->proto == IPPROTO_TCP				   ? 20
