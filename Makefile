@@ -20,8 +20,11 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION   := 0.1.0
 
-PKGS      := libgpiod libpcap libconfig libsystemd libcurl libcares \
+PKGS      := libgpiod libpcap libconfig libsystemd libcares \
 	     libmicrohttpd libcap
+# Headers only: libcurl is dlopen()ed when a config has http checks or
+# webhooks (src/core/curl_dl.c), so nothing links it.
+PKGS_DL   := libcurl
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones.  Keep in step with README "Libraries".
 DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
@@ -42,7 +45,7 @@ ifeq ($(WERROR),1)
 WARN      += -Werror
 endif
 
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(PKGS_DL) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -li2c
 # libgpiod 1.x and 2.x have different APIs; src/hw picks one at build time.
 GPIOD_V2   = $(shell $(PKG_CONFIG) --atleast-version=2 libgpiod && echo 1)
@@ -318,13 +321,14 @@ soak: $(BIN)
 	tests/bench/soak $(O) --minutes $(SOAK_MINUTES)
 
 # The config loader's libFuzzer target, tests/fuzz/fuzz_config.c, built
-# like fuzz_decode from the config sources alone.  `make fuzz` runs it too
+# like fuzz_decode from the config sources alone (and curl_dl.c: a valid
+# config with http checks dlopen()s libcurl).  `make fuzz` runs it too
 # (FUZZ_SECONDS); `make fuzz-config-ci` is the bounded run that
 # tests/blackbox/fuzz_targets.py does in `make test`.  Seeds: every config
 # the tests and the repository hold.
 FUZZ_CONFIG_BIN  := $(FUZZ_DIR)/fuzz_config
 FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c $(wildcard src/config/*.c) \
-		    src/policy/state.c
+		    src/policy/state.c src/core/curl_dl.c
 
 .PHONY: fuzz-config fuzz-config-ci
 
@@ -333,7 +337,8 @@ $(FUZZ_CONFIG_BIN): $(FUZZ_CONFIG_SRCS) $(wildcard include/*.h src/config/*.h)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $(FUZZ_CONFIG_SRCS) \
-		$(shell $(PKG_CONFIG) --cflags --libs libconfig libpcap) -lm
+		$(shell $(PKG_CONFIG) --cflags --libs libconfig libpcap) \
+		$(shell $(PKG_CONFIG) --cflags libcurl) -lm
 
 define fuzz_config_run
 	@mkdir -p $(FUZZ_DIR)/config-corpus $(FUZZ_DIR)/config-seed

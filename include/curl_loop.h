@@ -35,7 +35,8 @@ struct curl_loop_xfer {
 	CURLcode code;
 };
 
-/* name prefixes log messages ("webhook").  NULL/errno on failure. */
+/* name prefixes log messages ("webhook").  NULL/errno on failure:
+ * ELIBACC while libcurl is not loaded (curl_dl.h). */
 struct curl_loop *curl_loop_new(struct loop *l, const char *name);
 
 /* Start x->easy.  Returns 0 or -1/errno. */

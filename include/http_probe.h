@@ -26,7 +26,8 @@ struct http_engine;
 struct http_probe;
 
 /* One engine serves every HTTP check of the daemon.  Returns NULL with
- * errno on failure.  Free with http_engine_close(). */
+ * errno on failure (ELIBACC: libcurl not loaded, see curl_dl.h).  Free
+ * with http_engine_close(). */
 struct http_engine *http_engine_open(struct loop *l);
 
 /* Cancels the probes still running (their done is not called) and frees

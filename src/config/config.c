@@ -6,8 +6,9 @@
  * section readers in dependency order: hosts before groups, both before
  * the indicators that point at them.  Every reader records problems and
  * carries on; if any was recorded the half-built config is freed and NULL
- * returned.  Errors are finally sorted by line so they read like a
- * compiler's.
+ * returned.  A config found valid then loads the libraries it needs
+ * (libcurl), a failure being one more error.  Errors are finally sorted
+ * by line so they read like a compiler's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "curl_dl.h"
 #include "internal.h"
 #include "reader.h"
 
@@ -283,6 +285,27 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
+void cfg_need_curl(struct cfg_ctx *ctx, const struct cfg_node *n,
+		   const char *key, const char *what)
+{
+	if (ctx->curl_node)
+		return;
+	ctx->curl_node = n;
+	ctx->curl_key = key;
+	ctx->curl_what = what;
+}
+
+/* Load the libraries a valid config needs.  A config that is rejected
+ * anyway loads nothing: a failed reload must not leave a running daemon
+ * ~6 MiB larger for HTTP it will not do. */
+static void load_libraries(struct cfg_ctx *ctx)
+{
+	if (ctx->curl_node && curl_dl_open() < 0)
+		cfg_key_error(ctx, ctx->curl_node, ctx->curl_key,
+			      "%s need libcurl: %s", ctx->curl_what,
+			      curl_dl_error());
+}
+
 static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
@@ -329,6 +352,8 @@ struct pl_config *config_load(const char *path, struct config_errors *errs)
 	if (!doc)
 		goto fail;
 	read_root(&ctx, cfg_doc_root(doc), cfg);
+	if (errs->n == first && !ctx.oom)
+		load_libraries(&ctx);
 	if (errs->n > first || ctx.oom)
 		goto fail;
 	cfg_doc_free(doc);

@@ -27,6 +27,10 @@ struct cfg_ctx {
 	const char *path; /* as given to config_load() */
 	char *dir;	  /* of path, for @include and error names */
 	bool oom;	  /* an error could not be recorded */
+	/* The first group that needs libcurl, its key to point at and what
+	 * it is ("http checks"): where a failed load is reported. */
+	const struct cfg_node *curl_node;
+	const char *curl_key, *curl_what;
 };
 
 enum cfg_kind {

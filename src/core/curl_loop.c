@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "curl_dl.h"
 #include "curl_loop.h"
 #include "log.h"
 #include "loop.h"
@@ -78,15 +79,15 @@ static void collect(struct curl_loop *cl)
 	CURLMsg *m;
 	int left;
 
-	while ((m = curl_multi_info_read(cl->multi, &left))) {
+	while ((m = sym_curl_multi_info_read(cl->multi, &left))) {
 		char *priv = NULL;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		sym_curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
 		x = (struct curl_loop_xfer *)priv;
 		x->code = m->data.result; /* m dies with the removal */
-		curl_multi_remove_handle(cl->multi, x->easy);
+		sym_curl_multi_remove_handle(cl->multi, x->easy);
 		x->in_multi = false;
 		xfer_unlink(x);
 		xfer_push(&cl->finished, x);
@@ -109,7 +110,7 @@ static void on_fd(struct loop *l, int fd, uint32_t events, void *arg)
 		mask |= CURL_CSELECT_OUT;
 	if (events & EPOLLERR)
 		mask |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(cl->multi, fd, mask, &running);
+	sym_curl_multi_socket_action(cl->multi, fd, mask, &running);
 	collect(cl);
 }
 
@@ -150,7 +151,7 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
 		fd_untrack(cl, s);
 		return 0;
 	}
-	curl_multi_assign(cl->multi, s, cl);
+	sym_curl_multi_assign(cl->multi, s, cl);
 	return 0;
 }
 
@@ -161,7 +162,8 @@ static int64_t on_timer(struct loop *l, void *arg)
 
 	(void)l;
 	cl->timer = 0; /* curl may ask for a new one from in here */
-	curl_multi_socket_action(cl->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	sym_curl_multi_socket_action(cl->multi, CURL_SOCKET_TIMEOUT, 0,
+				     &running);
 	collect(cl);
 	return LOOP_TIMER_DONE;
 }
@@ -189,22 +191,6 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
-/* libcurl's global state is set up once for the life of the process
- * (curl_global_init() may be called again by others: it counts). */
-static int global_init(void)
-{
-	static bool done;
-
-	if (done)
-		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		errno = ENOMEM;
-		return -1;
-	}
-	done = true;
-	return 0;
-}
-
 struct curl_loop *curl_loop_new(struct loop *l, const char *name)
 {
 	struct curl_loop *cl;
@@ -214,23 +200,27 @@ struct curl_loop *curl_loop_new(struct loop *l, const char *name)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (global_init() < 0)
+	/* The config that needs HTTP loaded libcurl (curl_dl.h). */
+	if (!curl_dl_loaded()) {
+		errno = ELIBACC;
 		return NULL;
+	}
 	cl = calloc(1, sizeof(*cl));
 	if (!cl)
 		return NULL;
 	cl->l = l;
 	cl->name = name;
-	cl->multi = curl_multi_init();
+	cl->multi = sym_curl_multi_init();
 	if (!cl->multi) {
 		errno = ENOMEM;
 		goto err_free;
 	}
-	bad |= curl_multi_setopt(cl->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	bad |= curl_multi_setopt(cl->multi, CURLMOPT_SOCKETDATA, cl);
-	bad |= curl_multi_setopt(cl->multi, CURLMOPT_TIMERFUNCTION,
-				 on_curl_timer);
-	bad |= curl_multi_setopt(cl->multi, CURLMOPT_TIMERDATA, cl);
+	bad |= sym_curl_multi_setopt(cl->multi, CURLMOPT_SOCKETFUNCTION,
+				     on_socket);
+	bad |= sym_curl_multi_setopt(cl->multi, CURLMOPT_SOCKETDATA, cl);
+	bad |= sym_curl_multi_setopt(cl->multi, CURLMOPT_TIMERFUNCTION,
+				     on_curl_timer);
+	bad |= sym_curl_multi_setopt(cl->multi, CURLMOPT_TIMERDATA, cl);
 	if (bad) {
 		errno = EINVAL;
 		goto err_multi;
@@ -238,7 +228,7 @@ struct curl_loop *curl_loop_new(struct loop *l, const char *name)
 	return cl;
 
 err_multi:
-	curl_multi_cleanup(cl->multi);
+	sym_curl_multi_cleanup(cl->multi);
 err_free:
 	free(cl);
 	return NULL;
@@ -246,8 +236,9 @@ err_free:
 
 int curl_loop_add(struct curl_loop *cl, struct curl_loop_xfer *x)
 {
-	if (curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x) != CURLE_OK ||
-	    curl_multi_add_handle(cl->multi, x->easy) != CURLM_OK) {
+	/* CURLE_OK and CURLM_OK are 0. */
+	if (sym_curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x) ||
+	    sym_curl_multi_add_handle(cl->multi, x->easy)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -260,7 +251,7 @@ void curl_loop_remove(struct curl_loop *cl, struct curl_loop_xfer *x)
 {
 	xfer_unlink(x);
 	if (x->in_multi)
-		curl_multi_remove_handle(cl->multi, x->easy);
+		sym_curl_multi_remove_handle(cl->multi, x->easy);
 	x->in_multi = false;
 }
 
@@ -278,7 +269,7 @@ void curl_loop_free(struct curl_loop *cl)
 	while (cl->finished)
 		curl_loop_remove(cl, cl->finished);
 	/* Cleanup may still call back about sockets and the timer. */
-	curl_multi_cleanup(cl->multi);
+	sym_curl_multi_cleanup(cl->multi);
 	if (cl->timer > 0)
 		loop_del_timer(cl->l, cl->timer);
 	for (size_t i = 0; i < cl->n_fds; i++)

@@ -242,6 +242,8 @@ void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
 
 struct webhooks;
 
+/* libcurl's multi handle is made with the first config that has
+ * webhooks (config_load() loaded libcurl for it). */
 struct webhooks *webhooks_open(struct loop *l, const struct pl_config *cfg);
 /* Keeps the queues of webhooks whose name and url stay. */
 int webhooks_reload(struct webhooks *wh, const struct pl_config *cfg);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "curl_dl.h"
 #include "curl_loop.h"
 #include "exports_int.h"
 #include "log.h"
@@ -103,9 +104,9 @@ static size_t discard(char *data, size_t size, size_t n, void *arg)
 
 static void transfer_end(struct webhook *w)
 {
-	curl_easy_cleanup(w->x.easy);
+	sym_curl_easy_cleanup(w->x.easy);
 	w->x.easy = NULL;
-	curl_slist_free_all(w->headers);
+	sym_curl_slist_free_all(w->headers);
 	w->headers = NULL;
 }
 
@@ -125,7 +126,7 @@ static void log_outcome(struct webhook *w, CURLcode code, long status,
 	w->failing = true;
 	if (code != CURLE_OK)
 		log_warn("webhook %s: %s (attempt %d)", w->cfg.name,
-			 curl_easy_strerror(code), it->attempts + 1);
+			 sym_curl_easy_strerror(code), it->attempts + 1);
 	else
 		log_warn("webhook %s: HTTP %ld (attempt %d)%s", w->cfg.name,
 			 status, it->attempts + 1,
@@ -139,7 +140,7 @@ static void on_done(struct curl_loop_xfer *x, CURLcode code)
 	enum webhook_outcome o;
 
 	if (code == CURLE_OK)
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		sym_curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	o = code == CURLE_OK ? webhook_outcome_of(status) : WEBHOOK_RETRY;
 	log_outcome(w, code, status, o);
 	transfer_end(w);
@@ -154,26 +155,27 @@ static int set_options(struct webhook *w)
 
 	for (int i = 0; i < w->req.n_headers; i++) {
 		struct curl_slist *l =
-			curl_slist_append(w->headers, w->req.headers[i]);
+			sym_curl_slist_append(w->headers, w->req.headers[i]);
 
 		if (!l)
 			return -1;
 		w->headers = l;
 	}
-	bad |= curl_easy_setopt(h, CURLOPT_URL, w->cfg.url);
-	bad |= curl_easy_setopt(h, CURLOPT_POST, 1L);
-	bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS, w->req.body);
-	bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
-				(long)w->req.body_len);
-	bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, w->headers);
-	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-				(long)WEBHOOK_TIMEOUT_MS);
-	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-				(long)WEBHOOK_CONNECT_MS);
-	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "pilotlight/" PL_VERSION);
-	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_URL, w->cfg.url);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_POST, 1L);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_POSTFIELDS, w->req.body);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
+				    (long)w->req.body_len);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, w->headers);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+				    (long)WEBHOOK_TIMEOUT_MS);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+				    (long)WEBHOOK_CONNECT_MS);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	bad |= sym_curl_easy_setopt(h, CURLOPT_USERAGENT,
+				    "pilotlight/" PL_VERSION);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	return bad ? -1 : 0;
 }
 
@@ -181,7 +183,7 @@ static void start(struct webhook *w, struct webhook_item *it)
 {
 	webhook_build(&w->cfg, &it->ev, it->recovery, &w->req);
 	w->x = (struct curl_loop_xfer){ .done = on_done, .arg = w };
-	w->x.easy = curl_easy_init();
+	w->x.easy = sym_curl_easy_init();
 	w->q.busy = true;
 	if (!w->x.easy || set_options(w) < 0 ||
 	    curl_loop_add(w->wh->cl, &w->x) < 0) {
@@ -285,6 +287,13 @@ int webhooks_reload(struct webhooks *wh, const struct pl_config *cfg)
 	struct webhook *next[CFG_MAX_WEBHOOKS] = { 0 };
 	int n = cfg->n_webhooks;
 
+	/* libcurl is loaded only for a config with webhooks: the multi
+	 * handle comes with the first one and stays. */
+	if (n > 0 && !wh->cl) {
+		wh->cl = curl_loop_new(wh->l, "webhook");
+		if (!wh->cl)
+			return -1;
+	}
 	for (int i = 0; i < n; i++) {
 		next[i] = calloc(1, sizeof(*next[i]));
 		if (!next[i] || announced_resize(next[i], cfg) < 0)
@@ -324,18 +333,11 @@ struct webhooks *webhooks_open(struct loop *l, const struct pl_config *cfg)
 	if (!wh)
 		return NULL;
 	wh->l = l;
-	wh->cl = curl_loop_new(l, "webhook");
-	if (!wh->cl)
-		goto fail;
-	if (webhooks_reload(wh, cfg) < 0)
-		goto fail_cl;
+	if (webhooks_reload(wh, cfg) < 0) {
+		webhooks_close(wh);
+		return NULL;
+	}
 	return wh;
-
-fail_cl:
-	curl_loop_free(wh->cl);
-fail:
-	free(wh);
-	return NULL;
 }
 
 int webhooks_stats(const struct webhooks *wh, struct metrics_webhook *out,

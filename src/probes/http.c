@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl_dl.h"
 #include "curl_loop.h"
 #include "http_probe.h"
 #include "http_result.h"
@@ -70,8 +71,8 @@ static void http_free(struct http_probe *p)
 {
 	curl_loop_remove(p->e->cl, &p->x);
 	if (p->x.easy)
-		curl_easy_cleanup(p->x.easy);
-	curl_slist_free_all(p->connect_to);
+		sym_curl_easy_cleanup(p->x.easy);
+	sym_curl_slist_free_all(p->connect_to);
 	if (p->have_re)
 		regfree(&p->re);
 	free(p);
@@ -131,29 +132,33 @@ static int http_set_options(struct http_probe *p)
 	bool verify = c->u.http.verify_tls;
 	int bad = 0;
 
-	bad |= curl_easy_setopt(h, CURLOPT_URL, c->u.http.url);
-	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, p->errbuf);
-	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION,
-				c->u.http.follow_redirects ? 1L : 0L);
-	bad |= curl_easy_setopt(h, CURLOPT_MAXREDIRS,
-				(long)HTTP_PROBE_MAX_REDIRS);
-	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
-	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_URL, c->u.http.url);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, p->errbuf);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	bad |= sym_curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+				    "http,https");
+	bad |= sym_curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION,
+				    c->u.http.follow_redirects ? 1L : 0L);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_MAXREDIRS,
+				    (long)HTTP_PROBE_MAX_REDIRS);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER,
+				    verify ? 1L : 0L);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST,
+				    verify ? 2L : 0L);
 	/* Harmless without TLS, and covers a redirect to https. */
-	bad |= curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
-	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "pilotlight/" PL_VERSION);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_USERAGENT,
+				    "pilotlight/" PL_VERSION);
 	/* Measure the service, never a proxy from the environment. */
-	bad |= curl_easy_setopt(h, CURLOPT_PROXY, "");
-	bad |= curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-	bad |= curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
-	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, p);
-	bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_on_header);
-	bad |= curl_easy_setopt(h, CURLOPT_HEADERDATA, p);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_PROXY, "");
+	bad |= sym_curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_WRITEDATA, p);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_on_header);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_HEADERDATA, p);
 	if (bad) {
 		errno = EINVAL;
 		return -1;
@@ -175,31 +180,32 @@ static int http_pin(struct http_probe *p, const char *ip)
 		errno = EINVAL;
 		return -1;
 	}
-	u = curl_url();
+	u = sym_curl_url();
 	if (!u) {
 		errno = ENOMEM;
 		return -1;
 	}
-	if (curl_url_set(u, CURLUPART_URL, p->c->u.http.url, 0) ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
+	if (sym_curl_url_set(u, CURLUPART_URL, p->c->u.http.url, 0) ||
+	    sym_curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+	    sym_curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
 	    host[0] == '[' || inet_pton(AF_INET, host, bin) == 1) {
 		rc = 0; /* unparsable, or already a literal */
 		goto out;
 	}
 	snprintf(entry, sizeof(entry), "%.255s:%s:%s%s%s:", host, port,
 		 v6 ? "[" : "", ip, v6 ? "]" : "");
-	p->connect_to = curl_slist_append(NULL, entry);
+	p->connect_to = sym_curl_slist_append(NULL, entry);
 	if (!p->connect_to ||
-	    curl_easy_setopt(p->x.easy, CURLOPT_CONNECT_TO, p->connect_to)) {
+	    sym_curl_easy_setopt(p->x.easy, CURLOPT_CONNECT_TO,
+				 p->connect_to)) {
 		errno = ENOMEM;
 		goto out;
 	}
 	rc = 0;
 out:
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+	sym_curl_free(host);
+	sym_curl_free(port);
+	sym_curl_url_cleanup(u);
 	return rc;
 }
 
@@ -247,7 +253,7 @@ struct http_probe *http_probe_start(struct http_engine *e,
 		}
 		p->have_re = true;
 	}
-	p->x.easy = curl_easy_init();
+	p->x.easy = sym_curl_easy_init();
 	if (!p->x.easy) {
 		errno = ENOMEM;
 		goto err_free;
@@ -285,7 +291,7 @@ static void http_check_features(void)
 	if (done)
 		return;
 	done = true;
-	v = curl_version_info(CURLVERSION_NOW);
+	v = sym_curl_version_info(CURLVERSION_NOW);
 	if (!(v->features & CURL_VERSION_ASYNCHDNS))
 		log_warn("http: libcurl %s resolves names synchronously; "
 			 "unpinned http checks may stall the loop",

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "curl_dl.h"
 #include "http_result.h"
 #include "probe_util.h"
 
@@ -61,7 +62,7 @@ static double http_cert_days(CURL *easy)
 	struct curl_certinfo *ci = NULL;
 	int64_t now_s = clock_wall_ns() / NS_PER_S;
 
-	if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
+	if (sym_curl_easy_getinfo(easy, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
 	    !ci || ci->num_of_certs < 1)
 		return NAN;
 	for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next)
@@ -99,7 +100,7 @@ static void http_transport_reason(struct probe_result *r,
 				  const struct http_transfer *t)
 {
 	const char *msg =
-		t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->code);
+		t->errbuf[0] ? t->errbuf : sym_curl_easy_strerror(t->code);
 	const char *why = NULL;
 	long os_err = 0;
 
@@ -115,7 +116,7 @@ static void http_transport_reason(struct probe_result *r,
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
-		curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_err);
+		sym_curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_err);
 		if (os_err > 0)
 			why = probe_errno_reason((int)os_err);
 		break;
@@ -205,9 +206,9 @@ void http_result_fill(struct probe_result *r, const struct check_cfg *c,
 		http_transport_reason(r, c, t);
 		return;
 	}
-	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
-	curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url);
+	sym_curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	sym_curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+	sym_curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url);
 	r->value[METRIC_RESPONSE_TIME] = (double)total_us / 1000.0;
 	snprintf(r->output, sizeof(r->output), "%ld %s, %llu bytes from %.160s",
 		 status, t->phrase, (unsigned long long)t->n_seen,

@@ -5,7 +5,8 @@
  *
  * Engines shared by all slots (the ICMP sockets, the resolver, libcurl's
  * multi handle) are opened once and survive reloads; the slots are
- * rebuilt from the new config.
+ * rebuilt from the new config.  The http engine waits for the first
+ * config with http checks, the only kind that loads libcurl.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -495,6 +496,20 @@ static void open_engines(struct scheduler *s)
 	if (!s->resolver)
 		log_warn("resolver: %s; only literal addresses work",
 			 strerror(errno));
+}
+
+/* The http engine runs on libcurl, which config_load() loads only for a
+ * config with http checks: open it for the first such config, keep it
+ * across later reloads. */
+static void open_http(struct scheduler *s, const struct pl_config *cfg)
+{
+	bool need = false;
+
+	for (int h = 0; h < cfg->n_hosts && !need; h++)
+		for (int c = 0; c < cfg->hosts[h].n_checks; c++)
+			need |= cfg->hosts[h].checks[c].type == CHECK_HTTP;
+	if (!need || s->http)
+		return;
 	s->http = http_engine_open(s->loop);
 	if (!s->http)
 		log_warn("http checks unavailable: %s", strerror(errno));
@@ -510,6 +525,7 @@ struct scheduler *scheduler_open(struct loop *l, struct policy *pol,
 		return NULL;
 	*s = (struct scheduler){ .loop = l, .pol = pol, .fn = fn, .arg = arg };
 	open_engines(s);
+	open_http(s, cfg);
 	if (slots_build(s, cfg) < 0) {
 		scheduler_close(s);
 		return NULL;
@@ -520,6 +536,7 @@ struct scheduler *scheduler_open(struct loop *l, struct policy *pol,
 int scheduler_reload(struct scheduler *s, const struct pl_config *cfg)
 {
 	slots_free(s);
+	open_http(s, cfg);
 	return slots_build(s, cfg);
 }
 

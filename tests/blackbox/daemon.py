@@ -6,7 +6,11 @@
     shows FILE:LINE of the error;
   - SIGHUP after fixing it: the new config is in effect;
   - SIGUSR1: the current state goes to the log;
-  - SIGTERM: exit 0 within 1 s, final view all off with "stopped".
+  - SIGTERM: exit 0 within 1 s, final view all off with "stopped";
+  - libcurl on demand: not mapped for a config without http checks,
+    mapped once a reload adds one; with libcurl unreadable (/dev/null
+    bound over it in a private mount namespace) `-t` and a reload name
+    FILE:LINE of the http check, and the daemon keeps its config.
 """
 
 import argparse
@@ -14,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -54,6 +59,14 @@ FIXED = GOOD.replace(
     '{ name = "alive"; shows = "heartbeat"; green = 5; }',
     '{ name = "alive"; shows = "heartbeat"; green = 5; },\n'
     '\t\t{ name = "extra"; shows = "host:gw"; red = 6; }')
+
+
+# GOOD plus an http check (line 5) at a port nothing listens on.
+HTTP = GOOD.replace(
+    '{ type = "exec"; command = ["/bin/true"]; } ); }',
+    '{ type = "exec"; command = ["/bin/true"]; },\n'
+    '\t\t     { type = "http"; url = "http://127.0.0.1:1/"; } ); }')
+HTTP_LINE = 5
 
 
 def run(*args):
@@ -191,6 +204,91 @@ class Lifecycle(unittest.TestCase):
         self.assertTrue(all(x["pattern"] == "off" for x in final["leds"]))
         self.assertEqual(final["buzzer"], "off")
         self.assertIn("stopped", lcd_text(final))
+
+
+def libcurl_path():
+    """The libcurl.so.4 the dynamic loader finds, or None."""
+    out = subprocess.run(["ldconfig", "-p"], capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        if line.strip().startswith("libcurl.so.4 ") and "=>" in line:
+            return line.split("=>")[1].strip()
+    return None
+
+
+def maps_libcurl(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return "libcurl" in f.read()
+
+
+class OnDemandLibcurl(unittest.TestCase):
+    def setUp(self):
+        self.lib = libcurl_path()
+        if os.geteuid() != 0 or not self.lib:
+            self.skipTest("needs root and libcurl.so.4")
+        self.dir = tempfile.mkdtemp(prefix="pl-curl-")
+        self.path = os.path.join(self.dir, "site.cfg")
+        # pilotlight with /dev/null over libcurl, in a mount namespace of
+        # its own: the host's library is never touched.
+        self.hidden = os.path.join(self.dir, "pilotlight-no-libcurl")
+        with open(self.hidden, "w") as f:
+            f.write('#!/bin/sh\nexec unshare -m sh -c \'mount --bind '
+                    '/dev/null "$0" && exec "$@"\' %s %s "$@"\n'
+                    % (self.lib, os.path.abspath(BINARY)))
+        os.chmod(self.hidden, stat.S_IRWXU)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def put(self, text):
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.rename(tmp, self.path)
+
+    def test_check_names_the_http_check(self):
+        self.put(HTTP)
+        r = subprocess.run([self.hidden, "-t", "-c", self.path],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, r"^%s:%d: http checks need libcurl: "
+                         r".*libcurl\.so\.4: .*\(install libcurl4\)\n$"
+                         % (re.escape(self.path), HTTP_LINE))
+        self.put(GOOD)
+        r = subprocess.run([self.hidden, "-t", "-c", self.path],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.stdout, "configuration OK\n", r.stderr)
+
+    def test_loaded_when_a_reload_adds_http(self):
+        self.put(GOOD)
+        with PilotlightProc(BINARY, self.path) as pl:
+            pl.wait_view(lambda v: "leds" in v, 5)
+            self.assertFalse(maps_libcurl(pl.pid))
+            self.put(HTTP)
+            pl.sighup()
+            deadline = time.monotonic() + 5
+            while "configuration reloaded" not in pl.stderr_text():
+                self.assertLess(time.monotonic(), deadline,
+                                pl.stderr_text())
+                time.sleep(0.05)
+            self.assertTrue(maps_libcurl(pl.pid))
+
+    def test_reload_without_libcurl_keeps_the_config(self):
+        self.put(GOOD)
+        with PilotlightProc(self.hidden, self.path) as pl:
+            pl.wait_view(lambda v: "leds" in v, 5)
+            self.put(HTTP)
+            t0 = time.monotonic()
+            pl.sighup()
+            v, _ = pl.wait_view(
+                lambda v: "site.cfg:%d" % HTTP_LINE in lcd_text(v), 5,
+                since=t0)
+            self.assertTrue(pl.alive())
+            self.assertIn("reload failed: %s:%d: http checks need libcurl"
+                          % (self.path, HTTP_LINE), pl.stderr_text())
+            self.assertIn("keeping the running configuration",
+                          pl.stderr_text())
+            self.assertFalse(maps_libcurl(pl.pid))
 
 
 if __name__ == "__main__":

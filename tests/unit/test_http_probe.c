@@ -21,6 +21,7 @@
 
 #include "../../src/probes/http_result.h"
 #include "clock.h"
+#include "curl_dl.h"
 #include "http_probe.h"
 #include "loop.h"
 #include "http_servers.h"
@@ -52,6 +53,8 @@ static int fixture_up(void **state)
 	assert_non_null(f);
 	f->l = loop_new();
 	assert_non_null(f->l);
+	/* What config_load() does for a config with http checks. */
+	assert_int_equal(curl_dl_open(), 0);
 	f->e = http_engine_open(f->l);
 	assert_non_null(f->e);
 	*state = f;
