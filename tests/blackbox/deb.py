@@ -7,8 +7,9 @@ Builds the native package from the build directory of --binary (so CI's
 already built binary is packaged, not rebuilt), then checks with dpkg-deb
 and lintian: the conffile, the systemd unit, the sysusers file, the overlay
 (under /usr/lib/pilotlight, copied to /boot/firmware by postinst), docs and
-manual page, Depends worked out by dpkg-shlibdeps, and that the packaged
-binary runs (-V).  Under `make test-asan` (PL_SANITIZED=1) it skips: the
+manual page, Depends worked out by dpkg-shlibdeps plus libcurl4 (dlopen()ed,
+so named in config/debian/control), and that the packaged binary runs
+(-V).  Under `make test-asan` (PL_SANITIZED=1) it skips: the
 package is built from the normal build.
 """
 
@@ -84,6 +85,7 @@ class Deb(unittest.TestCase):
                     "libsystemd0", "libcap2", "adduser"):
             self.assertRegex(depends, r"(^|, )%s\b" % re.escape(lib))
         self.assertRegex(depends, r"libgpiod\d")
+        self.assertRegex(depends, r"(^|, )libcurl4 \(>= [0-9.]+\)")
 
     def test_conffile_and_maintainer_scripts(self):
         with open(os.path.join(self.dir, "DEBIAN", "conffiles")) as f:
