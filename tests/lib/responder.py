@@ -41,6 +41,14 @@ command line so a crashed lab's leftovers can be found and killed):
       AF_PACKET capture of every frame on IF for S seconds; prints one JSON
       line {"frames": n, "arp": n, "ipv6": n, "ipv4": {"SRC>DST/PROTO": n},
       "macs": [...]}.
+  send-pcap --iface IF --file PCAP [--pps N]
+      Sends the frames of a classic pcap file (Ethernet link type, either
+      byte order, us or ns stamps) out of IF on an AF_PACKET socket, as
+      they are: source MACs and addresses are the file's.  A frame cut by
+      the file's snaplen goes out cut.  --pps paces (0, the default: as
+      fast as the socket takes them; the file's time stamps are ignored).
+      Prints one JSON line {"sent": n, "errors": n, "elapsed": s,
+      "pps": achieved}.
 
 All addresses given on the command line are plain (no prefix length).
 """
@@ -493,6 +501,60 @@ def cmd_sniff(a):
     return 0
 
 
+# ----------------------------------------------------------------- send-pcap
+
+def pcap_frames(path):
+    """The frames of a classic pcap file with Ethernet link type."""
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        if len(hdr) < 24:
+            raise ValueError("%s: not a pcap file" % path)
+        for order in ("<", ">"):
+            magic, = struct.unpack(order + "I", hdr[:4])
+            if magic in (0xA1B2C3D4, 0xA1B23C4D):
+                break
+        else:
+            raise ValueError("%s: not a classic pcap file" % path)
+        if struct.unpack(order + "I", hdr[20:24])[0] & 0xFFFF != 1:
+            raise ValueError("%s: link type is not Ethernet" % path)
+        rec = struct.Struct(order + "IIII")
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                return
+            caplen = rec.unpack(h)[2]
+            data = f.read(caplen)
+            if len(data) < caplen:
+                return
+            yield data
+
+
+def cmd_send_pcap(a):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((a.iface, 0))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    _ready(a.ready)
+    sent = errors = 0
+    send = s.send
+    start = time.monotonic()
+    for data in pcap_frames(a.file):
+        if a.pps > 0 and sent % 64 == 0:
+            wait = start + sent / a.pps - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+        try:
+            send(data)
+        except OSError:
+            errors += 1
+        sent += 1
+    elapsed = time.monotonic() - start
+    print(json.dumps({"sent": sent - errors, "errors": errors,
+                      "elapsed": round(elapsed, 4),
+                      "pps": round((sent - errors) / max(elapsed, 1e-9), 1)}),
+          flush=True)
+    return 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -546,6 +608,11 @@ def main(argv=None):
     sp = add("sniff", cmd_sniff)
     sp.add_argument("--iface", default="cap0")
     sp.add_argument("--seconds", type=float, required=True)
+
+    sp = add("send-pcap", cmd_send_pcap)
+    sp.add_argument("--iface", default="eth0")
+    sp.add_argument("--file", required=True)
+    sp.add_argument("--pps", type=float, default=0)
 
     a = p.parse_args(argv)
     return a.fn(a)
