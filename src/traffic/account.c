@@ -179,12 +179,21 @@ void account_tick(struct account *a, int64_t now_ns)
 
 /* ---- hosts and services ---------------------------------------------- */
 
-/* A host's entry, inserted if new; NULL when its bucket is all watched.
- * *local tells whether the host is local.  An insert may move or replace
- * other entries, so it forgets the last conversation. */
-static inline struct toptable_entry *host_entry(struct account *a,
-						const struct toptable_key *k,
-						bool *local)
+/* Entries are never NULL here: a host or service that is not counted (an
+ * unspecified address, a bucket all watched, the source again as the
+ * destination) adds to a->sink, which nothing reads. */
+static inline void entry_add(struct toptable_entry *e, uint32_t bytes)
+{
+	e->packets++;
+	e->bytes += bytes;
+}
+
+/* A host's entry, inserted if new; a->sink when its bucket is all
+ * watched.  *local tells whether the host is local.  An insert may move
+ * or replace other entries, so it forgets the last conversation. */
+static struct toptable_entry *host_entry(struct account *a,
+					 const struct toptable_key *k,
+					 bool *local)
 {
 	bool inserted;
 	struct toptable_entry *e = toptable_get(a->hosts, k, &inserted);
@@ -196,21 +205,16 @@ static inline struct toptable_entry *host_entry(struct account *a,
 			a->t.hosts_evicted = toptable_evictions(a->hosts);
 		}
 	}
-	*local = e ? e->tag : account_key_is_local(a, k);
+	if (!e) {
+		*local = account_key_is_local(a, k);
+		return &a->sink;
+	}
+	*local = e->tag;
 	return e;
 }
 
-static inline void entry_add(struct toptable_entry *e, uint32_t bytes)
-{
-	if (e) {
-		e->packets++;
-		e->bytes += bytes;
-	}
-}
-
-/* Count source and destination into c->src and c->dst (NULL: not counted;
- * dst is NULL too when it is the source) and set c->dir.  An unspecified
- * address is no host, and counts as local. */
+/* Count source and destination into c->src and c->dst and set c->dir.
+ * An unspecified address is no host, and counts as local. */
 static void count_hosts(struct account *a, const struct frame_info *fi,
 			int64_t sent_ns, struct conv *c)
 {
@@ -219,31 +223,23 @@ static void count_hosts(struct account *a, const struct frame_info *fi,
 	bool has_d = host_key(&d, fi->family, fi->dst);
 	bool ls = true, ld = true;
 
-	c->src = c->dst = NULL;
-	if (has_s) {
+	c->src = c->dst = &a->sink;
+	if (has_s)
 		c->src = host_entry(a, &s, &ls);
-		entry_add(c->src, fi->wire_len);
-		if (c->src)
-			c->src->last_seen_ns = sent_ns;
-	}
-	if (has_d && has_s && s.w[1] == d.w[1] && s.w[2] == d.w[2]) {
+	entry_add(c->src, fi->wire_len);
+	c->src->last_seen_ns = sent_ns;
+	if (has_d && has_s && s.w[1] == d.w[1] && s.w[2] == d.w[2])
 		ld = ls;
-	} else if (has_d) {
+	else if (has_d)
 		c->dst = host_entry(a, &d, &ld);
-		entry_add(c->dst, fi->wire_len);
-	}
+	entry_add(c->dst, fi->wire_len);
 	if (ls)
 		c->dir = ld ? ACCOUNT_DIR_INTERNAL : ACCOUNT_DIR_OUT;
 	else
 		c->dir = ld ? ACCOUNT_DIR_IN : ACCOUNT_DIR_EXTERNAL;
 }
 
-static inline bool has_service(const struct frame_info *fi)
-{
-	return fi->has_ports &&
-	       (fi->proto == IPPROTO_TCP || fi->proto == IPPROTO_UDP);
-}
-
+/* The decoder sets ports for TCP and UDP only. */
 static struct toptable_entry *count_service(struct account *a,
 					    const struct frame_info *fi)
 {
@@ -263,54 +259,10 @@ static struct toptable_entry *count_service(struct account *a,
 			a->t.services_evicted = toptable_evictions(a->svcs);
 		}
 	}
+	if (!e)
+		e = &a->sink;
 	entry_add(e, fi->wire_len);
 	return e;
-}
-
-/* ---- the last conversation -------------------------------------------- */
-
-static inline void conv_key(uint64_t k[CONV_KEY_WORDS],
-			    const struct frame_info *fi, bool svc)
-{
-	k[0] = (uint64_t)fi->family | (uint64_t)fi->proto << 8 |
-	       (uint64_t)svc << 16 | (uint64_t)fi->sport << 32 |
-	       (uint64_t)fi->dport << 48;
-	memcpy(&k[1], fi->src, 16);
-	memcpy(&k[3], fi->dst, 16);
-}
-
-static inline bool conv_equal(const uint64_t *x, const uint64_t *y)
-{
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
-}
-
-/* Hosts and service of an IP frame; returns its direction.  A frame of
- * the same conversation as the last one (addresses, protocol, ports) adds
- * to the entries the last one found; otherwise they are looked up, and
- * remembered when no lookup inserted. */
-static enum account_dir count_conv(struct account *a,
-				   const struct frame_info *fi, int64_t now_ns)
-{
-	struct conv *c = &a->conv;
-	int64_t sent_ns = now_ns < 0 ? 0 : now_ns;
-	bool svc = has_service(fi);
-	uint64_t k[CONV_KEY_WORDS];
-
-	conv_key(k, fi, svc);
-	if (c->valid && conv_equal(c->key, k)) {
-		entry_add(c->src, fi->wire_len);
-		if (c->src)
-			c->src->last_seen_ns = sent_ns;
-		entry_add(c->dst, fi->wire_len);
-		entry_add(c->svc, fi->wire_len);
-		return c->dir;
-	}
-	c->valid = true; /* unless a lookup below inserts */
-	count_hosts(a, fi, sent_ns, c);
-	c->svc = svc ? count_service(a, fi) : NULL;
-	memcpy(c->key, k, sizeof(k));
-	return c->dir;
 }
 
 static enum account_proto proto_of(uint8_t proto)
@@ -328,35 +280,117 @@ static enum account_proto proto_of(uint8_t proto)
 	}
 }
 
+/* ---- the last conversation -------------------------------------------- */
+
+/* Family, protocol and ports in one word; the addresses are the rest of
+ * the key. */
+static inline uint64_t conv_word(const struct frame_info *fi)
+{
+	return (uint64_t)fi->family | (uint64_t)fi->proto << 8 |
+	       (uint64_t)fi->has_ports << 16 | (uint64_t)fi->sport << 32 |
+	       (uint64_t)fi->dport << 48;
+}
+
+static inline uint64_t load_word(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static inline bool conv_same(const struct conv *c, uint64_t word,
+			     const struct frame_info *fi)
+{
+	return ((c->key[0] ^ word) | (c->key[1] ^ load_word(fi->src)) |
+		(c->key[2] ^ load_word(fi->src + 8)) |
+		(c->key[3] ^ load_word(fi->dst)) |
+		(c->key[4] ^ load_word(fi->dst + 8))) == 0;
+}
+
+/* Hosts, service and protocol of an IP frame not like the last one: looked
+ * up, and remembered when no lookup inserted.  Returns the direction.
+ * Out of line, so the common case in account_frame() stays small. */
+__attribute__((noinline)) static enum account_dir count_ip_new(struct account *a,
+				     const struct frame_info *fi,
+				     int64_t sent_ns, uint64_t word)
+{
+	struct conv *c = &a->conv;
+
+	c->valid = true; /* unless a lookup below inserts */
+	count_hosts(a, fi, sent_ns, c);
+	c->svc = fi->has_ports ? count_service(a, fi) : &a->sink;
+	c->proto = &a->proto[proto_of(fi->proto)];
+	rate_add(c->proto, fi->wire_len);
+	c->key[0] = word;
+	memcpy(&c->key[1], fi->src, 16);
+	memcpy(&c->key[3], fi->dst, 16);
+	return c->dir;
+}
+
+/* An IP frame: a frame of the same conversation as the last one
+ * (addresses, protocol, ports) adds to the entries that one found. */
+static inline enum account_dir count_ip(struct account *a,
+					const struct frame_info *fi,
+					int64_t now_ns)
+{
+	struct conv *c = &a->conv;
+	int64_t sent_ns = now_ns < 0 ? 0 : now_ns;
+	uint64_t word = conv_word(fi);
+
+	if (!c->valid || !conv_same(c, word, fi))
+		return count_ip_new(a, fi, sent_ns, word);
+	entry_add(c->src, fi->wire_len);
+	c->src->last_seen_ns = sent_ns;
+	entry_add(c->dst, fi->wire_len);
+	entry_add(c->svc, fi->wire_len);
+	rate_add(c->proto, fi->wire_len);
+	return c->dir;
+}
+
+/* ARP counts for its sender and target protocol addresses.  Out of line
+ * like count_ip_new(). */
+__attribute__((noinline)) static void
+count_arp(struct account *a, const struct frame_info *fi, int64_t now_ns)
+{
+	struct conv arp;
+
+	if (fi->family == AF_INET)
+		count_hosts(a, fi, now_ns < 0 ? 0 : now_ns, &arp);
+}
+
 /* ---- per frame ------------------------------------------------------- */
 
 void account_frame(struct account *a, int iface, const struct frame_info *fi,
 		   int64_t now_ns)
 {
-	bool has_if = iface >= 0 && iface < a->n_ifaces;
+	struct rate *ifr = iface >= 0 && iface < a->n_ifaces ? a->iface[iface]
+							      : a->no_iface;
 	enum account_dir dir = ACCOUNT_DIR_INTERNAL; /* non-IP stays on link */
-	struct conv arp;
 
 	a->t.frames++;
 	a->t.bytes += fi->wire_len;
 	a->t.vlan += fi->vlans > 0;
-	if (has_if)
-		rate_add(&a->iface[iface][ACCOUNT_DIR_ALL], fi->wire_len);
+	rate_add(&ifr[ACCOUNT_DIR_ALL], fi->wire_len);
 	if (fi->malformed) {
 		a->t.malformed++;
 		return;
 	}
-	a->t.arp += fi->l3 == L3_ARP;
-	a->t.ipv4 += fi->l3 == L3_IPV4;
-	a->t.ipv6 += fi->l3 == L3_IPV6;
-	if (fi->l3 == L3_IPV4 || fi->l3 == L3_IPV6) {
-		dir = count_conv(a, fi, now_ns);
-		rate_add(&a->proto[proto_of(fi->proto)], fi->wire_len);
-	} else if (fi->family == AF_INET) { /* ARP: sender and target */
-		count_hosts(a, fi, now_ns < 0 ? 0 : now_ns, &arp);
+	switch (fi->l3) {
+	case L3_IPV4:
+	case L3_IPV6:
+		a->t.ipv4 += fi->l3 == L3_IPV4;
+		a->t.ipv6 += fi->l3 == L3_IPV6;
+		dir = count_ip(a, fi, now_ns);
+		break;
+	case L3_ARP:
+		a->t.arp++;
+		count_arp(a, fi, now_ns);
+		break;
+	default:
+		break;
 	}
-	if (has_if)
-		rate_add(&a->iface[iface][dir], fi->wire_len);
+	rate_add(&ifr[dir], fi->wire_len);
 }
 
 /* ---- lifecycle ------------------------------------------------------- */

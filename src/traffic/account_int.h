@@ -31,14 +31,15 @@ struct net6 {
 	uint64_t net[2], mask[2]; /* big-endian halves, host order */
 };
 
-/* The last IP frame's conversation and the entries it counted in: frames
- * of one conversation come in bursts, and the next frame like it needs no
+/* The last IP frame's conversation and where it counted: frames of one
+ * conversation come in bursts, and the next frame like it needs no
  * lookup.  valid is cleared by anything that may move, replace or retag
  * entries: an insert into either table, a watch, new local networks. */
 #define CONV_KEY_WORDS 5
 struct conv {
 	uint64_t key[CONV_KEY_WORDS]; /* family, proto, ports; src; dst */
-	struct toptable_entry *src, *dst, *svc; /* NULL: not counted */
+	struct toptable_entry *src, *dst, *svc; /* the sink: not counted */
+	struct rate *proto;
 	enum account_dir dir;
 	bool valid;
 };
@@ -47,6 +48,8 @@ struct account {
 	struct account_totals t;
 	int n_ifaces;
 	struct rate iface[ACCOUNT_MAX_IFACES][ACCOUNT_DIR_COUNT + 1];
+	struct rate no_iface[ACCOUNT_DIR_COUNT + 1]; /* an index out of
+						      * range: never read */
 	struct rate proto[ACCOUNT_PROTO_COUNT];
 	struct net4 v4[CFG_MAX_NETS];
 	int n4;
@@ -59,6 +62,7 @@ struct account {
 	int64_t period_start_ns;
 	bool started;
 	struct conv conv;
+	struct toptable_entry sink; /* what is not counted adds here */
 };
 
 /* Whether a host key's address is local (configured, or link-only). */
