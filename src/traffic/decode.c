@@ -281,7 +281,8 @@ static int decode_eth(struct cursor *c, struct frame_info *fi)
 	}
 	memcpy(fi->dst_mac, p, 12); /* dst_mac and src_mac, wire order */
 	fi->multicast = p[0] & 1;
-	fi->broadcast = (p[0] & p[1] & p[2] & p[3] & p[4] & p[5]) == 0xff;
+	fi->broadcast = get16(p) == 0xffff && get16(p + 2) == 0xffff &&
+			get16(p + 4) == 0xffff;
 	type = get16(p + 12);
 	c->off = ETH_HLEN_;
 	while (is_tag(type)) {

@@ -38,17 +38,17 @@ static const int default_prefix[] = { 8, 12, 16, 7 };
 struct replay {
 	struct account *acct;
 	int64_t next_tick_ns; /* capture time of the next rate tick */
+	struct frame_info fi; /* the frame being counted */
 };
 
 static void replay_frame(u_char *user, const struct pcap_pkthdr *h,
 			 const u_char *data)
 {
 	struct replay *r = (struct replay *)user;
-	struct frame_info fi;
 	int64_t now_ns = (int64_t)h->ts.tv_sec * NS_PER_S + h->ts.tv_usec;
 
-	decode_frame(data, h->caplen, h->len, &fi);
-	account_frame(r->acct, 0, &fi, now_ns);
+	decode_frame(data, h->caplen, h->len, &r->fi);
+	account_frame(r->acct, 0, &r->fi, now_ns);
 	if (now_ns >= r->next_tick_ns || now_ns < r->next_tick_ns - NS_PER_S) {
 		account_tick(r->acct, now_ns);
 		r->next_tick_ns = now_ns + NS_PER_S;
