@@ -9,7 +9,10 @@
  * burst waiting to report - sit in one binary min-heap, and a single loop
  * timer is kept armed for its top.  Callbacks run only from that timer, so
  * ping_start() never reports synchronously and reading a socket never
- * re-enters the caller.  Tables are allocated in ping_open(), none later.
+ * re-enters the caller.  Tables are allocated in ping_open(), none later,
+ * and left as calloc() gives them: zero means free and out of the heap,
+ * so a page of a table is touched only when a request or a burst first
+ * uses it (bursts are handed out lowest first).
  */
 #include <errno.h>
 #include <math.h>
@@ -50,17 +53,17 @@ void ping_ignore(void)
 /* ---- the deadline heap ---------------------------------------------- */
 
 /* An event's ref: >= 0 a slot (request timeout), < 0 a burst (-1 - index:
- * its next request, or its report once finished). */
-static int32_t *event_pos(struct ping *p, int32_t ref)
+ * its next request, or its report once finished).  Its heap_at is the
+ * event's heap index + 1, 0 when it has none. */
+static int32_t *event_at(struct ping *p, int32_t ref)
 {
-	return ref >= 0 ? &p->slots[ref].heap_pos
-			: &p->bursts[-1 - ref].heap_pos;
+	return ref >= 0 ? &p->slots[ref].heap_at : &p->bursts[-1 - ref].heap_at;
 }
 
 static void heap_set(struct ping *p, int32_t i, struct ping_event ev)
 {
 	p->heap[i] = ev;
-	*event_pos(p, ev.ref) = i;
+	*event_at(p, ev.ref) = i + 1;
 }
 
 static void heap_up(struct ping *p, int32_t i)
@@ -103,7 +106,7 @@ static void heap_push(struct ping *p, int32_t ref, int64_t due_ns)
 
 static void heap_del(struct ping *p, int32_t i)
 {
-	*event_pos(p, p->heap[i].ref) = -1;
+	*event_at(p, p->heap[i].ref) = 0;
 	if (i == --p->heap_n)
 		return;
 	heap_set(p, i, p->heap[p->heap_n]);
@@ -153,20 +156,24 @@ struct ping_burst *ping_burst_find(struct ping *p, int id)
 	return b->id == id ? b : NULL;
 }
 
+/* A freed burst first, else one never used: the table is touched from
+ * its start only as far as the most bursts that ever ran at once. */
 static struct ping_burst *burst_alloc(struct ping *p)
 {
 	struct ping_burst *b;
 	int idx = p->free_burst;
 
-	if (idx < 0)
+	if (idx >= 0)
+		p->free_burst = p->bursts[idx].next_free;
+	else if (p->bursts_used < PING_MAX_BURSTS)
+		idx = p->bursts_used++;
+	else
 		return NULL;
 	b = &p->bursts[idx];
-	p->free_burst = b->next_free;
 	/* id encodes the index; the generation tells reuses apart. */
 	p->generation = (p->generation + 1) % (INT32_MAX / PING_MAX_BURSTS);
 	memset(b, 0, sizeof(*b));
 	b->id = p->generation * PING_MAX_BURSTS + idx + 1;
-	b->heap_pos = -1;
 	return b;
 }
 
@@ -174,8 +181,8 @@ static struct ping_burst *burst_alloc(struct ping *p)
  * are answered or time out. */
 static void burst_free(struct ping *p, struct ping_burst *b)
 {
-	if (b->heap_pos >= 0)
-		heap_del(p, b->heap_pos);
+	if (b->heap_at)
+		heap_del(p, b->heap_at - 1);
 	b->id = 0;
 	b->next_free = p->free_burst;
 	p->free_burst = (int)(b - p->bursts);
@@ -225,8 +232,8 @@ static void burst_report(struct ping *p, struct ping_burst *b)
 
 static void slot_release(struct ping *p, struct ping_slot *sl)
 {
-	if (sl->heap_pos >= 0)
-		heap_del(p, sl->heap_pos);
+	if (sl->heap_at)
+		heap_del(p, sl->heap_at - 1);
 	sl->burst_id = 0;
 }
 
@@ -416,13 +423,7 @@ static int tables_alloc(struct ping *p)
 	p->heap = calloc(HEAP_CAP, sizeof(*p->heap));
 	if (!p->slots || !p->bursts || !p->heap)
 		return -1;
-	for (int i = 0; i < PING_MAX_OUTSTANDING; i++)
-		p->slots[i].heap_pos = -1;
-	for (int i = 0; i < PING_MAX_BURSTS; i++) {
-		p->bursts[i].heap_pos = -1;
-		p->bursts[i].next_free = i + 1 < PING_MAX_BURSTS ? i + 1 : -1;
-	}
-	p->free_burst = 0;
+	p->free_burst = -1;
 	return 0;
 }
 

@@ -19,8 +19,8 @@
 
 /* A request awaiting its answer, at index seq % PING_MAX_OUTSTANDING. */
 struct ping_slot {
-	int burst_id;	  /* 0: free; may name a cancelled burst */
-	int32_t heap_pos; /* its timeout in the heap, -1 if none */
+	int burst_id;	 /* 0: free; may name a cancelled burst */
+	int32_t heap_at; /* its timeout's heap index + 1, 0 if none */
 	uint16_t seq;
 	int64_t tx_mono_ns; /* CLOCK_MONOTONIC at send */
 	int64_t tx_real_ns; /* CLOCK_REALTIME at send, see rtt_ms() */
@@ -33,9 +33,9 @@ union ping_addr {
 };
 
 struct ping_burst {
-	int id;		  /* 0: free */
-	int next_free;	  /* free list while free */
-	int32_t heap_pos; /* next request or report, -1 if none */
+	int id;		 /* 0: free */
+	int next_free;	 /* free list while free */
+	int32_t heap_at; /* next request or report: heap index + 1, 0 none */
 	int family;
 	union ping_addr addr;
 	socklen_t addr_len;
@@ -72,7 +72,8 @@ struct ping {
 	bool dispatching; /* inside on_timer() */
 	bool closing;	  /* ping_close() from a callback */
 	int generation;
-	int free_burst;
+	int free_burst;	 /* freed bursts, linked by next_free; -1: none */
+	int bursts_used; /* bursts[bursts_used..] have never been used */
 	struct ping_slot *slots;   /* PING_MAX_OUTSTANDING */
 	struct ping_burst *bursts; /* PING_MAX_BURSTS */
 	struct ping_event *heap;
