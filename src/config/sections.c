@@ -192,7 +192,7 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 
 	cap->snaplen = 128;
 	cap->promiscuous = true;
-	cap->buffer_kib = 2048;
+	cap->buffer_kib = 1024;
 	for (i = 0; i < sizeof(default_local_networks) / sizeof(char *); i++)
 		cfg_parse_cidr(default_local_networks[i],
 			       &cap->local_networks[cap->n_local_networks++]);
@@ -202,7 +202,9 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 	read_interfaces(ctx, g, cap);
 	cfg_get_int(ctx, g, "snaplen", 64, 65535, &cap->snaplen);
 	cfg_get_bool(ctx, g, "promiscuous", &cap->promiscuous);
-	cfg_get_int(ctx, g, "buffer_kib", 256, 262144, &cap->buffer_kib);
+	/* libpcap cuts the TPACKET_V3 ring into 256 KiB blocks; the kernel
+	 * fills one while we read another, so at least four. */
+	cfg_get_int(ctx, g, "buffer_kib", 1024, 262144, &cap->buffer_kib);
 	read_networks(ctx, g, cap);
 	if (cfg_get_string(ctx, g, "filter", &filter) > 0 && filter[0]) {
 		check_filter(ctx, g, filter, cap->snaplen);

@@ -203,7 +203,7 @@ static void test_reference_groups(void **state)
 	assert_string_equal(cfg->capture.interfaces[0], "eth0");
 	assert_string_equal(cfg->capture.filter, "not port 22");
 	assert_int_equal(cfg->capture.snaplen, 128);
-	assert_int_equal(cfg->capture.buffer_kib, 2048);
+	assert_int_equal(cfg->capture.buffer_kib, 1024);
 	assert_int_equal(cfg->capture.n_local_networks, 2);
 	assert_int_equal(cfg->capture.local_networks[1].family, AF_INET6);
 	assert_int_equal(cfg->capture.local_networks[1].prefix, 8);

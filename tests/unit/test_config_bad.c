@@ -59,6 +59,8 @@ static const struct bad_case bad_cases[] = {
 	  "tests/configs/bad/bad_user.cfg:2: 'user' 'Root User' is not a valid user name" },
 	{ "buzzer_no_pin", 1,
 	  "tests/configs/bad/buzzer_no_pin.cfg:5: buzzer needs a 'pin'" },
+	{ "capture_ring_small", 1,
+	  "tests/configs/bad/capture_ring_small.cfg:3: 'buffer_kib' 256 out of range 1024..262144" },
 	{ "cert_days_inverted", 1,
 	  "tests/configs/bad/cert_days_inverted.cfg:9: cert_days warning (7) must be above critical (21)" },
 	{ "check_name_too_long", 1,
