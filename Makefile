@@ -321,14 +321,14 @@ soak: $(BIN)
 	tests/bench/soak $(O) --minutes $(SOAK_MINUTES)
 
 # The config loader's libFuzzer target, tests/fuzz/fuzz_config.c, built
-# like fuzz_decode from the config sources alone (and curl_dl.c: a valid
-# config with http checks dlopen()s libcurl).  `make fuzz` runs it too
-# (FUZZ_SECONDS); `make fuzz-config-ci` is the bounded run that
-# tests/blackbox/fuzz_targets.py does in `make test`.  Seeds: every config
-# the tests and the repository hold.
+# like fuzz_decode from the config sources alone (and curl_dl.c with
+# dynlib.c: a valid config with http checks dlopen()s libcurl).  `make
+# fuzz` runs it too (FUZZ_SECONDS); `make fuzz-config-ci` is the bounded
+# run that tests/blackbox/fuzz_targets.py does in `make test`.  Seeds:
+# every config the tests and the repository hold.
 FUZZ_CONFIG_BIN  := $(FUZZ_DIR)/fuzz_config
 FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c $(wildcard src/config/*.c) \
-		    src/policy/state.c src/core/curl_dl.c
+		    src/policy/state.c src/core/curl_dl.c src/core/dynlib.c
 
 .PHONY: fuzz-config fuzz-config-ci
 

@@ -18,6 +18,8 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 
+#include "dynlib.h"
+
 /* Every libcurl function pilotlight calls: add one here to use it. */
 #define CURL_DL_SYMBOLS(X)                                                     \
 	X(curl_global_init)                                                    \
@@ -43,9 +45,7 @@
 	X(curl_multi_socket_action)                                            \
 	X(curl_multi_info_read)
 
-#define CURL_DL_DECLARE(sym) extern __typeof__(sym) *sym_##sym;
-CURL_DL_SYMBOLS(CURL_DL_DECLARE)
-#undef CURL_DL_DECLARE
+CURL_DL_SYMBOLS(DYNLIB_DECLARE)
 
 /* Load libcurl, resolve every symbol above and run curl_global_init().
  * Returns 0 (at once when already loaded) or -1 with curl_dl_error()
