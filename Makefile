@@ -96,6 +96,14 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(FAKE_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
 
+# test_curl_dl loads a libcurl too old to use, tests/fakes/dl/curl_old.c,
+# from beside itself.
+$(O)/tests/libcurl-old.so: tests/fakes/dl/curl_old.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+$(O)/tests/test_curl_dl: | $(O)/tests/libcurl-old.so
+
 deps:
 	@sh .ci/deps $(DEB_BUILD) $(DEB_TEST)
 

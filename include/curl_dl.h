@@ -47,9 +47,10 @@
 
 CURL_DL_SYMBOLS(DYNLIB_DECLARE)
 
-/* Load libcurl, resolve every symbol above and run curl_global_init().
- * Returns 0 (at once when already loaded) or -1 with curl_dl_error()
- * saying why; a later call tries again. */
+/* Load libcurl, resolve every symbol above, refuse a libcurl older than
+ * 7.85.0 and run curl_global_init().  Returns 0 (at once when already
+ * loaded) or -1 with curl_dl_error() saying why; a later call tries
+ * again. */
 int curl_dl_open(void);
 
 /* curl_dl_open() with another file name: for the tests. */
@@ -58,8 +59,9 @@ int curl_dl_open_name(const char *soname);
 bool curl_dl_loaded(void);
 
 /* Why the last curl_dl_open() failed, e.g. "libcurl.so.4: cannot open
- * shared object file: No such file or directory (install libcurl4)";
- * "" if none did.  Static storage. */
+ * shared object file: No such file or directory (install libcurl4)" or
+ * "libcurl.so.4 is libcurl 7.74.0, pilotlight needs 7.85.0 or newer
+ * (install a newer libcurl4)"; "" if none did.  Static storage. */
 const char *curl_dl_error(void);
 
 #endif

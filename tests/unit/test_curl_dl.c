@@ -3,9 +3,11 @@
  * config with an http check or a webhook loads it, one without, or one
  * rejected for another reason, does not (each loaded in a child process,
  * whose answer is whether libcurl got mapped).  In this process: a
- * library that is not there and one without libcurl's symbols fail with
- * the words a user sees; the real one resolves every symbol and answers.
- * The binary itself does not link libcurl (the Makefile's PKGS_DL).
+ * library that is not there, one without libcurl's symbols and one older
+ * than 7.85.0 (BUILD/tests/libcurl-old.so, tests/fakes/dl/curl_old.c, from
+ * beside this binary) fail with the words a user sees; the real one
+ * resolves every symbol and answers.  The binary itself does not link
+ * libcurl (the Makefile's PKGS_DL).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <limits.h>
 
 #include "config.h"
 #include "curl_dl.h"
@@ -42,6 +45,9 @@ static const char http_but_broken[] =
 	"  checks = ( { type = \"http\"; url = \"http://127.0.0.1/\"; } ); } "
 	");\n"
 	"daemon = { usr = \"nobody\"; };\n";
+
+/* BUILD/tests/libcurl-old.so, found from argv[0]. */
+static char old_lib[PATH_MAX];
 
 /* Load text as a config in a child: 1 if libcurl got loaded, 0 if not;
  * *valid says whether the config was accepted. */
@@ -132,6 +138,39 @@ static void test_library_without_symbols(void **state)
 	assert_null(sym_curl_global_init);
 }
 
+static bool mapped(const char *path)
+{
+	char line[PATH_MAX + 128];
+	const char *base = strrchr(path, '/');
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, base) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* 7.84.0 lacks CURLOPT_PROTOCOLS_STR: refused, named with its version,
+ * closed again, nothing set. */
+static void test_too_old_library(void **state)
+{
+	char want[PATH_MAX + 128];
+
+	(void)state;
+	assert_int_equal(curl_dl_open_name(old_lib), -1);
+	assert_false(curl_dl_loaded());
+	snprintf(want, sizeof(want),
+		 "%s is libcurl 7.84.0, pilotlight needs 7.85.0 or newer "
+		 "(install a newer libcurl4)",
+		 old_lib);
+	assert_string_equal(curl_dl_error(), want);
+	assert_null(sym_curl_version_info);
+	assert_null(sym_curl_global_init);
+	assert_false(mapped(old_lib));
+}
+
 static void test_loads_and_resolves_everything(void **state)
 {
 	const curl_version_info_data *v;
@@ -145,7 +184,7 @@ static void test_loads_and_resolves_everything(void **state)
 #undef CHECK_SYM
 	v = sym_curl_version_info(CURLVERSION_NOW);
 	assert_non_null(v);
-	assert_true(v->version_num >= 0x073f00); /* 7.63.0, as Depends */
+	assert_true(v->version_num >= 0x075500); /* 7.85.0, as Depends */
 	assert_string_equal(sym_curl_easy_strerror(CURLE_OK), "No error");
 }
 
@@ -158,7 +197,7 @@ static void test_loading_again_is_a_no_op(void **state)
 	assert_true(curl_dl_loaded());
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	/* In order: the failures before the load that stays for good. */
 	const struct CMUnitTest tests[] = {
@@ -168,9 +207,13 @@ int main(void)
 		cmocka_unit_test(test_rejected_config_does_not_load),
 		cmocka_unit_test(test_missing_library),
 		cmocka_unit_test(test_library_without_symbols),
+		cmocka_unit_test(test_too_old_library),
 		cmocka_unit_test(test_loads_and_resolves_everything),
 		cmocka_unit_test(test_loading_again_is_a_no_op),
 	};
+	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
 
+	snprintf(old_lib, sizeof(old_lib), "%.*s/libcurl-old.so",
+		 slash ? (int)(slash - argv[0]) : 1, slash ? argv[0] : ".");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
