@@ -8,9 +8,9 @@
  * that was accepted stays mapped for the life of the process.
  *
  * The module keeps an X-macro list of the functions it calls (X(name)
- * for each) and builds its pointers and tables from it with the DYNLIB_*
- * macros below: each sym_name has the type of the library's own name,
- * from the library's header.  This module is the only one that calls
+ * for each) and builds its pointers and its struct dynlib from it with
+ * the DYNLIB_* macros below: each sym_name has the type of the library's
+ * own name, from the library's header.  This module is the only one that calls
  * dlopen/dlsym/dlerror, and writes the messages a user reads.
  */
 #ifndef PL_DYNLIB_H
@@ -34,13 +34,30 @@ struct dynlib {
 	char error[512];
 };
 
-/* For a module's list: the header declares, the .c defines, names and
- * stores (in a store(const dynlib_fn *fns) function). */
+/* For a module's list: its header declares the pointers with
+ * LIST(DYNLIB_DECLARE); its .c defines them, and a static struct dynlib
+ * var for them that names package in its messages, with
+ * DYNLIB_DEFINE_TABLE(var, LIST, package). */
 #define DYNLIB_DECLARE(sym) extern __typeof__(sym) *sym_##sym;
 #define DYNLIB_DEFINE(sym)  __typeof__(sym) *sym_##sym;
 #define DYNLIB_NAME(sym)    #sym,
 #define DYNLIB_STORE(sym)                                                      \
 	sym_##sym = fns ? (__typeof__(sym_##sym))*fns++ : NULL;
+#define DYNLIB_DEFINE_TABLE(var, LIST, pkg)                                    \
+	LIST(DYNLIB_DEFINE)                                                    \
+	static const char *const var##_names[] = { LIST(DYNLIB_NAME) };        \
+	static dynlib_fn                                                       \
+		var##_fns[sizeof(var##_names) / sizeof(var##_names[0])];       \
+	static void var##_store(const dynlib_fn *fns)                          \
+	{                                                                      \
+		LIST(DYNLIB_STORE)                                             \
+	}                                                                      \
+	static struct dynlib var = { .package = (pkg),                         \
+				     .names = var##_names,                     \
+				     .fns = var##_fns,                         \
+				     .n = sizeof(var##_fns) /                  \
+					  sizeof(var##_fns[0]),                \
+				     .store = var##_store }
 
 /* dlopen() soname and resolve every name, then store() them.  Returns 0
  * (at once when already open) or -1 with dynlib_error() saying why, the

@@ -19,22 +19,7 @@
 #define CURL_DL_MIN_VERSION	 0x075500
 #define CURL_DL_MIN_VERSION_TEXT "7.85.0"
 
-CURL_DL_SYMBOLS(DYNLIB_DEFINE)
-
-static const char *const names[] = { CURL_DL_SYMBOLS(DYNLIB_NAME) };
-enum { N_NAMES = sizeof(names) / sizeof(names[0]) };
-static dynlib_fn scratch[N_NAMES];
-
-static void store(const dynlib_fn *fns)
-{
-	CURL_DL_SYMBOLS(DYNLIB_STORE)
-}
-
-static struct dynlib lib = { .package = CURL_DL_PACKAGE,
-			     .names = names,
-			     .fns = scratch,
-			     .n = N_NAMES,
-			     .store = store };
+DYNLIB_DEFINE_TABLE(lib, CURL_DL_SYMBOLS, CURL_DL_PACKAGE);
 
 int curl_dl_open_name(const char *soname)
 {
