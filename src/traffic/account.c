@@ -223,6 +223,10 @@ static void count_hosts(struct account *a, const struct frame_info *fi,
 	bool has_d = host_key(&d, fi->family, fi->dst);
 	bool ls = true, ld = true;
 
+	if (has_s)
+		toptable_prefetch(a->hosts, &s);
+	if (has_d)
+		toptable_prefetch(a->hosts, &d);
 	c->src = c->dst = &a->sink;
 	if (has_s)
 		c->src = host_entry(a, &s, &ls);
@@ -239,19 +243,30 @@ static void count_hosts(struct account *a, const struct frame_info *fi,
 		c->dir = ld ? ACCOUNT_DIR_IN : ACCOUNT_DIR_EXTERNAL;
 }
 
-/* The decoder sets ports for TCP and UDP only. */
-static struct toptable_entry *count_service(struct account *a,
-					    const struct frame_info *fi)
+/* The service a TCP or UDP frame counts for (the decoder sets ports for
+ * those only). */
+static inline uint16_t service_key(const struct account *a,
+				   const struct frame_info *fi,
+				   struct toptable_key *k)
 {
 	uint16_t port =
 		services_pick_port(a->names, fi->proto, fi->sport, fi->dport);
-	struct toptable_key k = {
+
+	*k = (struct toptable_key){
 		{ (uint64_t)fi->proto << 8 | (uint64_t)port << 16, 0, 0 }
 	};
+	return port;
+}
+
+static struct toptable_entry *count_service(struct account *a,
+					    const struct frame_info *fi,
+					    const struct toptable_key *k,
+					    uint16_t port)
+{
 	struct toptable_entry *e;
 	bool inserted;
 
-	e = toptable_get(a->svcs, &k, &inserted);
+	e = toptable_get(a->svcs, k, &inserted);
 	if (inserted) {
 		a->conv.valid = false;
 		if (e) {
@@ -316,10 +331,16 @@ __attribute__((noinline)) static enum account_dir count_ip_new(struct account *a
 				     int64_t sent_ns, uint64_t word)
 {
 	struct conv *c = &a->conv;
+	struct toptable_key k;
+	uint16_t port = 0;
 
+	if (fi->has_ports) { /* its bucket loads while the hosts are found */
+		port = service_key(a, fi, &k);
+		toptable_prefetch(a->svcs, &k);
+	}
 	c->valid = true; /* unless a lookup below inserts */
 	count_hosts(a, fi, sent_ns, c);
-	c->svc = fi->has_ports ? count_service(a, fi) : &a->sink;
+	c->svc = fi->has_ports ? count_service(a, fi, &k, port) : &a->sink;
 	c->proto = &a->proto[proto_of(fi->proto)];
 	rate_add(c->proto, fi->wire_len);
 	c->key[0] = word;
