@@ -4,15 +4,19 @@
  *
  * Every request takes the next value of one 16-bit sequence counter and
  * the table slot seq % PING_MAX_OUTSTANDING.  Replies and ICMP errors find
- * their request through that slot (ping_sock.c reads the sockets).  All
- * deadlines - a burst's next request, a request's timeout, a finished
- * burst waiting to report - sit in one binary min-heap, and a single loop
- * timer is kept armed for its top.  Callbacks run only from that timer, so
- * ping_start() never reports synchronously and reading a socket never
- * re-enters the caller.  Tables are allocated in ping_open(), none later,
- * and left as calloc() gives them: zero means free and out of the heap,
- * so a page of a table is touched only when a request or a burst first
- * uses it (bursts are handed out lowest first).
+ * their request through that slot (ping_sock.c reads the sockets).  The
+ * counter skips the values whose slot lies beyond a window at the start
+ * of the table, which doubles when its next slot is still waiting for an
+ * answer, up to the whole table: so a few hosts keep using a few pages of
+ * it, not all of them in turn.  All deadlines - a burst's next request, a
+ * request's timeout, a finished burst waiting to report - sit in one
+ * binary min-heap, and a single loop timer is kept armed for its top.
+ * Callbacks run only from that timer, so ping_start() never reports
+ * synchronously and reading a socket never re-enters the caller.  Tables
+ * are allocated in ping_open(), none later, and left as calloc() gives
+ * them: zero means free and out of the heap, so a page of a table is
+ * touched only when a request or a burst first uses it (bursts are
+ * handed out lowest first).
  */
 #include <errno.h>
 #include <math.h>
@@ -30,6 +34,9 @@
 
 #define SLOT_MASK (PING_MAX_OUTSTANDING - 1)
 #define HEAP_CAP  (PING_MAX_OUTSTANDING + PING_MAX_BURSTS)
+/* The first window: 32 KiB of slots; a sequence number comes back after
+ * 4 x this many requests (after 65536 once the window is the table). */
+#define WINDOW_MIN 1024
 /* A realtime RTT more than this above the monotonic one means the wall
  * clock was stepped between send and receive. */
 #define CLOCK_SLACK_NS NS_PER_MS
@@ -37,6 +44,9 @@
 _Static_assert((PING_MAX_OUTSTANDING & SLOT_MASK) == 0 &&
 		       65536 % PING_MAX_OUTSTANDING == 0,
 	       "the slot index must be the low bits of the sequence");
+_Static_assert((WINDOW_MIN & (WINDOW_MIN - 1)) == 0 &&
+		       WINDOW_MIN <= PING_MAX_OUTSTANDING,
+	       "the window doubles up to the table");
 
 static unsigned long ignored_total;
 
@@ -258,9 +268,28 @@ static void request_failed(struct ping *p, struct ping_burst *b,
 	burst_check_done(p, b);
 }
 
+/* The next sequence number whose slot is in the window.  A slot still
+ * waiting for an answer widens the window (the slots beyond it were never
+ * used, so the new half's first is free); only a full-table window gives
+ * a waiting slot away. */
+static uint16_t seq_take(struct ping *p)
+{
+	unsigned seq = p->next_seq;
+
+	while (p->slots[seq & SLOT_MASK].burst_id &&
+	       p->window < PING_MAX_OUTSTANDING) {
+		seq = (seq & ~(unsigned)SLOT_MASK) | (unsigned)p->window;
+		p->window *= 2;
+	}
+	p->next_seq = (uint16_t)(seq + 1);
+	if ((p->next_seq & SLOT_MASK) >= p->window)
+		p->next_seq = (uint16_t)((seq | SLOT_MASK) + 1);
+	return (uint16_t)seq;
+}
+
 static void burst_send(struct ping *p, struct ping_burst *b)
 {
-	uint16_t seq = p->next_seq++;
+	uint16_t seq = seq_take(p);
 	struct ping_slot *sl = &p->slots[seq & SLOT_MASK];
 	int64_t tx_mono_ns, tx_real_ns;
 
@@ -440,7 +469,9 @@ struct ping *ping_open(struct loop *l, bool force_raw)
 	random_bytes(p->cookie, sizeof(p->cookie));
 	random_bytes(rnd, sizeof(rnd));
 	p->ident = (uint16_t)(rnd[0] << 8 | rnd[1]);
+	p->window = WINDOW_MIN;
 	p->next_seq = (uint16_t)(rnd[2] << 8 | rnd[3]);
+	p->next_seq &= (uint16_t)~SLOT_MASK | (WINDOW_MIN - 1);
 	ping_wire_fill(p->txbuf);
 	if (ping_sock_open(p, force_raw) < 0)
 		goto fail;

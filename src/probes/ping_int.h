@@ -65,7 +65,8 @@ struct ping {
 	struct loop *loop;
 	struct ping_sock sock[2]; /* AF_INET, AF_INET6 */
 	uint16_t ident;		  /* echo id on raw sockets */
-	uint16_t next_seq;
+	uint16_t next_seq;	  /* its slot is below window */
+	int window;		  /* slots in use, see seq_take() */
 	uint8_t cookie[PING_COOKIE_LEN];
 	int64_t timer_id; /* 0: not armed */
 	int64_t timer_due_ns;

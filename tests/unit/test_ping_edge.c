@@ -3,7 +3,9 @@
  * datagram sockets in a namespace of the test's own: forged replies (a
  * wrong cookie, too short to hold one) and other programs' pings are
  * ignored while the right reply counts; a full burst table refuses, then
- * frees a place on cancel; the engine closes from inside a callback.
+ * frees a place on cancel; requests waiting for an answer keep their place
+ * while thousands of others are sent; the engine closes from inside a
+ * callback.
  * Traffic goes only to loopback.  Needs root, iproute2 and iptables.
  */
 #include <setjmp.h>
@@ -46,6 +48,42 @@ static void test_burst_table_full(void **state)
 	nsx_run(fx->l, MS(3000));
 	assert_int_equal(r[PING_MAX_BURSTS].calls, 1);
 	assert_int_equal(r[PING_MAX_BURSTS].st.received, 0);
+}
+
+/* Requests waiting their full timeout while thousands of others come and
+ * go: none loses its place early (it would report before its timeout),
+ * and every answered request counts. */
+static void test_many_requests_waiting(void **state)
+{
+	enum { SILENT = 1500, BUSY = 40 };
+	struct fx *fx = *state;
+	static struct res silent[SILENT], busy[BUSY];
+	struct ping_params wait = quick, fast = quick;
+	int64_t t0 = clock_now_ns();
+
+	assert_int_equal(nsx_sh("ip netns exec %s iptables -w -A INPUT -p icmp "
+				"-d 127.0.0.2 -j DROP",
+				fx->ns),
+			 0);
+	memset(silent, 0, sizeof(silent));
+	memset(busy, 0, sizeof(busy));
+	wait.count = 1;
+	wait.timeout_ns = MS(1500);
+	for (int i = 0; i < SILENT; i++)
+		assert_true(start(fx, &silent[i], "127.0.0.2", &wait) > 0);
+	fast.count = 100;
+	fast.spacing_ns = MS(1);
+	for (int i = 0; i < BUSY; i++)
+		assert_true(start(fx, &busy[i], "127.0.0.1", &fast) > 0);
+	nsx_run(fx->l, MS(5000));
+	assert_int_equal(fx->pending, 0);
+	for (int i = 0; i < BUSY; i++)
+		assert_int_equal(busy[i].st.received, 100);
+	for (int i = 0; i < SILENT; i++) {
+		assert_int_equal(silent[i].calls, 1);
+		assert_int_equal(silent[i].st.received, 0);
+		assert_true(silent[i].at_ns - t0 >= MS(1500));
+	}
 }
 
 static void test_close_from_callback(void **state)
@@ -204,6 +242,7 @@ int main(void)
 		cmocka_unit_test_prestate_setup_teardown(t, setup, teardown,   \
 							 &mode_dgram)
 		BOTH(test_burst_table_full),
+		BOTH(test_many_requests_waiting),
 		BOTH(test_close_from_callback),
 		BOTH(test_forged_replies),
 		BOTH(test_foreign_replies),
