@@ -65,8 +65,12 @@ struct newdev;
  * Allocate the table and load the state file (a missing file is an empty
  * table; unreadable lines are skipped and counted in the log).  Returns
  * NULL/errno only when out of memory or on bad parameters.  Table
- * eviction when full: the pair with the oldest last_seen makes room (it
- * is an event again should it come back).
+ * eviction when full: the pair seen longest ago makes room (it is an
+ * event again should it come back): the oldest last_seen, and of pairs
+ * last seen in the same second the one seen first.  After a step back of
+ * the wall clock it is still the pair the daemon saw longest ago,
+ * whatever time it carries.  A file with more pairs than the table keeps
+ * those with the newest last_seen.
  */
 struct newdev *newdev_open(const struct newdev_params *p);
 

@@ -2,12 +2,17 @@
  * newdev.c - the known MAC/IP pairs: a bounded hash table, its state file
  * and the "new device" events.
  *
- * Entries sit in one array allocated at open; buckets chain them by index.
- * When the array is full the entry with the oldest last_seen is unlinked
- * and reused (a linear scan, but only when a new pair arrives on a full
- * table, never per frame).  Times in the table are wall-clock epoch
- * seconds because people read them from the file; the save and log rate
- * limits use the monotonic clock.
+ * Entries sit in one array allocated at open; buckets chain them by index,
+ * and a doubly-linked list orders them by when they were last seen, the
+ * oldest first: a pair seen goes to the newest end, and when the array is
+ * full the oldest is unlinked and reused, all in constant time (a flood of
+ * new hosts meets a full table with every frame).  The list is the order
+ * of last_seen while the wall clock runs forward; after a step back it
+ * keeps the order in which pairs were seen (the one seen longest ago still
+ * goes first, whatever time it carries).  A loaded file is put in
+ * last_seen order.  Times in the table are wall-clock epoch seconds
+ * because people read them from the file; the save and log rate limits
+ * use the monotonic clock.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,12 +32,14 @@
 
 struct entry {
 	struct newdev_pair pair;
-	int32_t next; /* in its bucket, NIL */
+	int32_t next;	      /* in its bucket, NIL */
+	int32_t older, newer; /* the age list, NIL at its ends */
 };
 
 struct newdev {
 	struct entry *v;
 	size_t cap, n;
+	int32_t oldest, newest; /* the age list's ends, NIL when empty */
 	int32_t *bucket;
 	size_t n_buckets; /* a power of two */
 	char *path;	  /* NULL: memory only */
@@ -87,25 +94,55 @@ static int32_t find(const struct newdev *nd, const uint8_t mac[6], int family,
 	return i;
 }
 
-/* Free the slot of the pair seen longest ago; returns it. */
-static int32_t evict_oldest(struct newdev *nd)
+static void age_unlink(struct newdev *nd, int32_t i)
 {
-	size_t i, old = 0;
-	int32_t *link;
+	struct entry *e = &nd->v[i];
 
-	for (i = 1; i < nd->n; i++)
-		if (nd->v[i].pair.last_seen < nd->v[old].pair.last_seen)
-			old = i;
-	link = chain_of(nd, &nd->v[old].pair);
-	while (*link != (int32_t)old)
-		link = &nd->v[*link].next;
-	*link = nd->v[old].next;
-	if (nd->last == (int32_t)old)
-		nd->last = NIL;
-	nd->counts.evicted++;
-	return (int32_t)old;
+	if (e->older != NIL)
+		nd->v[e->older].newer = e->newer;
+	else
+		nd->oldest = e->newer;
+	if (e->newer != NIL)
+		nd->v[e->newer].older = e->older;
+	else
+		nd->newest = e->older;
 }
 
+/* Link i in after `after` (NIL: as the oldest). */
+static void age_link_after(struct newdev *nd, int32_t i, int32_t after)
+{
+	struct entry *e = &nd->v[i];
+
+	e->older = after;
+	e->newer = after != NIL ? nd->v[after].newer : nd->oldest;
+	if (e->newer != NIL)
+		nd->v[e->newer].older = i;
+	else
+		nd->newest = i;
+	if (after != NIL)
+		nd->v[after].newer = i;
+	else
+		nd->oldest = i;
+}
+
+/* Free the slot of the pair seen longest ago; returns it.  Chains are
+ * short (twice as many buckets as entries), so finding its link is too. */
+static int32_t evict_oldest(struct newdev *nd)
+{
+	int32_t old = nd->oldest, *link;
+
+	age_unlink(nd, old);
+	link = chain_of(nd, &nd->v[old].pair);
+	while (*link != old)
+		link = &nd->v[*link].next;
+	*link = nd->v[old].next;
+	if (nd->last == old)
+		nd->last = NIL;
+	nd->counts.evicted++;
+	return old;
+}
+
+/* Into the table as the newest (the caller may move it: load()). */
 static int32_t insert(struct newdev *nd, const struct newdev_pair *p)
 {
 	int32_t i, *chain;
@@ -115,6 +152,7 @@ static int32_t insert(struct newdev *nd, const struct newdev_pair *p)
 	chain = chain_of(nd, p);
 	nd->v[i].next = *chain;
 	*chain = i;
+	age_link_after(nd, i, nd->newest);
 	nd->dirty = true;
 	return i;
 }
@@ -167,6 +205,10 @@ int newdev_seen(struct newdev *nd, const uint8_t mac[6], int family,
 	if (i != NIL) {
 		nd->v[i].pair.last_seen = wall_s;
 		nd->touched = true;
+		if (i != nd->newest) {
+			age_unlink(nd, i);
+			age_link_after(nd, i, nd->newest);
+		}
 		return 0;
 	}
 	memcpy(p.mac, mac, 6);
@@ -274,11 +316,63 @@ static int parse_line(char *line, struct newdev_pair *p)
 	return inet_pton(p->family, f[1], p->ip) == 1 ? 0 : -1;
 }
 
+/* last_seen, then the place in the file (in newer while sorting). */
+static int by_age(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->pair.last_seen != y->pair.last_seen)
+		return x->pair.last_seen < y->pair.last_seen ? -1 : 1;
+	return (x->newer > y->newer) - (x->newer < y->newer);
+}
+
+/* The pairs loaded so far, in file order, into last_seen order: the
+ * array, the age list along it and the chains anew. */
+static void sort_by_age(struct newdev *nd)
+{
+	int32_t i, n = (int32_t)nd->n, *chain;
+
+	for (i = 0; i < n; i++)
+		nd->v[i].newer = i;
+	qsort(nd->v, nd->n, sizeof(*nd->v), by_age);
+	for (size_t b = 0; b < nd->n_buckets; b++)
+		nd->bucket[b] = NIL;
+	nd->oldest = nd->newest = NIL;
+	for (i = 0; i < n; i++) {
+		chain = chain_of(nd, &nd->v[i].pair);
+		nd->v[i].next = *chain;
+		*chain = i;
+		age_link_after(nd, i, nd->newest);
+	}
+}
+
+/* A pair of a file with more than the table holds, into the sorted
+ * table: it goes to its place by last_seen and the oldest makes room, so
+ * the newest pairs stay (a pair older than all of them is dropped). */
+static void load_beyond_cap(struct newdev *nd, const struct newdev_pair *p)
+{
+	int32_t i, at;
+
+	if (p->last_seen < nd->v[nd->oldest].pair.last_seen) {
+		nd->counts.evicted++;
+		return;
+	}
+	i = insert(nd, p);
+	at = nd->v[i].older;
+	while (at != NIL && nd->v[at].pair.last_seen > p->last_seen)
+		at = nd->v[at].older;
+	if (at != nd->v[i].older) {
+		age_unlink(nd, i);
+		age_link_after(nd, i, at);
+	}
+}
+
 static void load(struct newdev *nd)
 {
 	char line[256];
 	struct newdev_pair p;
 	unsigned bad = 0, lineno = 0, first_bad = 0;
+	bool sorted = false;
 	FILE *f = fopen(nd->path, "re");
 
 	if (!f) {
@@ -298,10 +392,20 @@ static void load(struct newdev *nd)
 				first_bad = lineno;
 			continue;
 		}
-		if (find(nd, p.mac, p.family, p.ip) == NIL)
+		if (find(nd, p.mac, p.family, p.ip) != NIL)
+			continue;
+		if (nd->n < nd->cap) {
 			insert(nd, &p);
+			continue;
+		}
+		if (!sorted)
+			sort_by_age(nd);
+		sorted = true;
+		load_beyond_cap(nd, &p);
 	}
 	fclose(f);
+	if (!sorted)
+		sort_by_age(nd);
 	if (bad)
 		log_warn("known devices: %s:%u: %u unreadable line(s) skipped",
 			 nd->path, first_bad, bad);
@@ -442,7 +546,7 @@ struct newdev *newdev_open(const struct newdev_params *p)
 	nd = calloc(1, sizeof(*nd));
 	if (!nd)
 		return NULL;
-	nd->last = NIL;
+	nd->last = nd->oldest = nd->newest = NIL;
 	nd->last_save_ns = INT64_MIN;
 	nd->log_window_ns = INT64_MIN / 2;
 	nd->save_interval_ns =

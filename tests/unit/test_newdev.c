@@ -2,7 +2,10 @@
  * test_newdev.c - new devices: which frames name a MAC/IP pair, the state
  * file across a restart (written atomically, read back, hand-written and
  * broken lines), an unwritable state directory, the save rate limit and
- * the eviction of the pair seen longest ago.
+ * the eviction of the pair seen longest ago: after updates, after a load
+ * (in last_seen order, whatever the order of the file), from a file
+ * larger than the table, after the wall clock steps back, and under a
+ * flood of new pairs against a model of the rule.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -303,6 +306,224 @@ static void test_eviction(void **state)
 	newdev_close(nd, T0);
 }
 
+/* 10.x.y.z from n, as newdev_seen() takes it. */
+static const uint8_t *ip_n(uint32_t n)
+{
+	static uint8_t b[16];
+
+	memset(b, 0, sizeof(b));
+	b[0] = 10;
+	b[1] = (uint8_t)(n >> 16);
+	b[2] = (uint8_t)(n >> 8);
+	b[3] = (uint8_t)n;
+	return b;
+}
+
+static bool known_n(const struct newdev *nd, uint32_t n)
+{
+	return newdev_find(nd, mac_a, AF_INET, ip_n(n)) != NULL;
+}
+
+static void write_file(const char *text)
+{
+	FILE *f = fopen(file, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A loaded table evicts by last_seen, not by the order of the file (ties:
+ * the earlier line first); a loaded pair seen again is the newest. */
+static void test_eviction_after_load(void **state)
+{
+	struct newdev *nd;
+
+	(void)state;
+	write_file("02:00:00:00:00:0a\t10.0.0.1\t1700000000\t1700000400\n"
+		   "02:00:00:00:00:0a\t10.0.0.2\t1700000000\t1700000100\n"
+		   "02:00:00:00:00:0a\t10.0.0.3\t1700000000\t1700000300\n"
+		   "02:00:00:00:00:0a\t10.0.0.4\t1700000000\t1700000100\n");
+	nd = open_nd(dir, 4);
+	/* .2 is seen: .4, .3, .1 are the oldest now, in that order */
+	assert_int_equal(newdev_seen(nd, mac_a, AF_INET, ip_n(2), T0, WALL), 0);
+	assert_int_equal(newdev_seen(nd, mac_a, AF_INET, ip_n(5), T0, WALL), 1);
+	assert_false(known_n(nd, 4));
+	assert_true(known_n(nd, 1) && known_n(nd, 2) && known_n(nd, 3));
+	newdev_seen(nd, mac_a, AF_INET, ip_n(6), T0, WALL);
+	assert_false(known_n(nd, 3));
+	newdev_seen(nd, mac_a, AF_INET, ip_n(7), T0, WALL);
+	assert_false(known_n(nd, 1));
+	newdev_seen(nd, mac_a, AF_INET, ip_n(8), T0, WALL + 1);
+	assert_false(known_n(nd, 2));
+	assert_true(known_n(nd, 5) && known_n(nd, 6) && known_n(nd, 7) &&
+		    known_n(nd, 8));
+	newdev_close(nd, T0);
+	/* what was saved loads back in the same order: 5, 6, 7, then 8 */
+	nd = open_nd(dir, 4);
+	newdev_seen(nd, mac_a, AF_INET, ip_n(6), T0, WALL + 2);
+	newdev_seen(nd, mac_a, AF_INET, ip_n(9), T0, WALL + 2);
+	newdev_seen(nd, mac_a, AF_INET, ip_n(10), T0, WALL + 2);
+	assert_false(known_n(nd, 5) || known_n(nd, 7));
+	assert_true(known_n(nd, 6) && known_n(nd, 8));
+	newdev_close(nd, T0);
+	unlink(file);
+}
+
+/* A file with more pairs than the table: the newest stay, and the file
+ * is rewritten with them. */
+static void test_file_beyond_cap(void **state)
+{
+	struct newdev_counts c;
+	struct newdev *nd;
+	char *text;
+	int lines = 0;
+
+	(void)state;
+	write_file("02:00:00:00:00:0a\t10.0.0.1\t1700000000\t1700000600\n"
+		   "02:00:00:00:00:0a\t10.0.0.2\t1700000000\t1700000100\n"
+		   "02:00:00:00:00:0a\t10.0.0.3\t1700000000\t1700000500\n"
+		   "02:00:00:00:00:0a\t10.0.0.4\t1700000000\t1700000050\n"
+		   "02:00:00:00:00:0a\t10.0.0.5\t1700000000\t1700000200\n"
+		   "02:00:00:00:00:0a\t10.0.0.6\t1700000000\t1700000700\n");
+	nd = open_nd(dir, 3);
+	newdev_counts(nd, &c);
+	assert_int_equal(c.known, 3);
+	assert_int_equal(c.evicted, 0);
+	assert_true(known_n(nd, 1) && known_n(nd, 3) && known_n(nd, 6));
+	/* and they go oldest first: 3, 1, 6 */
+	newdev_seen(nd, mac_a, AF_INET, ip_n(7), T0, WALL);
+	assert_false(known_n(nd, 3));
+	newdev_seen(nd, mac_a, AF_INET, ip_n(8), T0, WALL);
+	assert_false(known_n(nd, 1));
+	assert_true(known_n(nd, 6));
+	newdev_close(nd, T0);
+	for (text = slurp(file); (text = strchr(text, '\n')); text++)
+		lines++;
+	assert_int_equal(lines, 1 + 3);
+	unlink(file);
+}
+
+/* After the wall clock steps back, the pair the daemon saw longest ago
+ * still goes first, though a newer one carries an older time. */
+static void test_clock_steps_back(void **state)
+{
+	struct newdev *nd = open_nd(NULL, 3);
+
+	(void)state;
+	newdev_seen(nd, mac_a, AF_INET, ip_n(1), T0, WALL + 100);
+	newdev_seen(nd, mac_a, AF_INET, ip_n(2), T0, WALL + 200);
+	newdev_seen(nd, mac_a, AF_INET, ip_n(3), T0, WALL - 3600);
+	newdev_seen(nd, mac_a, AF_INET, ip_n(4), T0, WALL - 3599);
+	assert_false(known_n(nd, 1));
+	assert_true(known_n(nd, 2) && known_n(nd, 3) && known_n(nd, 4));
+	/* .2 seen again after the step: .3 is the one seen longest ago */
+	newdev_seen(nd, mac_a, AF_INET, ip_n(2), T0, WALL - 3598);
+	newdev_seen(nd, mac_a, AF_INET, ip_n(5), T0, WALL - 3598);
+	assert_false(known_n(nd, 3));
+	assert_int_equal(newdev_find(nd, mac_a, AF_INET, ip_n(2))->last_seen,
+			 WALL - 3598);
+	newdev_close(nd, T0);
+}
+
+/* The rule as a plain scan: the lowest last_seen, ties to the pair seen
+ * first (by a counter of sightings). */
+struct model {
+	uint32_t n[256];
+	int64_t last_seen[256];
+	uint64_t seen_at[256];
+	int used;
+	uint64_t clock;
+};
+
+/* 1 when n is new, as newdev_seen(). */
+static int model_seen(struct model *m, int cap, uint32_t n, int64_t wall_s)
+{
+	int i, old = 0, is_new;
+
+	for (i = 0; i < m->used && m->n[i] != n; i++)
+		;
+	is_new = i == m->used;
+	if (is_new && m->used == cap) {
+		for (i = 1; i < m->used; i++)
+			if (m->last_seen[i] < m->last_seen[old] ||
+			    (m->last_seen[i] == m->last_seen[old] &&
+			     m->seen_at[i] < m->seen_at[old]))
+				old = i;
+		i = old;
+	} else if (i == m->used) {
+		m->used++;
+	}
+	m->n[i] = n;
+	m->last_seen[i] = wall_s;
+	m->seen_at[i] = m->clock++;
+	return is_new;
+}
+
+/* A flood of new pairs on a full table, with some known pairs still
+ * talking: every frame is an event exactly when the rule says so, and the
+ * table holds what the rule keeps. */
+static void test_flood(void **state)
+{
+	enum { CAP = 256, FRAMES = 20000 };
+	static struct model m;
+	struct newdev_counts c;
+	struct newdev *nd = open_nd(NULL, CAP);
+	uint32_t x = 12345, n, next_new = 0;
+	int64_t wall = WALL;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	for (int f = 0; f < FRAMES; f++) {
+		x = x * 1103515245u + 12345u;
+		/* mostly new hosts; now and then one of the first 64, or a
+		 * recent one; the clock ticks every 50 frames */
+		if ((x >> 16) % 8 == 0)
+			n = (x >> 8) % 64;
+		else if ((x >> 16) % 8 == 1 && next_new > 100)
+			n = next_new - 1 - (x >> 4) % 100;
+		else
+			n = next_new++;
+		if (f % 50 == 0)
+			wall++;
+		assert_int_equal(
+			newdev_seen(nd, mac_a, AF_INET, ip_n(n), T0, wall),
+			model_seen(&m, CAP, n, wall));
+	}
+	newdev_counts(nd, &c);
+	assert_int_equal(c.known, CAP);
+	assert_int_equal(m.used, CAP);
+	for (int i = 0; i < CAP; i++) {
+		const struct newdev_pair *p =
+			newdev_find(nd, mac_a, AF_INET, ip_n(m.n[i]));
+
+		assert_non_null(p);
+		assert_int_equal(p->last_seen, m.last_seen[i]);
+	}
+	newdev_close(nd, T0);
+}
+
+/* The full default table under 100 000 new pairs: the newest stay. */
+static void test_flood_default_table(void **state)
+{
+	enum { FLOOD = 100000 };
+	struct newdev_counts c;
+	struct newdev *nd = open_nd(NULL, 0);
+
+	(void)state;
+	for (uint32_t n = 0; n < FLOOD; n++)
+		assert_int_equal(newdev_seen(nd, mac_a, AF_INET, ip_n(n), T0,
+					     WALL + n / 20000),
+				 1);
+	newdev_counts(nd, &c);
+	assert_int_equal(c.known, NEWDEV_MAX_PAIRS);
+	assert_int_equal(c.evicted, FLOOD - NEWDEV_MAX_PAIRS);
+	assert_false(known_n(nd, FLOOD - NEWDEV_MAX_PAIRS - 1));
+	for (uint32_t n = FLOOD - NEWDEV_MAX_PAIRS; n < FLOOD; n++)
+		assert_true(known_n(nd, n));
+	newdev_close(nd, T0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +533,11 @@ int main(void)
 		cmocka_unit_test(test_unwritable_dir),
 		cmocka_unit_test(test_save_rate_limit),
 		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_eviction_after_load),
+		cmocka_unit_test(test_file_beyond_cap),
+		cmocka_unit_test(test_clock_steps_back),
+		cmocka_unit_test(test_flood),
+		cmocka_unit_test(test_flood_default_table),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
