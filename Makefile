@@ -20,11 +20,11 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION   := 0.1.0
 
-PKGS      := libgpiod libpcap libconfig libsystemd libcares \
-	     libmicrohttpd libcap
+PKGS      := libgpiod libpcap libconfig libsystemd libcares libcap
 # Headers only: libcurl is dlopen()ed when a config has http checks or
-# webhooks (src/core/curl_dl.c), so nothing links it.
-PKGS_DL   := libcurl
+# webhooks (src/core/curl_dl.c), libmicrohttpd when it enables the metrics
+# endpoint (src/core/mhd_dl.c), so nothing links them.
+PKGS_DL   := libcurl libmicrohttpd
 # Debian packages the build and the tests need; `make deps` installs the
 # missing ones.  Keep in step with README "Libraries".
 DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
@@ -329,14 +329,16 @@ soak: $(BIN)
 	tests/bench/soak $(O) --minutes $(SOAK_MINUTES)
 
 # The config loader's libFuzzer target, tests/fuzz/fuzz_config.c, built
-# like fuzz_decode from the config sources alone (and curl_dl.c with
-# dynlib.c: a valid config with http checks dlopen()s libcurl).  `make
-# fuzz` runs it too (FUZZ_SECONDS); `make fuzz-config-ci` is the bounded
-# run that tests/blackbox/fuzz_targets.py does in `make test`.  Seeds:
-# every config the tests and the repository hold.
+# like fuzz_decode from the config sources alone (and curl_dl.c, mhd_dl.c
+# and dynlib.c: a valid config with http checks dlopen()s libcurl, one with
+# metrics libmicrohttpd).  `make fuzz` runs it too (FUZZ_SECONDS); `make
+# fuzz-config-ci` is the bounded run that tests/blackbox/fuzz_targets.py
+# does in `make test`.  Seeds: every config the tests and the repository
+# hold.
 FUZZ_CONFIG_BIN  := $(FUZZ_DIR)/fuzz_config
 FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c $(wildcard src/config/*.c) \
-		    src/policy/state.c src/core/curl_dl.c src/core/dynlib.c
+		    src/policy/state.c src/core/curl_dl.c src/core/mhd_dl.c \
+		    src/core/dynlib.c
 
 .PHONY: fuzz-config fuzz-config-ci
 
@@ -346,7 +348,7 @@ $(FUZZ_CONFIG_BIN): $(FUZZ_CONFIG_SRCS) $(wildcard include/*.h src/config/*.h)
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $(FUZZ_CONFIG_SRCS) \
 		$(shell $(PKG_CONFIG) --cflags --libs libconfig libpcap) \
-		$(shell $(PKG_CONFIG) --cflags libcurl) -lm
+		$(shell $(PKG_CONFIG) --cflags $(PKGS_DL)) -lm
 
 define fuzz_config_run
 	@mkdir -p $(FUZZ_DIR)/config-corpus $(FUZZ_DIR)/config-seed
@@ -367,7 +369,8 @@ fuzz: fuzz-config
 
 # The HTTP request path's libFuzzer target, tests/fuzz/fuzz_http.c: any
 # bytes as a client's stream into libmicrohttpd and our router, pages and
-# /metrics.  It needs most of the library, so it is built from all of it.
+# /metrics.  It needs most of the library, so it is built from all of it;
+# libmicrohttpd is dlopen()ed as the daemon does (mhd_dl.h).
 # `make fuzz` runs it FUZZ_SECONDS; `make fuzz-http-ci` is the bounded run
 # of tests/blackbox/fuzz_targets.py in `make test`.
 FUZZ_HTTP_BIN  := $(FUZZ_DIR)/fuzz_http

@@ -6,7 +6,9 @@
  * listed in a struct config_errors as FILE:LINE: message; nothing is ever
  * half applied.  A reload loads a second config and swaps only on success.
  * A valid config with http checks or webhooks also loads libcurl
- * (curl_dl.h); if that fails, the config is rejected at the first one.
+ * (curl_dl.h), one that enables the metrics endpoint libmicrohttpd
+ * (mhd_dl.h); if that fails, the config is rejected at the first http
+ * check or webhook, or at metrics.enabled.
  *
  * src/config/ is the only code that includes <libconfig.h>.  Everything
  * else reads these structs.  Times are milliseconds (_ms), names are

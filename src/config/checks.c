@@ -295,7 +295,7 @@ static void read_http(struct cfg_ctx *ctx, const struct cfg_node *n,
 	const char *url;
 
 	need(ctx, n, c, host, "url");
-	cfg_need_curl(ctx, n, "type", "http checks");
+	cfg_need_lib(ctx, CFG_LIB_CURL, n, "type", "http checks need");
 	if (dup_string(ctx, n, "url", &c->u.http.url) > 0) {
 		url = c->u.http.url;
 		if ((strncmp(url, "http://", 7) || !url[7]) &&

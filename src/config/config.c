@@ -7,8 +7,8 @@
  * the indicators that point at them.  Every reader records problems and
  * carries on; if any was recorded the half-built config is freed and NULL
  * returned.  A config found valid then loads the libraries it needs
- * (libcurl), a failure being one more error.  Errors are finally sorted
- * by line so they read like a compiler's.
+ * (libcurl, libmicrohttpd), a failure being one more error.  Errors are
+ * finally sorted by line so they read like a compiler's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include "config.h"
 #include "curl_dl.h"
 #include "internal.h"
+#include "mhd_dl.h"
 #include "reader.h"
 
 /* A config is a few kilobytes; this only stops a wrong path (a disk
@@ -285,25 +286,39 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-void cfg_need_curl(struct cfg_ctx *ctx, const struct cfg_node *n,
-		   const char *key, const char *what)
+void cfg_need_lib(struct cfg_ctx *ctx, enum cfg_lib lib,
+		  const struct cfg_node *n, const char *key, const char *what)
 {
-	if (ctx->curl_node)
+	if (ctx->needs[lib].node)
 		return;
-	ctx->curl_node = n;
-	ctx->curl_key = key;
-	ctx->curl_what = what;
+	ctx->needs[lib] = (struct cfg_need){ n, key, what };
 }
 
 /* Load the libraries a valid config needs.  A config that is rejected
  * anyway loads nothing: a failed reload must not leave a running daemon
- * ~6 MiB larger for HTTP it will not do. */
+ * megabytes larger for HTTP it will not do.  For the same reason the
+ * first library that fails stops the rest (one loaded before it stays:
+ * a library is never unloaded). */
 static void load_libraries(struct cfg_ctx *ctx)
 {
-	if (ctx->curl_node && curl_dl_open() < 0)
-		cfg_key_error(ctx, ctx->curl_node, ctx->curl_key,
-			      "%s need libcurl: %s", ctx->curl_what,
-			      curl_dl_error());
+	static const struct {
+		const char *name;
+		int (*open)(void);
+		const char *(*error)(void);
+	} libs[CFG_LIB_COUNT] = {
+		[CFG_LIB_CURL] = { "libcurl", curl_dl_open, curl_dl_error },
+		[CFG_LIB_MHD] = { "libmicrohttpd", mhd_dl_open, mhd_dl_error },
+	};
+
+	for (int i = 0; i < CFG_LIB_COUNT; i++) {
+		const struct cfg_need *need = &ctx->needs[i];
+
+		if (!need->node || libs[i].open() == 0)
+			continue;
+		cfg_key_error(ctx, need->node, need->key, "%s %s: %s",
+			      need->what, libs[i].name, libs[i].error());
+		return;
+	}
 }
 
 static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,

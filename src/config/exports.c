@@ -141,7 +141,7 @@ static void read_webhook(struct cfg_ctx *ctx, const struct cfg_node *n,
 		return;
 	}
 	cfg_check_keys(ctx, n, keys, "a webhook");
-	cfg_need_curl(ctx, n, "url", "webhooks");
+	cfg_need_lib(ctx, CFG_LIB_CURL, n, "url", "webhooks need");
 	webhook_name(ctx, n, cfg, w);
 	webhook_url(ctx, n, w);
 	cfg_get_enum(ctx, n, "format", format_names, WEBHOOK_FORMAT_COUNT,

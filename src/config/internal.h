@@ -67,11 +67,11 @@ int cfg_lookup(const char *s, const char *const *names, int n);
 /* names joined with ", " into buf, for "(one of ...)" messages. */
 void cfg_join(const char *const *names, int n, char *buf, size_t len);
 
-/* The group n (an http check, a webhook) needs libcurl, loaded once the
- * whole file is valid.  A failed load is reported at n's key, naming
- * what ("http checks"). */
-void cfg_need_curl(struct cfg_ctx *ctx, const struct cfg_node *n,
-		   const char *key, const char *what);
+/* The group n (an http check, a webhook, 'metrics') needs lib, loaded
+ * once the whole file is valid.  A failed load is reported at n's key,
+ * starting with what ("http checks need"); the first group counts. */
+void cfg_need_lib(struct cfg_ctx *ctx, enum cfg_lib lib,
+		  const struct cfg_node *n, const char *key, const char *what);
 
 /* strdup() that records "out of memory" against n on failure. */
 char *cfg_strdup(struct cfg_ctx *ctx, const struct cfg_node *n, const char *s);

@@ -21,16 +21,28 @@
 struct cfg_doc;
 struct cfg_node;
 
+/* The libraries a config may need, loaded once the whole file is valid
+ * (config.c: load_libraries()). */
+enum cfg_lib {
+	CFG_LIB_CURL, /* curl_dl.h: http checks, webhooks */
+	CFG_LIB_MHD,  /* mhd_dl.h: the metrics endpoint */
+	CFG_LIB_COUNT,
+};
+
+/* The first group that needs a library, its key to point at and what
+ * needs it ("http checks need"): where a failed load is reported. */
+struct cfg_need {
+	const struct cfg_node *node;
+	const char *key, *what;
+};
+
 /* State shared by everything that reads one file. */
 struct cfg_ctx {
 	struct config_errors *errs;
 	const char *path; /* as given to config_load() */
 	char *dir;	  /* of path, for @include and error names */
 	bool oom;	  /* an error could not be recorded */
-	/* The first group that needs libcurl, its key to point at and what
-	 * it is ("http checks"): where a failed load is reported. */
-	const struct cfg_node *curl_node;
-	const char *curl_key, *curl_what;
+	struct cfg_need needs[CFG_LIB_COUNT];
 };
 
 enum cfg_kind {

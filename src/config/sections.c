@@ -229,6 +229,9 @@ void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
 		return;
 	cfg_check_keys(ctx, g, keys, "'metrics'");
 	cfg_get_bool(ctx, g, "enabled", &m->enabled);
+	if (m->enabled)
+		cfg_need_lib(ctx, CFG_LIB_MHD, g, "enabled",
+			     "the metrics endpoint needs");
 	cfg_get_int(ctx, g, "top_hosts", 0, MAX_TOP_HOSTS, &m->top_hosts);
 	if (cfg_get_string(ctx, g, "listen", &listen) <= 0)
 		return;

@@ -1,13 +1,13 @@
 /*
  * dynlib.c - dlopen() a library and resolve its functions all or nothing
  * (dynlib.h), for the modules that know a library's soname, package and
- * checks (curl_dl.c).
+ * checks (curl_dl.c, mhd_dl.c).
  *
  * A library without one of the functions is closed again: nothing of it
  * has been called.  One that resolved is closed only when its module
  * rejects it before calling anything with state (dynlib_reject()):
- * libcurl and its TLS stack keep global and thread-local state that
- * dlclose() would pull from under them.
+ * libcurl, libmicrohttpd and their TLS stacks keep global and
+ * thread-local state that dlclose() would pull from under them.
  */
 #include <dlfcn.h>
 #include <stdarg.h>

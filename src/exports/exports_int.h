@@ -122,7 +122,8 @@ int httpd_listen(const char *addr, char *err, size_t errlen);
 
 /* Serve on listen_fd (taken over; -1: none, connections only come from
  * httpd_add_connection()).  With a loop the daemon is driven from it;
- * without one the caller calls httpd_poll().  NULL/errno on failure. */
+ * without one the caller calls httpd_poll().  NULL/errno on failure
+ * (ELIBACC: libmicrohttpd not loaded, see mhd_dl.h). */
 struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
 			 void *arg);
 /* Hand a connected socket to the server (tests, fuzzing). */

@@ -10,10 +10,13 @@
  * not finished a request within HTTPD_REQUEST_NS of connecting or of its
  * previous answer is shut down - MHD's own idle timeout alone would let a
  * client that sends one byte a second hold a slot forever.
+ *
+ * libmicrohttpd is called through mhd_dl.h's pointers: config_load()
+ * loaded it for the config that enabled the endpoint, and httpd_open()
+ * refuses (ELIBACC) while it is not.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +29,7 @@
 #include "exports_int.h"
 #include "log.h"
 #include "loop.h"
+#include "mhd_dl.h"
 
 #define HTTPD_MAX_CONNS	 32
 #define HTTPD_PER_IP	 8
@@ -146,21 +150,23 @@ static enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned code,
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
-					    MHD_RESPMEM_MUST_COPY);
+	r = sym_MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+						MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	sym_MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	sym_MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				    "no-store");
+	sym_MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		sym_MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+					    "GET, HEAD");
 	if (strncmp(type, "text/html", 9) == 0)
-		MHD_add_response_header(r, "Content-Security-Policy",
-					"default-src 'none'; "
-					"style-src 'unsafe-inline'");
-	ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
+		sym_MHD_add_response_header(r, "Content-Security-Policy",
+					    "default-src 'none'; "
+					    "style-src 'unsafe-inline'");
+	ret = sym_MHD_queue_response(c, code, r);
+	sym_MHD_destroy_response(r);
 	return ret;
 }
 
@@ -218,7 +224,7 @@ static void httpd_on_connection(void *cls, struct MHD_Connection *c,
 		*socket_ctx = NULL;
 		return;
 	}
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci = sym_MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	for (int i = 0; i < HTTPD_MAX_CONNS && ci; i++) {
 		if (h->conns[i].used)
 			continue;
@@ -239,7 +245,7 @@ static void httpd_on_completed(void *cls, struct MHD_Connection *c, void **req,
 	(void)cls;
 	(void)req;
 	(void)toe;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	ci = sym_MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	slot = ci ? ci->socket_context : NULL;
 	if (slot)
 		slot->since_ns = clock_now_ns();
@@ -282,7 +288,7 @@ static void httpd_schedule(struct httpd *h)
 
 	if (!h->l)
 		return;
-	if (MHD_get_timeout(h->d, &ms) == MHD_YES &&
+	if (sym_MHD_get_timeout(h->d, &ms) == MHD_YES &&
 	    (delay < 0 || (int64_t)ms < delay / NS_PER_MS))
 		delay = (int64_t)ms * NS_PER_MS;
 	if (delay < 0)
@@ -303,7 +309,7 @@ static void httpd_schedule(struct httpd *h)
 
 void httpd_poll(struct httpd *h)
 {
-	MHD_run(h->d);
+	sym_MHD_run(h->d);
 	httpd_sweep(h, clock_now_ns());
 }
 
@@ -325,17 +331,22 @@ static void httpd_on_fd(struct loop *l, int fd, uint32_t events, void *arg)
 	(void)l;
 	(void)fd;
 	(void)events;
-	MHD_run(h->d);
+	sym_MHD_run(h->d);
 	httpd_schedule(h);
 }
 
 struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
 			 void *arg)
 {
-	struct httpd *h = calloc(1, sizeof(*h));
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
+	struct httpd *h;
 
+	if (!mhd_dl_loaded()) {
+		errno = ELIBACC;
+		goto fail_fd;
+	}
+	h = calloc(1, sizeof(*h));
 	if (!h)
 		goto fail_fd;
 	h->l = l;
@@ -345,7 +356,7 @@ struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
 	 * option it ignores in its place. */
 	if (listen_fd < 0)
 		flags |= MHD_USE_NO_LISTEN_SOCKET;
-	h->d = MHD_start_daemon(
+	h->d = sym_MHD_start_daemon(
 		flags, 0, NULL, NULL, httpd_on_request, h,
 		listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET
 			       : MHD_OPTION_LISTEN_BACKLOG_SIZE,
@@ -363,7 +374,7 @@ struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
 		errno = EINVAL;
 		return NULL;
 	}
-	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	di = sym_MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	h->epfd = di ? di->epoll_fd : -1;
 	if (l && (h->epfd < 0 ||
 		  loop_add_fd(l, h->epfd, EPOLLIN, httpd_on_fd, h) < 0))
@@ -371,7 +382,7 @@ struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
 	return h;
 
 fail_d:
-	MHD_stop_daemon(h->d); /* closes listen_fd */
+	sym_MHD_stop_daemon(h->d); /* closes listen_fd */
 	free(h);
 	return NULL;
 fail_fd:
@@ -385,8 +396,8 @@ int httpd_add_connection(struct httpd *h, int fd)
 	struct sockaddr_in peer = { .sin_family = AF_INET,
 				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
-	if (MHD_add_connection(h->d, fd, (struct sockaddr *)&peer,
-			       sizeof(peer)) != MHD_YES)
+	if (sym_MHD_add_connection(h->d, fd, (struct sockaddr *)&peer,
+				   sizeof(peer)) != MHD_YES)
 		return -1;
 	httpd_schedule(h);
 	return 0;
@@ -401,7 +412,7 @@ void httpd_close(struct httpd *h)
 		if (h->timer > 0)
 			loop_del_timer(h->l, h->timer);
 	}
-	MHD_stop_daemon(h->d);
+	sym_MHD_stop_daemon(h->d);
 	xbuf_free(&h->out);
 	free(h);
 }

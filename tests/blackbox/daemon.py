@@ -7,10 +7,11 @@
   - SIGHUP after fixing it: the new config is in effect;
   - SIGUSR1: the current state goes to the log;
   - SIGTERM: exit 0 within 1 s, final view all off with "stopped";
-  - libcurl on demand: not mapped for a config without http checks,
-    mapped once a reload adds one; with libcurl unreadable (/dev/null
-    bound over it in a private mount namespace) `-t` and a reload name
-    FILE:LINE of the http check, and the daemon keeps its config.
+  - libcurl and libmicrohttpd on demand: not mapped for a config without
+    http checks (metrics), mapped once a reload adds one (enables them,
+    and /healthz answers); with the library unreadable (/dev/null bound
+    over it in a private mount namespace) `-t` and a reload name FILE:LINE
+    of the http check (metrics.enabled), and the daemon keeps its config.
 """
 
 import argparse
@@ -18,12 +19,14 @@ import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from pilotlight import PilotlightProc, led, lcd_text  # noqa: E402
@@ -206,31 +209,46 @@ class Lifecycle(unittest.TestCase):
         self.assertIn("stopped", lcd_text(final))
 
 
-def libcurl_path():
-    """The libcurl.so.4 the dynamic loader finds, or None."""
+def library_path(soname):
+    """The file the dynamic loader finds for soname, or None."""
     out = subprocess.run(["ldconfig", "-p"], capture_output=True,
                          text=True).stdout
     for line in out.splitlines():
-        if line.strip().startswith("libcurl.so.4 ") and "=>" in line:
+        if line.strip().startswith(soname + " ") and "=>" in line:
             return line.split("=>")[1].strip()
     return None
 
 
-def maps_libcurl(pid):
-    with open("/proc/%d/maps" % pid) as f:
-        return "libcurl" in f.read()
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-class OnDemandLibcurl(unittest.TestCase):
+class OnDemandLibrary:
+    """A library that only the configs needing it load (the subclasses
+    say which): GOOD does not map it, a reload to needs() does; with the
+    library unreadable -t and a reload name the FILE:LINE of the setting
+    that needs it, and the daemon keeps its config without mapping it."""
+
+    SONAME = None   # "libcurl.so.4"
+    PACKAGE = None  # "libcurl4", named in the error
+    WHAT = None     # "http checks need libcurl": how the error starts
+    MAPS = ()       # names in /proc/PID/maps once it is loaded
+
+    def needs(self):
+        """A config that needs the library, and the line to blame."""
+        raise NotImplementedError
+
     def setUp(self):
-        self.lib = libcurl_path()
+        self.lib = library_path(self.SONAME)
         if os.geteuid() != 0 or not self.lib:
-            self.skipTest("needs root and libcurl.so.4")
-        self.dir = tempfile.mkdtemp(prefix="pl-curl-")
+            self.skipTest("needs root and " + self.SONAME)
+        self.dir = tempfile.mkdtemp(prefix="pl-dl-")
         self.path = os.path.join(self.dir, "site.cfg")
-        # pilotlight with /dev/null over libcurl, in a mount namespace of
-        # its own: the host's library is never touched.
-        self.hidden = os.path.join(self.dir, "pilotlight-no-libcurl")
+        # pilotlight with /dev/null over the library, in a mount
+        # namespace of its own: the host's library is never touched.
+        self.hidden = os.path.join(self.dir, "pilotlight-hidden")
         with open(self.hidden, "w") as f:
             f.write('#!/bin/sh\nexec unshare -m sh -c \'mount --bind '
                     '/dev/null "$0" && exec "$@"\' %s %s "$@"\n'
@@ -246,49 +264,86 @@ class OnDemandLibcurl(unittest.TestCase):
             f.write(text)
         os.rename(tmp, self.path)
 
-    def test_check_names_the_http_check(self):
-        self.put(HTTP)
+    def mapped(self, pid):
+        with open("/proc/%d/maps" % pid) as f:
+            maps = f.read()
+        return [name for name in self.MAPS if name in maps]
+
+    def test_check_names_the_setting(self):
+        text, line = self.needs()
+        self.put(text)
         r = subprocess.run([self.hidden, "-t", "-c", self.path],
                            capture_output=True, text=True, timeout=20)
         self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertRegex(r.stderr, r"^%s:%d: http checks need libcurl: "
-                         r".*libcurl\.so\.4: .*\(install libcurl4\)\n$"
-                         % (re.escape(self.path), HTTP_LINE))
+        self.assertRegex(r.stderr, r"^%s:%d: %s: .*%s: .*\(install %s\)\n$"
+                         % (re.escape(self.path), line, self.WHAT,
+                            re.escape(self.SONAME), self.PACKAGE))
         self.put(GOOD)
         r = subprocess.run([self.hidden, "-t", "-c", self.path],
                            capture_output=True, text=True, timeout=20)
         self.assertEqual(r.stdout, "configuration OK\n", r.stderr)
 
-    def test_loaded_when_a_reload_adds_http(self):
+    def test_loaded_when_a_reload_needs_it(self):
         self.put(GOOD)
         with PilotlightProc(BINARY, self.path) as pl:
             pl.wait_view(lambda v: "leds" in v, 5)
-            self.assertFalse(maps_libcurl(pl.pid))
-            self.put(HTTP)
+            self.assertEqual(self.mapped(pl.pid), [])
+            self.put(self.needs()[0])
             pl.sighup()
             deadline = time.monotonic() + 5
             while "configuration reloaded" not in pl.stderr_text():
                 self.assertLess(time.monotonic(), deadline,
                                 pl.stderr_text())
                 time.sleep(0.05)
-            self.assertTrue(maps_libcurl(pl.pid))
+            self.assertEqual(self.mapped(pl.pid), list(self.MAPS))
+            self.works()
 
-    def test_reload_without_libcurl_keeps_the_config(self):
+    def works(self):
+        """After the reload: what the library is for works."""
+
+    def test_reload_without_it_keeps_the_config(self):
+        text, line = self.needs()
         self.put(GOOD)
         with PilotlightProc(self.hidden, self.path) as pl:
             pl.wait_view(lambda v: "leds" in v, 5)
-            self.put(HTTP)
+            self.put(text)
             t0 = time.monotonic()
             pl.sighup()
-            v, _ = pl.wait_view(
-                lambda v: "site.cfg:%d" % HTTP_LINE in lcd_text(v), 5,
-                since=t0)
+            pl.wait_view(lambda v: "site.cfg:%d" % line in lcd_text(v), 5,
+                         since=t0)
             self.assertTrue(pl.alive())
-            self.assertIn("reload failed: %s:%d: http checks need libcurl"
-                          % (self.path, HTTP_LINE), pl.stderr_text())
+            self.assertIn("reload failed: %s:%d: %s"
+                          % (self.path, line, self.WHAT), pl.stderr_text())
             self.assertIn("keeping the running configuration",
                           pl.stderr_text())
-            self.assertFalse(maps_libcurl(pl.pid))
+            self.assertEqual(self.mapped(pl.pid), [])
+
+
+class OnDemandLibcurl(OnDemandLibrary, unittest.TestCase):
+    SONAME, PACKAGE = "libcurl.so.4", "libcurl4"
+    WHAT = "http checks need libcurl"
+    MAPS = ("libcurl",)
+
+    def needs(self):
+        return HTTP, HTTP_LINE
+
+
+class OnDemandLibmicrohttpd(OnDemandLibrary, unittest.TestCase):
+    SONAME, PACKAGE = "libmicrohttpd.so.12", "libmicrohttpd12"
+    WHAT = "the metrics endpoint needs libmicrohttpd"
+    MAPS = ("libmicrohttpd", "libgnutls")
+
+    def needs(self):
+        if not hasattr(self, "port"):
+            self.port = free_port()
+        return (GOOD + 'metrics = { enabled = true; '
+                'listen = "127.0.0.1:%d"; };\n' % self.port,
+                GOOD.count("\n") + 1)
+
+    def works(self):
+        url = "http://127.0.0.1:%d/healthz" % self.port
+        with urllib.request.urlopen(url, timeout=5) as r:
+            self.assertEqual(r.read(), b"ok\n")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,16 @@
  * status.  Each input is written to one end of a socketpair, which is
  * then half-closed, and the other end handed to the server with
  * httpd_add_connection(); the server is polled until it closes the
- * connection, reading whatever it answers.  Built by `make fuzz`
- * (Makefile end) with clang -fsanitize=fuzzer,address.
+ * connection, reading whatever it answers.  libmicrohttpd is dlopen()ed
+ * first, as config_load() does for a config with metrics (mhd_dl.h).
+ * Built by `make fuzz` (Makefile end) with clang
+ * -fsanitize=fuzzer,address.
  */
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +24,7 @@
 
 #include "../../src/exports/exports_int.h"
 #include "clock.h"
+#include "mhd_dl.h"
 
 #define FUZZ_MAX_INPUT (64 * 1024) /* fits a socketpair's buffer */
 #define FUZZ_MAX_POLLS 2000
@@ -68,6 +72,10 @@ static void setup(void)
 	for (int m = 0; m < METRIC_COUNT; m++)
 		check.values[m] = NAN;
 	check.values[METRIC_RESPONSE_TIME] = 250;
+	if (mhd_dl_open() < 0) {
+		fprintf(stderr, "fuzz_http: %s\n", mhd_dl_error());
+		abort();
+	}
 	server = httpd_open(NULL, -1, render, NULL);
 	if (!server)
 		abort();
