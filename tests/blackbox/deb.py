@@ -7,10 +7,10 @@ Builds the native package from the build directory of --binary (so CI's
 already built binary is packaged, not rebuilt), then checks with dpkg-deb
 and lintian: the conffile, the systemd unit, the sysusers file, the overlay
 (under /usr/lib/pilotlight, copied to /boot/firmware by postinst), docs and
-manual page, Depends worked out by dpkg-shlibdeps plus libcurl4 (dlopen()ed,
-so named in config/debian/control), and that the packaged binary runs
-(-V).  Under `make test-asan` (PL_SANITIZED=1) it skips: the
-package is built from the normal build.
+manual page, Depends worked out by dpkg-shlibdeps plus libcurl4 and
+libmicrohttpd12 (dlopen()ed, so named in config/debian/control), and that
+the packaged binary runs (-V).  Under `make test-asan` (PL_SANITIZED=1) it
+skips: the package is built from the normal build.
 """
 
 import argparse
@@ -87,6 +87,7 @@ class Deb(unittest.TestCase):
         self.assertRegex(depends, r"libgpiod\d")
         # 7.85.0: CURLOPT_PROTOCOLS_STR (src/core/curl_dl.c checks it)
         self.assertRegex(depends, r"(^|, )libcurl4 \(>= 7\.85\.0\)")
+        self.assertRegex(depends, r"(^|, )libmicrohttpd12 \(>= [0-9.]+\)")
 
     def test_conffile_and_maintainer_scripts(self):
         with open(os.path.join(self.dir, "DEBIAN", "conffiles")) as f:
