@@ -38,6 +38,13 @@ struct check_status {
  * exports.  Kept in a ring of STATUS_EVENTS; seq numbers them from 1. */
 #define STATUS_EVENTS 64
 
+/* New devices take at most this many ring slots a second; the rest are
+ * only counted (struct status, devices_unlisted).  The exports read the
+ * ring at least once a second (the traffic tick) and right after every
+ * other event, so a flood of new devices fills at most half the ring
+ * between two reads and never pushes a state change out of it. */
+#define STATUS_DEVICES_PER_S (STATUS_EVENTS / 4)
+
 enum event_kind {
 	EVENT_STATE,		/* a check changed state */
 	EVENT_RELOAD,		/* config reloaded, or a reload failed */
@@ -86,6 +93,11 @@ struct status {
 
 	struct pl_event events[STATUS_EVENTS];
 	uint64_t n_events;		/* seq of the newest event */
+	/* New devices beyond STATUS_DEVICES_PER_S a second: how many since
+	 * start, and the newest of them ("MAC IP", monotonic time). */
+	uint64_t devices_unlisted;
+	char device_unlisted[64];
+	int64_t device_unlisted_ns;
 
 	uint64_t activity;		/* frames seen on the capture port */
 	int64_t started_ns;		/* daemon start (monotonic) */

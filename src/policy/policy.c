@@ -41,6 +41,8 @@ struct policy {
 	uint64_t acked;			/* value of problems when acknowledged */
 	policy_last_seen_fn last_seen;
 	void *last_seen_arg;
+	int64_t devices_since_ns;	/* this second of new devices began */
+	int devices_listed;		/* ring slots they took in it */
 };
 
 int status_check_index(const struct pl_config *cfg, int host, int check)
@@ -481,11 +483,29 @@ void policy_route_changed(struct policy *p, int idx, const char *old_path,
 	snprintf(e->detail, sizeof(e->detail), "%s -> %s", old_path, new_path);
 }
 
+/* A flood of new devices (a scan, a spoofing tool) must not push state
+ * changes out of the ring: past STATUS_DEVICES_PER_S in a second they are
+ * counted, and the exports summarise them. */
 void policy_new_device(struct policy *p, const char *mac, const char *ip,
 		       int64_t now_ns)
 {
-	struct pl_event *e = push_event(p, EVENT_NEW_DEVICE, now_ns);
+	struct status *st = &p->st;
+	struct pl_event *e;
 
+	if (p->devices_listed == 0 ||
+	    now_ns - p->devices_since_ns >= NS_PER_S) {
+		p->devices_since_ns = now_ns;
+		p->devices_listed = 0;
+	}
+	if (p->devices_listed >= STATUS_DEVICES_PER_S) {
+		st->devices_unlisted++;
+		snprintf(st->device_unlisted, sizeof(st->device_unlisted),
+			 "%s %s", mac, ip);
+		st->device_unlisted_ns = now_ns;
+		return;
+	}
+	p->devices_listed++;
+	e = push_event(p, EVENT_NEW_DEVICE, now_ns);
 	snprintf(e->reason, sizeof(e->reason), "new device");
 	snprintf(e->detail, sizeof(e->detail), "%s %s", mac, ip);
 }

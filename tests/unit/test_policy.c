@@ -1,7 +1,8 @@
 /*
  * test_policy.c - the roll-up from check results to what the panel shows:
  * start-up grace, parent dependencies, M-of-N groups, the alarm and its
- * acknowledgement, maintenance, the event history and reload.
+ * acknowledgement, maintenance, the event history (a flood of new
+ * devices included) and reload.
  *
  * tests/configs/good/policy.cfg: router; nas (ping, tcp) a1 a2 a3 behind
  * the router; web (http, fail_after 1).  Flat check indices below.
@@ -257,6 +258,52 @@ static void reload_keeps_states_by_check_name(void **state)
 	assert_int_equal(st(f)->checks[WEB].state, STATE_CRITICAL);
 }
 
+/* 10 000 new devices at 1 000 a second with 3 state changes among them,
+ * read once a second as the traffic tick does: new devices take at most
+ * STATUS_DEVICES_PER_S ring slots a second, the rest are counted, and no
+ * state change falls out of the ring before it is read. */
+static void a_flood_of_new_devices_pushes_no_state_change_out(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_result r;
+	uint64_t read;
+	int states = 0, listed = 0;
+	char mac[18], ip[16];
+
+	round_of(f, NULL, 0);
+	read = st(f)->n_events;
+	for (int i = 0; i < 10000; i++) {
+		snprintf(mac, sizeof(mac), "02:00:00:00:%02x:%02x", i >> 8,
+			 i & 0xff);
+		snprintf(ip, sizeof(ip), "10.9.%d.%d", i >> 8, i & 0xff);
+		f->now += NS_PER_MS;
+		policy_new_device(f->p, mac, ip, f->now);
+		if (i == 10 || i == 5000 || i == 9990) {
+			probe_result_init(&r);
+			r.ok = i == 5000;
+			r.value[METRIC_RESPONSE_TIME] = 5;
+			policy_report(f->p, WEB, &r, f->now);
+		}
+		if ((i + 1) % 1000)
+			continue;
+		for (uint64_t q = read + 1; q <= st(f)->n_events; q++) {
+			const struct pl_event *e = status_event(st(f), q);
+
+			assert_non_null(e);
+			states += e->kind == EVENT_STATE;
+			listed += e->kind == EVENT_NEW_DEVICE;
+		}
+		read = st(f)->n_events;
+	}
+	assert_int_equal(states, 3);
+	assert_int_equal(listed, 10 * STATUS_DEVICES_PER_S);
+	assert_int_equal(st(f)->devices_unlisted, 10000 - listed);
+	assert_string_equal(st(f)->device_unlisted,
+			    "02:00:00:00:27:0f 10.9.39.15");
+	assert_true(st(f)->device_unlisted_ns == f->now);
+	assert_int_equal(st(f)->checks[WEB].state, STATE_CRITICAL);
+}
+
 static int64_t seen_nas(void *arg, int host)
 {
 	struct fixture *f = arg;
@@ -294,6 +341,7 @@ int main(void)
 		T(acknowledge_holds_until_a_new_problem),
 		T(maintenance_silences_until_it_ends),
 		T(every_change_is_an_event),
+		T(a_flood_of_new_devices_pushes_no_state_change_out),
 		T(reload_keeps_states_by_check_name),
 		T(failing_pings_from_a_host_seen_sending_are_icmp_blocked),
 	};
