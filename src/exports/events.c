@@ -3,20 +3,35 @@
  * syslog messages at matching levels.
  *
  * Only events are written, never samples: a state change, a reload, an
- * acknowledgement, a maintenance window, a new device.  A token bucket of
- * rate_limit events a minute (burst rate_limit) bounds what a flapping
- * network can write to an SD card; what it holds back is counted and
- * written as one "suppressed" line once tokens are back.  Events that
- * fell out of the policy's ring unread become one "lost" line.  Every
- * line has the same keys, null where one does not apply:
+ * acknowledgement, a maintenance window, a new device, a route change.
+ * State changes (what the LEDs show) and what a person did (reload,
+ * acknowledgement, maintenance) are always written: fail_after,
+ * recover_after and the check's interval bound them.  What the network
+ * reports besides, new devices and route changes, goes through a token
+ * bucket of rate_limit a minute (burst rate_limit), which bounds what a
+ * scan or a flapping route can write to an SD card.  What is not written
+ * - held back by the bucket, new devices the policy only counted (more
+ * than STATUS_DEVICES_PER_S a second), events that fell out of the
+ * policy's ring unread - is summarised in one "suppressed" line, at most
+ * one a minute.  Under any flood that is rate_limit + 1 lines a minute
+ * (2 * rate_limit + 1 in the first) besides the state changes.
+ *
+ * An event line:
  *
  *   {"time":"2026-11-22T01:23:45.123Z","epoch":1795310625.123,"seq":7,
  *    "kind":"state","check":"router/ping","old_state":"OK",
  *    "new_state":"CRITICAL","metric":"rtt","value":512.3,
  *    "threshold":500,"reason":"rtt 512 ms loss 0%","detail":null}
  *
- * value and threshold are in the unit of the metric (config.h); detail
- * is longer context (a route's old and new path).
+ * every one with the same keys, null where one does not apply; value and
+ * threshold are in the unit of the metric (config.h); detail is longer
+ * context (a route's old and new path, a new device's MAC and IP).  A
+ * summary line:
+ *
+ *   {"time":...,"epoch":...,"kind":"suppressed","count":19950,
+ *    "new_devices":19950,"lost":0,"reason":"19950 events not written
+ *    (rate limit 30 a minute; over 16 new devices a second)",
+ *    "detail":"19950 new devices, latest 02:00:00:01:02:03 10.9.8.7"}
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +50,16 @@
 #define EVENT_LINE_MAX 1024
 #define NS_PER_MIN     (60 * NS_PER_S)
 
+/* What was not written since the last summary line. */
+struct held {
+	uint64_t limited;  /* held back by the rate limit */
+	uint64_t unlisted; /* new devices the policy only counted */
+	uint64_t lost;	   /* fell out of the policy's ring unread */
+	uint64_t devices;  /* new devices among limited and unlisted */
+	char device[64];   /* the newest of them, "MAC IP" */
+	int64_t device_ns;
+};
+
 struct events {
 	struct events_cfg cfg;
 	FILE *out;	   /* NULL: no file */
@@ -42,8 +67,9 @@ struct events {
 	bool write_failed; /* logged once */
 	events_syslog_fn syslog;
 	double tokens;
-	int64_t refill_ns; /* 0: not started */
-	uint64_t pending;  /* suppressed since the last summary */
+	int64_t refill_ns;	/* 0: not started */
+	struct held held;	/* since the last summary */
+	int64_t summary_due_ns; /* no summary before (monotonic) */
 	struct events_counts n;
 };
 
@@ -211,24 +237,18 @@ static void put_line(struct events *ev, const char *json, int prio,
 	ev->n.written++;
 }
 
-static void put_summary(struct events *ev, const char *kind, uint64_t n,
-			const char *why, int64_t wall_ns)
+/* Events the rate limit applies to: what the network reports besides
+ * states.  A state change is what the LEDs show, and a reload, an
+ * acknowledgement or a maintenance window is what a person did: those
+ * are never held back. */
+static bool budgeted(const struct pl_event *e)
 {
-	char json[EVENT_LINE_MAX], text[160], reason[STATUS_REASON_MAX];
-	struct line l = { json, sizeof(json), 0 };
-
-	snprintf(reason, sizeof(reason), "%" PRIu64 " events %s", n, why);
-	line_head(&l, wall_ns);
-	line_string(&l, "kind", kind);
-	line_printf(&l, ",\"count\":%" PRIu64, n);
-	line_string(&l, "reason", reason);
-	line_printf(&l, "}");
-	snprintf(text, sizeof(text), "event: %s", reason);
-	put_line(ev, json, LOG_WARNING, text);
+	return e->kind == EVENT_NEW_DEVICE || e->kind == EVENT_ROUTE;
 }
 
-/* Refill the bucket; true if an event may be written now. */
-static bool take_token(struct events *ev, int64_t now_ns, bool take)
+/* Refill the bucket; true (and a token spent) if an event may be
+ * written now. */
+static bool take_token(struct events *ev, int64_t now_ns)
 {
 	double cap = ev->cfg.rate_limit;
 
@@ -244,67 +264,133 @@ static bool take_token(struct events *ev, int64_t now_ns, bool take)
 		ev->tokens = cap;
 	if (ev->tokens < 1.0)
 		return false;
-	if (take)
-		ev->tokens -= 1.0;
+	ev->tokens -= 1.0;
 	return true;
 }
 
-static void write_pending(struct events *ev)
+static void hold_devices(struct held *h, uint64_t n, const char *mac_ip,
+			 int64_t mono_ns)
 {
-	char why[64];
+	h->devices += n;
+	if (mono_ns >= h->device_ns || !h->device[0]) {
+		snprintf(h->device, sizeof(h->device), "%.*s",
+			 (int)sizeof(h->device) - 1, mac_ip);
+		h->device_ns = mono_ns;
+	}
+}
 
-	if (!ev->pending)
-		return;
-	snprintf(why, sizeof(why), "not written (rate limit %d a minute)",
-		 ev->cfg.rate_limit);
-	put_summary(ev, "suppressed", ev->pending, why, clock_wall_ns());
-	ev->pending = 0;
+static bool held_any(const struct held *h)
+{
+	return h->limited || h->unlisted || h->lost;
+}
+
+/* "N events not written (why; why)" and the new devices among them. */
+static void summary_text(const struct events *ev, char *reason, size_t rlen,
+			 char *detail, size_t dlen)
+{
+	const struct held *h = &ev->held;
+	struct line r = { reason, rlen, 0 }, d = { detail, dlen, 0 };
+	const char *sep = " (";
+
+	line_printf(&r, "%" PRIu64 " events not written",
+		    h->limited + h->unlisted + h->lost);
+	if (h->limited) {
+		line_printf(&r, "%srate limit %d a minute", sep,
+			    ev->cfg.rate_limit);
+		sep = "; ";
+	}
+	if (h->unlisted) {
+		line_printf(&r, "%sover %d new devices a second", sep,
+			    STATUS_DEVICES_PER_S);
+		sep = "; ";
+	}
+	if (h->lost)
+		line_printf(&r, "%s%" PRIu64 " lost: the event ring overflowed",
+			    sep, h->lost);
+	line_printf(&r, ")");
+	detail[0] = '\0';
+	if (h->devices)
+		line_printf(&d, "%" PRIu64 " new device%s, latest %s",
+			    h->devices, h->devices == 1 ? "" : "s", h->device);
+}
+
+static void write_summary(struct events *ev)
+{
+	const struct held *h = &ev->held;
+	char json[EVENT_LINE_MAX], text[384], reason[192], detail[128];
+	struct line l = { json, sizeof(json), 0 };
+
+	summary_text(ev, reason, sizeof(reason), detail, sizeof(detail));
+	line_head(&l, clock_wall_ns());
+	line_string(&l, "kind", "suppressed");
+	line_printf(&l,
+		    ",\"count\":%" PRIu64 ",\"new_devices\":%" PRIu64
+		    ",\"lost\":%" PRIu64,
+		    h->limited + h->unlisted + h->lost, h->devices, h->lost);
+	line_string(&l, "reason", reason);
+	line_string(&l, "detail", detail[0] ? detail : NULL);
+	line_printf(&l, "}");
+	snprintf(text, sizeof(text), "event: %s%s%s", reason,
+		 detail[0] ? ": " : "", detail);
+	put_line(ev, json, LOG_WARNING, text);
+	ev->held = (struct held){ 0 };
+}
+
+static bool has_output(const struct events *ev)
+{
+	return ev && (ev->out || ev->cfg.syslog);
 }
 
 void events_emit(struct events *ev, const struct pl_event *e, int64_t now_ns)
 {
 	char json[EVENT_LINE_MAX], text[384];
 
-	if (!ev || (!ev->out && !ev->cfg.syslog))
+	if (!has_output(ev))
 		return;
-	/* A check's first OK after start or reload is routine: a line for
-	 * each would only spend the rate limit that problems need. */
+	/* A check's first OK after start or reload is routine, not news. */
 	if (e->kind == EVENT_STATE && e->old_state == STATE_UNKNOWN &&
 	    e->new_state == STATE_OK)
 		return;
-	if (!take_token(ev, now_ns, true)) {
-		ev->pending++;
+	if (budgeted(e) && !take_token(ev, now_ns)) {
+		ev->held.limited++;
 		ev->n.suppressed++;
+		if (e->kind == EVENT_NEW_DEVICE)
+			hold_devices(&ev->held, 1, e->detail, e->mono_ns);
 		return;
 	}
-	write_pending(ev);
 	events_format(json, sizeof(json), e);
 	syslog_text(text, sizeof(text), e);
 	put_line(ev, json, events_priority(e), text);
 }
 
-void events_lost(struct events *ev, uint64_t n, int64_t wall_ns)
+void events_unlisted(struct events *ev, uint64_t n, const char *latest,
+		     int64_t latest_ns)
+{
+	if (!has_output(ev) || n == 0)
+		return;
+	ev->held.unlisted += n;
+	ev->n.suppressed += n;
+	hold_devices(&ev->held, n, latest, latest_ns);
+}
+
+void events_lost(struct events *ev, uint64_t n)
 {
 	if (!ev || n == 0)
 		return;
 	ev->n.lost += n;
-	if (ev->out || ev->cfg.syslog)
-		put_summary(ev, "lost", n, "lost (the event ring overflowed)",
-			    wall_ns);
+	if (has_output(ev))
+		ev->held.lost += n;
 }
 
 int64_t events_flush(struct events *ev, int64_t now_ns)
 {
-	double cap;
-
-	if (!ev || !ev->pending)
+	if (!ev || !held_any(&ev->held))
 		return -1;
-	if (take_token(ev, now_ns, false)) {
-		write_pending(ev);
-		return -1;
-	}
-	cap = ev->cfg.rate_limit;
-	return (int64_t)((1.0 - ev->tokens) * NS_PER_MIN / cap) + 1;
+	if (now_ns < ev->summary_due_ns)
+		return ev->summary_due_ns - now_ns;
+	write_summary(ev);
+	ev->summary_due_ns = now_ns + NS_PER_MIN;
+	return -1;
 }
 
 void events_configure(struct events *ev, const struct events_cfg *cfg)
@@ -360,7 +446,8 @@ void events_close(struct events *ev)
 {
 	if (!ev)
 		return;
-	write_pending(ev);
+	if (held_any(&ev->held))
+		write_summary(ev);
 	if (ev->own_out)
 		fclose(ev->out);
 	else if (ev->out)

@@ -3,7 +3,8 @@
  * the HTTP server renders on demand from the last status it was given,
  * and each exports_notify() reads the events the policy added since the
  * previous call (by sequence number) and hands them to the events writer
- * and the webhooks.  A reload prepares the new events file and socket
+ * and the webhooks, with the count of new devices the policy did not put
+ * in its ring.  A reload prepares the new events file and socket
  * first and swaps only when everything is ready.
  */
 #include <errno.h>
@@ -28,6 +29,7 @@ struct exports {
 	struct events *events;
 	struct webhooks *webhooks;
 	uint64_t last_seq; /* newest event handed on */
+	uint64_t unlisted; /* st->devices_unlisted handed on */
 	int64_t start_wall_ns, reload_ok_wall_ns;
 	int64_t flush_timer;
 };
@@ -122,14 +124,15 @@ void exports_notify(struct exports *e, const struct status *st)
 	if (!e || !st)
 		return;
 	e->st = st;
-	if (st->n_events < e->last_seq)
-		e->last_seq = st->n_events; /* a new policy: nothing to say */
+	if (st->n_events < e->last_seq) { /* a new policy: nothing to say */
+		e->last_seq = st->n_events;
+		e->unlisted = st->devices_unlisted;
+	}
 	oldest = st->n_events >= STATUS_EVENTS
 			 ? st->n_events - STATUS_EVENTS + 1
 			 : 1;
 	if (e->last_seq + 1 < oldest) {
-		events_lost(e->events, oldest - e->last_seq - 1,
-			    clock_wall_ns());
+		events_lost(e->events, oldest - e->last_seq - 1);
 		e->last_seq = oldest - 1;
 	}
 	for (seq = e->last_seq + 1; seq <= st->n_events; seq++) {
@@ -141,6 +144,10 @@ void exports_notify(struct exports *e, const struct status *st)
 		webhooks_event(e->webhooks, ev);
 	}
 	e->last_seq = st->n_events;
+	if (st->devices_unlisted > e->unlisted)
+		events_unlisted(e->events, st->devices_unlisted - e->unlisted,
+				st->device_unlisted, st->device_unlisted_ns);
+	e->unlisted = st->devices_unlisted;
 	schedule_flush(e, now);
 }
 

@@ -158,12 +158,18 @@ struct events *events_open(const struct events_params *p, char *err,
 			   size_t errlen);
 void events_close(struct events *ev);
 
-/* Write e (subject to the rate limit) at now_ns (monotonic). */
+/* Write e at now_ns (monotonic): at once, or for a new device or a route
+ * change only if the rate limit allows, else it is summarised. */
 void events_emit(struct events *ev, const struct pl_event *e, int64_t now_ns);
+/* n new devices the policy counted instead of listing (status.h); latest
+ * is the newest ("MAC IP"), seen at latest_ns (monotonic). */
+void events_unlisted(struct events *ev, uint64_t n, const char *latest,
+		     int64_t latest_ns);
 /* n events fell out of the policy's ring before they were read. */
-void events_lost(struct events *ev, uint64_t n, int64_t wall_ns);
-/* Write the "suppressed" summary if tokens are back.  Returns ns until it
- * should be called again, or -1 when nothing is pending. */
+void events_lost(struct events *ev, uint64_t n);
+/* Write the "suppressed" summary of what was not written, if any and if
+ * a minute has passed since the last one.  Returns ns until it should be
+ * called again, or -1 when nothing is waiting. */
 int64_t events_flush(struct events *ev, int64_t now_ns);
 /* Take syslog and rate_limit from cfg, keeping the file open. */
 void events_configure(struct events *ev, const struct events_cfg *cfg);

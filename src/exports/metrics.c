@@ -385,7 +385,7 @@ static void render_self(struct xbuf *b, const struct status *st,
 		"Events written to the events file or syslog.",
 		s->events_written);
 	counter(b, "pilotlight_events_suppressed_total",
-		"Events not written because of the events rate limit.",
+		"Events not written because of a rate limit.",
 		s->events_suppressed);
 	counter(b, "pilotlight_events_lost_total",
 		"Events that left the policy's ring before they were read.",

@@ -1,8 +1,9 @@
 /*
  * test_events.c - the event lines a log collector reads and the syslog
  * messages an operator sees: the exact JSON per kind, the syslog levels,
- * the rate limit with its summary line (on the caller's clock), and the
- * "lost" line for events that fell out of the policy's ring.
+ * the rate limit for new devices and route changes with its summary line
+ * (on the caller's clock), state changes that no flood holds back, and
+ * events that fell out of the policy's ring.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -156,77 +157,224 @@ static int count_lines(struct capture *c, const char *needle)
 	return n;
 }
 
-/* 3 a minute: the 4th and 5th are held back, then summarised in one
- * line once a token is back (20 s later), before anything else. */
+static struct pl_event device_event(uint64_t seq, int i)
+{
+	struct pl_event e = { .seq = seq,
+			      .mono_ns = (int64_t)seq,
+			      .wall_ns = WALL_NS,
+			      .kind = EVENT_NEW_DEVICE,
+			      .metric = METRIC_COUNT,
+			      .value = NAN,
+			      .threshold = NAN };
+
+	strcpy(e.reason, "new device");
+	snprintf(e.detail, sizeof(e.detail), "02:00:00:00:%02x:%02x 10.9.%d.%d",
+		 (i >> 8) & 0xff, i & 0xff, (i >> 8) & 0xff, i & 0xff);
+	return e;
+}
+
+static struct events *open_capture(struct capture *c, struct events_cfg *cfg)
+{
+	struct events_params p = { cfg, NULL, fake_syslog };
+	char err[128];
+
+	c->text = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->text, &c->len);
+	p.out = c->f;
+	n_syslogged = 0;
+	return events_open(&p, err, sizeof(err));
+}
+
+static void close_capture(struct capture *c)
+{
+	fclose(c->f);
+	free(c->text);
+}
+
+/* Sum of the numbers after each key in the text. */
+static uint64_t sum_of(struct capture *c, const char *key)
+{
+	uint64_t n = 0;
+	size_t klen = strlen(key);
+
+	fflush(c->f);
+	for (const char *p = c->text; p && (p = strstr(p, key)); p += klen)
+		n += strtoull(p + klen, NULL, 10);
+	return n;
+}
+
+/* 3 a minute: the 4th and 5th new devices are held back and summarised
+ * in one line at the next flush; the next summary waits a minute. */
 static void test_rate_limit(void **state)
 {
 	struct events_cfg cfg = { .syslog = true, .rate_limit = 3 };
-	struct capture c = { 0 };
-	struct events_params p = { &cfg, NULL, fake_syslog };
+	struct capture c;
 	struct events_counts n;
-	struct events *ev;
-	char err[128];
+	struct events *ev = open_capture(&c, &cfg);
 	int64_t t = 100 * NS_PER_S;
 
 	(void)state;
-	c.f = open_memstream(&c.text, &c.len);
-	p.out = c.f;
-	n_syslogged = 0;
-	ev = events_open(&p, err, sizeof(err));
 	assert_non_null(ev);
 	for (int i = 1; i <= 5; i++) {
-		struct pl_event e =
-			state_event((uint64_t)i, STATE_OK,
-				    i % 2 ? STATE_CRITICAL : STATE_OK);
+		struct pl_event e = device_event((uint64_t)i, i);
 
 		events_emit(ev, &e, t);
 	}
-	assert_int_equal(count_lines(&c, "\"kind\":\"state\""), 3);
+	assert_int_equal(count_lines(&c, "\"kind\":\"new_device\""), 3);
 	events_counts(ev, &n);
 	assert_int_equal(n.written, 3);
 	assert_int_equal(n.suppressed, 2);
-	/* No token yet: flush asks to be called in 20 s. */
-	assert_int_equal(events_flush(ev, t), MIN_NS / 3 + 1);
 	assert_int_equal(count_lines(&c, "suppressed"), 0);
-	t += MIN_NS / 3 + 1;
 	assert_int_equal(events_flush(ev, t), -1);
 	assert_int_equal(count_lines(&c, "\"kind\":\"suppressed\","
-					 "\"count\":2,\"reason\":\"2 events "
+					 "\"count\":2,\"new_devices\":2,"
+					 "\"lost\":0,\"reason\":\"2 events "
 					 "not written (rate limit 3 a "
-					 "minute)\"}\n"),
+					 "minute)\",\"detail\":\"2 new "
+					 "devices, latest 02:00:00:00:00:05 "
+					 "10.9.0.5\"}\n"),
 			 1);
 	assert_int_equal(events_flush(ev, t), -1);
+	/* A route change 20 s later gets the token that came back; the one
+	 * after it is held, and summarised a minute after the first. */
+	t += MIN_NS / 3;
+	for (int i = 6; i <= 7; i++) {
+		struct pl_event e = device_event((uint64_t)i, i);
+
+		e.kind = EVENT_ROUTE;
+		strcpy(e.detail, "10.0.0.1 -> 10.0.0.2");
+		events_emit(ev, &e, t);
+	}
+	assert_int_equal(count_lines(&c, "\"kind\":\"route\""), 1);
+	assert_int_equal(events_flush(ev, t), MIN_NS - MIN_NS / 3);
+	t += MIN_NS - MIN_NS / 3;
+	assert_int_equal(events_flush(ev, t), -1);
+	assert_int_equal(count_lines(&c, "\"count\":1,\"new_devices\":0,"
+					 "\"lost\":0,\"reason\":\"1 events "
+					 "not written (rate limit 3 a "
+					 "minute)\",\"detail\":null}\n"),
+			 1);
 	/* syslog got the same, at matching levels. */
-	assert_int_equal(n_syslogged, 4);
-	assert_string_equal(syslogged[0], "event: router/ping: OK -> CRITICAL "
-					  "(rtt 512 ms \"slow\"; rtt 512.5 "
-					  "beyond 500)");
-	assert_int_equal(syslog_prio[0], LOG_CRIT);
-	assert_int_equal(syslog_prio[1], LOG_NOTICE);
+	assert_int_equal(n_syslogged, 6);
+	assert_string_equal(syslogged[0], "event: new_device: new device: "
+					  "02:00:00:00:00:01 10.9.0.1");
+	assert_int_equal(syslog_prio[0], LOG_INFO);
 	assert_string_equal(syslogged[3],
 			    "event: 2 events not written (rate limit 3 a "
-			    "minute)");
+			    "minute): 2 new devices, latest 02:00:00:00:00:05 "
+			    "10.9.0.5");
 	assert_int_equal(syslog_prio[3], LOG_WARNING);
 	events_close(ev);
-	fclose(c.f);
-	free(c.text);
+	close_capture(&c);
+}
+
+/* What the LEDs show is never held back: with the bucket empty a state
+ * change, an acknowledgement, a maintenance window and a reload are still
+ * written. */
+static void test_state_changes_bypass_the_limit(void **state)
+{
+	struct events_cfg cfg = { .syslog = true, .rate_limit = 2 };
+	struct capture c;
+	struct events *ev = open_capture(&c, &cfg);
+	struct pl_event e;
+	int64_t t = 100 * NS_PER_S;
+
+	(void)state;
+	assert_non_null(ev);
+	for (int i = 1; i <= 10; i++) {
+		e = device_event((uint64_t)i, i);
+		events_emit(ev, &e, t);
+	}
+	e = state_event(11, STATE_OK, STATE_CRITICAL);
+	events_emit(ev, &e, t);
+	e.kind = EVENT_ACK;
+	events_emit(ev, &e, t);
+	e.kind = EVENT_MAINTENANCE;
+	events_emit(ev, &e, t);
+	e.kind = EVENT_RELOAD;
+	events_emit(ev, &e, t);
+	assert_int_equal(count_lines(&c, "\"kind\":\"new_device\""), 2);
+	assert_int_equal(count_lines(&c, "\"kind\":\"state\""), 1);
+	assert_int_equal(count_lines(&c, "\"kind\":\"ack\""), 1);
+	assert_int_equal(count_lines(&c, "\"kind\":\"maintenance\""), 1);
+	assert_int_equal(count_lines(&c, "\"kind\":\"reload\""), 1);
+	assert_int_equal(syslog_prio[2], LOG_CRIT);
+	events_close(ev);
+	close_capture(&c);
+}
+
+/* 10 000 new devices over five minutes, 3 state changes among them, the
+ * policy's overflow (unlisted devices, lost events) on top, and a flush
+ * every second as the traffic tick does: every state change is written,
+ * every new device is either written or counted in a summary, and the
+ * lines stay within rate_limit + 1 a minute (2 * rate_limit + 1 in the
+ * first) besides the state changes. */
+static void test_flood(void **state)
+{
+	enum { N = 10000, MINUTES = 5, RATE = 30 };
+	struct events_cfg cfg = { .syslog = true, .rate_limit = RATE };
+	struct capture c;
+	struct events_counts n;
+	struct events *ev = open_capture(&c, &cfg);
+	int64_t t0 = 100 * NS_PER_S, t = t0;
+	int per_s = N / (MINUTES * 60) + 1, sent = 0, lines, devices;
+	uint64_t seq = 0, lost = 0;
+
+	(void)state;
+	assert_non_null(ev);
+	while (sent < N) {
+		for (int i = 0; i < per_s && sent < N; i++, sent++) {
+			struct pl_event e = device_event(++seq, sent);
+
+			if (sent == 10 || sent == N / 2 || sent == N - 10) {
+				bool up = sent == N / 2;
+				struct pl_event s = state_event(
+					++seq, up ? STATE_CRITICAL : STATE_OK,
+					up ? STATE_OK : STATE_CRITICAL);
+
+				events_emit(ev, &s, t);
+			}
+			events_emit(ev, &e, t);
+		}
+		if (seq % 7 == 0) {
+			events_lost(ev, 1);
+			lost++;
+		}
+		t += NS_PER_S;
+		events_flush(ev, t);
+	}
+	events_unlisted(ev, 5000, "02:00:00:00:ff:ff 10.9.255.255", t);
+	devices = count_lines(&c, "\"kind\":\"new_device\"");
+	events_counts(ev, &n);
+	assert_int_equal(n.suppressed, N + 5000 - devices);
+	assert_int_equal(n.lost, lost);
+	events_close(ev);
+	fflush(c.f);
+	assert_int_equal(count_lines(&c, "\"kind\":\"state\""), 3);
+	assert_int_equal(count_lines(&c, "\"new_state\":\"CRITICAL\""), 2);
+	/* Every new device accounted for. */
+	assert_int_equal(devices + sum_of(&c, "\"new_devices\":"), N + 5000);
+	assert_int_equal(sum_of(&c, "\"lost\":"), lost);
+	assert_non_null(strstr(c.text, "latest 02:00:00:00:ff:ff "
+				       "10.9.255.255\"}\n"));
+	/* The bound: the first minute's burst, then rate_limit + 1 a
+	 * minute, the state changes, and the last summary at close. */
+	lines = count_lines(&c, "\n");
+	assert_true(lines <= 3 + RATE + (MINUTES + 1) * (RATE + 1) + 1);
+	assert_true(count_lines(&c, "\"kind\":\"suppressed\"") <= MINUTES + 2);
+	close_capture(&c);
 }
 
 static void test_first_ok_is_not_written(void **state)
 {
 	struct events_cfg cfg = { .syslog = true, .rate_limit = 30 };
-	struct capture c = { 0 };
-	struct events_params p = { &cfg, NULL, fake_syslog };
+	struct capture c;
 	struct pl_event first = state_event(1, STATE_UNKNOWN, STATE_OK);
 	struct pl_event bad = state_event(2, STATE_UNKNOWN, STATE_CRITICAL);
-	struct events *ev;
-	char err[128];
+	struct events *ev = open_capture(&c, &cfg);
 
 	(void)state;
-	c.f = open_memstream(&c.text, &c.len);
-	p.out = c.f;
-	n_syslogged = 0;
-	ev = events_open(&p, err, sizeof(err));
 	assert_non_null(ev);
 	events_emit(ev, &first, 100 * NS_PER_S);
 	assert_int_equal(count_lines(&c, "\"kind\":\"state\""), 0);
@@ -235,41 +383,42 @@ static void test_first_ok_is_not_written(void **state)
 	assert_int_equal(count_lines(&c, "\"kind\":\"state\""), 1);
 	assert_int_equal(n_syslogged, 1);
 	events_close(ev);
-	fclose(c.f);
-	free(c.text);
+	close_capture(&c);
 }
 
+/* Lost events are summarised like held ones, once a minute; without a
+ * rate limit everything else is written. */
 static void test_lost_and_off(void **state)
 {
 	struct events_cfg cfg = { .syslog = false, .rate_limit = 0 };
-	struct capture c = { 0 };
-	struct events_params p = { &cfg, NULL, fake_syslog };
-	struct events *ev;
-	char err[128];
+	struct capture c;
+	struct events_counts n;
+	struct events *ev = open_capture(&c, &cfg);
 
 	(void)state;
-	c.f = open_memstream(&c.text, &c.len);
-	p.out = c.f;
-	n_syslogged = 0;
-	ev = events_open(&p, err, sizeof(err));
 	assert_non_null(ev);
-	events_lost(ev, 12, WALL_NS);
+	events_lost(ev, 12);
+	assert_int_equal(events_flush(ev, 0), -1);
+	events_lost(ev, 3);
+	assert_int_equal(events_flush(ev, NS_PER_S), MIN_NS - NS_PER_S);
 	for (int i = 0; i < 100; i++) { /* rate_limit 0: no limit */
-		struct pl_event e = state_event(1, STATE_OK, STATE_WARNING);
+		struct pl_event e = device_event(1, i);
 
 		events_emit(ev, &e, 0);
 	}
 	fflush(c.f);
-	assert_non_null(strstr(c.text,
-			       "{\"time\":\"2026-11-18T11:06:40.250Z\","
-			       "\"epoch\":1795000000.250,\"kind\":\"lost\","
-			       "\"count\":12,\"reason\":\"12 events lost (the "
-			       "event ring overflowed)\"}\n"));
+	assert_non_null(strstr(c.text, "\"kind\":\"suppressed\","
+				       "\"count\":12,\"new_devices\":0,"
+				       "\"lost\":12,\"reason\":\"12 events "
+				       "not written (12 lost: the event ring "
+				       "overflowed)\",\"detail\":null}\n"));
 	assert_int_equal(count_lines(&c, "\n"), 101);
+	events_counts(ev, &n);
+	assert_int_equal(n.lost, 15);
+	assert_int_equal(n.suppressed, 0);
+	events_close(ev); /* the last 3 */
 	assert_int_equal(n_syslogged, 0);
-	events_close(ev);
-	fclose(c.f);
-	free(c.text);
+	close_capture(&c);
 }
 
 static void test_open_errors(void **state)
@@ -294,6 +443,8 @@ int main(void)
 		cmocka_unit_test(test_priorities),
 		cmocka_unit_test(test_first_ok_is_not_written),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_state_changes_bypass_the_limit),
+		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_lost_and_off),
 		cmocka_unit_test(test_open_errors),
 	};

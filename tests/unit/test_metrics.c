@@ -216,7 +216,7 @@ static const char want_self[] =
 "# HELP pilotlight_events_written_total Events written to the events file or syslog.\n"
 "# TYPE pilotlight_events_written_total counter\n"
 "pilotlight_events_written_total 6\n"
-"# HELP pilotlight_events_suppressed_total Events not written because of the events rate limit.\n"
+"# HELP pilotlight_events_suppressed_total Events not written because of a rate limit.\n"
 "# TYPE pilotlight_events_suppressed_total counter\n"
 "pilotlight_events_suppressed_total 1\n"
 "# HELP pilotlight_events_lost_total Events that left the policy's ring before they were read.\n"
