@@ -77,6 +77,14 @@ def run(*args):
                           timeout=20)
 
 
+def put_atomic(path, text):
+    """Replace path atomically, as an editor or config manager would."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+
+
 class ConfigCheck(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="pl-daemon-")
@@ -153,11 +161,7 @@ class Lifecycle(unittest.TestCase):
         shutil.rmtree(self.dir)
 
     def put(self, text):
-        # Replace atomically, as an editor or config manager would.
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.rename(tmp, self.path)
+        put_atomic(self.path, text)
 
     def test_reload_stop(self):
         pl = self.pl
@@ -259,10 +263,7 @@ class OnDemandLibrary:
         shutil.rmtree(self.dir)
 
     def put(self, text):
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.rename(tmp, self.path)
+        put_atomic(self.path, text)
 
     def mapped(self, pid):
         with open("/proc/%d/maps" % pid) as f:
