@@ -76,8 +76,7 @@ static inline bool is_local6(const struct account *a, const uint8_t *addr)
 	return false;
 }
 
-bool account_key_is_local(const struct account *a,
-			  const struct toptable_key *k)
+bool account_key_is_local(const struct account *a, const struct toptable_key *k)
 {
 	const uint8_t *addr = (const uint8_t *)&k->w[1];
 
@@ -191,9 +190,8 @@ static inline void entry_add(struct toptable_entry *e, uint32_t bytes)
 /* A host's entry, inserted if new; a->sink when its bucket is all
  * watched.  *local tells whether the host is local.  An insert may move
  * or replace other entries, so it forgets the last conversation. */
-static struct toptable_entry *host_entry(struct account *a,
-					 const struct toptable_key *k,
-					 bool *local)
+static struct toptable_entry *
+host_entry(struct account *a, const struct toptable_key *k, bool *local)
 {
 	bool inserted;
 	struct toptable_entry *e = toptable_get(a->hosts, k, &inserted);
@@ -326,9 +324,9 @@ static inline bool conv_same(const struct conv *c, uint64_t word,
 /* Hosts, service and protocol of an IP frame not like the last one: looked
  * up, and remembered when no lookup inserted.  Returns the direction.
  * Out of line, so the common case in account_frame() stays small. */
-__attribute__((noinline)) static enum account_dir count_ip_new(struct account *a,
-				     const struct frame_info *fi,
-				     int64_t sent_ns, uint64_t word)
+__attribute__((noinline)) static enum account_dir
+count_ip_new(struct account *a, const struct frame_info *fi, int64_t sent_ns,
+	     uint64_t word)
 {
 	struct conv *c = &a->conv;
 	struct toptable_key k;
@@ -351,9 +349,8 @@ __attribute__((noinline)) static enum account_dir count_ip_new(struct account *a
 
 /* An IP frame: a frame of the same conversation as the last one
  * (addresses, protocol, ports) adds to the entries that one found. */
-static inline enum account_dir count_ip(struct account *a,
-					const struct frame_info *fi,
-					int64_t now_ns)
+static inline enum account_dir
+count_ip(struct account *a, const struct frame_info *fi, int64_t now_ns)
 {
 	struct conv *c = &a->conv;
 	int64_t sent_ns = now_ns < 0 ? 0 : now_ns;
@@ -386,7 +383,7 @@ void account_frame(struct account *a, int iface, const struct frame_info *fi,
 		   int64_t now_ns)
 {
 	struct rate *ifr = iface >= 0 && iface < a->n_ifaces ? a->iface[iface]
-							      : a->no_iface;
+							     : a->no_iface;
 	enum account_dir dir = ACCOUNT_DIR_INTERNAL; /* non-IP stays on link */
 
 	a->t.frames++;

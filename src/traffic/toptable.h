@@ -103,7 +103,8 @@ toptable_find(const struct toptable *t, const struct toptable_key *key)
 static inline void toptable_prefetch(const struct toptable *t,
 				     const struct toptable_key *key)
 {
-	__builtin_prefetch(&t->entries[toptable_bucket(t, key) * TOPTABLE_WAYS]);
+	__builtin_prefetch(
+		&t->entries[toptable_bucket(t, key) * TOPTABLE_WAYS]);
 }
 
 /* The entry for key, inserting it (counters zero, last_seen -1) and
