@@ -11,13 +11,16 @@ configuration.  Prints how long the build and the qemu run took.  Under
 `make test-asan` (PL_SANITIZED=1) it has nothing to add and says so.
 """
 
-import argparse
 import os
 import re
 import subprocess
 import sys
 import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from pilotlight import test_main  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build-arm64")
@@ -79,7 +82,4 @@ class CrossArm64(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary")
-    args, rest = ap.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

@@ -14,7 +14,6 @@
     of the http check (metrics.enabled), and the daemon keeps its config.
 """
 
-import argparse
 import os
 import re
 import shutil
@@ -29,7 +28,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from pilotlight import PilotlightProc, led, lcd_text  # noqa: E402
+from pilotlight import PilotlightProc, led, lcd_text, test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 
@@ -348,8 +347,4 @@ class OnDemandLibmicrohttpd(OnDemandLibrary, unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = args.binary
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

@@ -13,7 +13,6 @@ the packaged binary runs (-V).  Under `make test-asan` (PL_SANITIZED=1) it
 skips: the package is built from the normal build.
 """
 
-import argparse
 import glob
 import os
 import re
@@ -22,6 +21,10 @@ import subprocess
 import sys
 import tempfile
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from pilotlight import test_main  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = "build/pilotlight"
@@ -128,8 +131,4 @@ class Deb(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = args.binary
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

@@ -37,7 +37,6 @@ Run: python3 tests/blackbox/e2e_site.py --binary build/pilotlight
 (needs root; PLTLAB_KEEP=1 keeps the lab's logs and the daemon's stderr).
 """
 
-import argparse
 import math
 import os
 import re
@@ -49,7 +48,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import netlab  # noqa: E402
-from pilotlight import PilotlightProc, led, lcd_text  # noqa: E402
+from pilotlight import PilotlightProc, led, lcd_text, test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 
@@ -898,8 +897,4 @@ class Site(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = args.binary
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

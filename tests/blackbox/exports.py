@@ -21,7 +21,6 @@ Traffic goes to 127.0.0.1 only.  Run: python3 tests/blackbox/exports.py
 --binary BUILD/pilotlight (as root: the ping check needs ICMP).
 """
 
-import argparse
 import http.server
 import json
 import os
@@ -38,7 +37,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from pilotlight import PilotlightProc  # noqa: E402
+from pilotlight import PilotlightProc, test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 
@@ -421,8 +420,4 @@ class StartErrors(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = args.binary
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

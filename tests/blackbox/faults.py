@@ -24,7 +24,6 @@ tests (tests/unit/gpio_cases.h test_busy_line, test_lcd_recovery.c).
 Needs root.
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -38,7 +37,7 @@ import urllib.request  # noqa: F401  (used inside the namespace)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import netlab  # noqa: E402
-from pilotlight import PilotlightProc, led  # noqa: E402
+from pilotlight import PilotlightProc, led, test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 PORT = 9775
@@ -368,8 +367,4 @@ def time_of(view):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = args.binary
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

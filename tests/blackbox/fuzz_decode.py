@@ -6,12 +6,15 @@ timeout; the failing input is left in BUILD/fuzz/ (crash-*, leak-*, ...)
 and named in the output.  `make fuzz` is the long run.
 """
 
-import argparse
 import glob
 import os
 import subprocess
 import sys
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from pilotlight import test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -37,8 +40,4 @@ class FuzzDecode(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = os.path.abspath(args.binary)
-    unittest.main(argv=[sys.argv[0]] + rest)
+    test_main()

@@ -8,12 +8,15 @@ long run.  Under `make test-asan` (PL_SANITIZED=1) it skips: the targets
 are sanitized already.  (The decoder's target has fuzz_decode.py.)
 """
 
-import argparse
 import glob
 import os
 import subprocess
 import sys
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from pilotlight import test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -50,8 +53,4 @@ class FuzzTargets(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = os.path.abspath(args.binary)
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

@@ -21,7 +21,6 @@ socket opened as root keeps working).  A missing user is a clear error
 with exit status 1.  Needs root; prints why and passes when not root.
 """
 
-import argparse
 import grp
 import os
 import pwd
@@ -33,7 +32,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from pilotlight import PilotlightProc, led  # noqa: E402
+from pilotlight import PilotlightProc, led, test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 CAP_NET_RAW = 1 << 13
@@ -166,8 +165,4 @@ def _group_exists(name):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = args.binary
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

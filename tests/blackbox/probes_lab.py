@@ -83,7 +83,6 @@ SustainedLoss (runs last, so the lossy check has had a minute of rounds)
   99 the ping daemon is alive and exits 0 within 1 s of SIGTERM.
 """
 
-import argparse
 import os
 import random
 import re
@@ -98,7 +97,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in tests/lib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import netlab  # noqa: E402
-from pilotlight import led  # noqa: E402
+from pilotlight import led, test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 INTERVAL = 1.0          # s, the default interval of both configs
@@ -948,14 +947,10 @@ def no_route_out(server):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = args.binary
     if os.geteuid() != 0:
         print("probes_lab: needs root (network namespaces)", file=sys.stderr)
         sys.exit(1)
     t0 = time.monotonic()
-    prog = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False)
+    prog = test_main(exit=False)
     print("probes_lab: %.1fs" % (time.monotonic() - t0), file=sys.stderr)
     sys.exit(not prog.result.wasSuccessful())

@@ -9,7 +9,6 @@ file that is not a capture, one cut inside a record, a link type that is
 not Ethernet, --report other than json.
 """
 
-import argparse
 import json
 import os
 import random
@@ -21,6 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import pcapgen  # noqa: E402
+from pilotlight import test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 
@@ -175,8 +175,4 @@ class ReplayErrors(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = os.path.abspath(args.binary)
-    unittest.main(argv=[sys.argv[0]] + rest)
+    test_main()

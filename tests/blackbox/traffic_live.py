@@ -22,7 +22,6 @@ a person would see is asserted:
 Needs root, iproute2 and what tests/lib/netlab.py needs.
 """
 
-import argparse
 import os
 import re
 import sys
@@ -33,6 +32,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import netlab  # noqa: E402
+from pilotlight import test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 SILENCE_WINDOW_S = 10
@@ -220,8 +220,4 @@ class TrafficLive(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = args.binary
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

@@ -14,7 +14,6 @@ Under `make test-asan` (PL_SANITIZED=1) it skips: valgrind cannot run a
 sanitized binary.  Needs root.
 """
 
-import argparse
 import os
 import re
 import shutil
@@ -29,6 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import fullsite  # noqa: E402
 import netlab  # noqa: E402
+from pilotlight import test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 RUN_SECONDS = 20
@@ -103,8 +103,4 @@ class ValgrindLab(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=BINARY)
-    args, rest = ap.parse_known_args()
-    BINARY = args.binary
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    test_main()

@@ -14,13 +14,16 @@ A panel view is the dict the json panel prints:
    "lcd": ["row0", "row1", ...]}  and a last one with "stopped": true.
 """
 
+import argparse
 import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import unittest
 
 
 class PilotlightProc:
@@ -190,3 +193,17 @@ def led(view, name):
 def lcd_text(view):
     """The LCD rows of a view joined by newlines."""
     return "\n".join(view.get("lcd", []))
+
+
+def test_main(exit=True):
+    """The black-box tests' entry point, as tests/run-all calls them:
+    `--binary PATH` (default: the test's BINARY) becomes the test module's
+    BINARY, made absolute; every other argument goes to unittest."""
+    module = sys.modules["__main__"]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=getattr(module, "BINARY", None))
+    args, rest = ap.parse_known_args()
+    if args.binary:
+        module.BINARY = os.path.abspath(args.binary)
+    return unittest.main(module=module, argv=[sys.argv[0]] + rest,
+                         verbosity=2, exit=exit)
