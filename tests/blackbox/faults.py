@@ -190,6 +190,14 @@ class StateDirFaults(Base):
         return pl.wait_view(lambda v: led(v, "nas")["state"] == want,
                             timeout=timeout, since=since)
 
+    def link_down_up(self, pl, nas):
+        """The NAS's link down until its LED is red, up until green: two
+        state changes to write."""
+        for up, want in ((False, "CRITICAL"), (True, "OK")):
+            t = time.monotonic()
+            nas.link(up)
+            self.ok(pl, want, since=t)
+
     def test_read_only_state_dir(self):
         state = self.tmpfs("ro", "ro,size=64k")
         with netlab.Lab() as lab:
@@ -198,12 +206,7 @@ class StateDirFaults(Base):
             lab.new_device("laptop", "10.77.0.99", "02:00:5e:00:00:99")
             lab.wait_for(lambda: "known devices: cannot write"
                          in pl.stderr_text(), 10, what="save failure")
-            t = time.monotonic()
-            nas.link(False)
-            self.ok(pl, "CRITICAL", since=t)
-            t = time.monotonic()
-            nas.link(True)
-            self.ok(pl, "OK", since=t)
+            self.link_down_up(pl, nas)
             err = pl.stderr_text()
             self.assertEqual(count(err, "known devices: cannot write"), 1,
                              err)
@@ -223,12 +226,7 @@ class StateDirFaults(Base):
             self.ok(pl)
             lab.new_device("laptop", "10.77.0.99", "02:00:5e:00:00:99")
             for _ in range(2):      # two changes each way: logged once
-                t = time.monotonic()
-                nas.link(False)
-                self.ok(pl, "CRITICAL", since=t)
-                t = time.monotonic()
-                nas.link(True)
-                self.ok(pl, "OK", since=t)
+                self.link_down_up(pl, nas)
             lab.wait_for(lambda: "known devices: cannot write"
                          in pl.stderr_text(), 10, what="save failure")
             err = pl.stderr_text()
