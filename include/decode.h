@@ -48,10 +48,22 @@ struct frame_info {
 /* Decode data[0..caplen) of a frame whose wire length was wire_len.
  * Always fills fi; returns 0, or -1 when the frame is malformed.
  * src/dst are meaningful only when family != 0 (IPv4 zero-padded),
- * arp_sha only for ARP with family != 0, the MACs unless the frame is
- * shorter than an Ethernet header.  A header cut by the snaplen (caplen <
- * wire_len) is not malformed: decoding stops there, e.g. without ports. */
+ * arp_sha only for ARP with family != 0; the MACs are zero when the frame
+ * is shorter than an Ethernet header or captured longer than it was on
+ * the wire.  A header cut by the snaplen (caplen < wire_len) is not
+ * malformed: decoding stops there, e.g. without ports. */
 int decode_frame(const uint8_t *data, uint32_t caplen, uint32_t wire_len,
 		 struct frame_info *fi);
+
+/* The same, layer by layer even for the common frames decode_frame()
+ * decodes in one pass: the reference the tests and the fuzzer hold that
+ * pass to. */
+int decode_frame_full(const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+		      struct frame_info *fi);
+
+/* Do a and b hold the same facts?  Compares what the decode defines
+ * (src/dst only with a family, arp_sha only for ARP with one), not bytes
+ * it leaves alone. */
+bool decode_same_facts(const struct frame_info *a, const struct frame_info *b);
 
 #endif

@@ -314,16 +314,114 @@ static int mark_malformed(struct frame_info *fi)
 	return -1;
 }
 
+/* Most frames: Ethernet with at most one tag, IPv4 without options or
+ * IPv6 without extension headers, not a fragment, and a TCP or UDP header
+ * captured whole.  Such a frame is decoded here in one pass, with the
+ * very checks the layers below make (a header that fails one, or any
+ * other frame, takes the long way: false, and fi is not written).
+ * tests/unit/test_decode.c holds the two ways to the same facts. */
+static inline bool decode_plain(const uint8_t *p, uint32_t caplen,
+				uint32_t wire, struct frame_info *fi)
+{
+	uint32_t l3 = ETH_HLEN_, l4, len, v;
+	uint16_t type, vid = 0;
+	const uint8_t *ip, *th;
+	uint8_t proto;
+
+	if (caplen > wire || caplen < ETH_HLEN_ + 20 + 8 || !p)
+		return false;
+	type = get16(p + 12);
+	if (is_tag(type)) {
+		vid = get16(p + 14) & 0x0fff;
+		type = get16(p + 16);
+		l3 += 4;
+	}
+	ip = p + l3;
+	if (type == ETYPE_IPV4) {
+		l4 = l3 + 20;
+		if (caplen < l4 + 8 || ip[0] != 0x45 ||
+		    (get16(ip + 6) & 0x3fff) != 0)
+			return false;
+		len = get16(ip + 2); /* total length */
+		if (len < 20 || l3 + len > wire)
+			return false;
+		len -= 20; /* what the transport header and data hold */
+		proto = ip[9];
+	} else if (type == ETYPE_IPV6) {
+		l4 = l3 + IPV6_HLEN;
+		if (caplen < l4 + 8 || ip[0] >> 4 != 6)
+			return false;
+		len = get16(ip + 4); /* payload length */
+		if (l4 + len > wire)
+			return false;
+		proto = ip[6];
+	} else {
+		return false;
+	}
+	th = p + l4;
+	if (proto == IPPROTO_TCP) {
+		if (caplen < l4 + 20)
+			return false;
+		v = (uint32_t)(th[12] >> 4) * 4; /* data offset */
+		if (v < 20 || v > len)
+			return false;
+	} else if (proto == IPPROTO_UDP) {
+		v = get16(th + 4); /* UDP length */
+		if (v < 8 || v > len)
+			return false;
+	} else {
+		return false;
+	}
+
+	memset(fi, 0, offsetof(struct frame_info, dst_mac));
+	fi->wire_len = wire;
+	memcpy(fi->dst_mac, p, 12);
+	fi->multicast = p[0] & 1;
+	fi->broadcast = get16(p) == 0xffff && get16(p + 2) == 0xffff &&
+			get16(p + 4) == 0xffff;
+	fi->vlans = l3 != ETH_HLEN_;
+	fi->vlan_id = vid;
+	fi->ethertype = type;
+	fi->proto = proto;
+	if (type == ETYPE_IPV4) {
+		fi->l3 = L3_IPV4;
+		fi->family = AF_INET;
+		memset(fi->src, 0, sizeof(fi->src) + sizeof(fi->dst));
+		memcpy(fi->src, ip + 12, 4);
+		memcpy(fi->dst, ip + 16, 4);
+	} else {
+		fi->l3 = L3_IPV6;
+		fi->family = AF_INET6;
+		memcpy(fi->src, ip + 8, 32);
+	}
+	if (proto == IPPROTO_TCP)
+		fi->tcp_flags = th[13];
+	fi->sport = get16(th);
+	fi->dport = get16(th + 2);
+	fi->has_ports = true;
+	return true;
+}
+
 int decode_frame(const uint8_t *data, uint32_t caplen, uint32_t wire_len,
 		 struct frame_info *fi)
+{
+	if (decode_plain(data, caplen, wire_len, fi))
+		return 0;
+	return decode_frame_full(data, caplen, wire_len, fi);
+}
+
+int decode_frame_full(const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+		      struct frame_info *fi)
 {
 	struct cursor c = { data, 0, caplen, wire_len };
 	int r;
 
 	memset(fi, 0, offsetof(struct frame_info, dst_mac));
 	fi->wire_len = wire_len;
-	if (caplen > wire_len || (caplen > 0 && !data))
+	if (caplen > wire_len || (caplen > 0 && !data)) {
+		memset(fi->dst_mac, 0, 12);
 		return mark_malformed(fi);
+	}
 	r = decode_eth(&c, fi);
 	if (r != 0)
 		return r < 0 ? mark_malformed(fi) : 0;
@@ -341,4 +439,24 @@ int decode_frame(const uint8_t *data, uint32_t caplen, uint32_t wire_len,
 		fi->l3 = L3_OTHER;
 	}
 	return r < 0 ? mark_malformed(fi) : 0;
+}
+
+bool decode_same_facts(const struct frame_info *a, const struct frame_info *b)
+{
+	if (a->wire_len != b->wire_len || a->malformed != b->malformed ||
+	    a->broadcast != b->broadcast || a->multicast != b->multicast ||
+	    a->fragment != b->fragment || a->has_ports != b->has_ports ||
+	    a->proto != b->proto || a->tcp_flags != b->tcp_flags ||
+	    a->vlan_id != b->vlan_id || a->ethertype != b->ethertype ||
+	    a->sport != b->sport || a->dport != b->dport ||
+	    a->arp_op != b->arp_op || a->vlans != b->vlans || a->l3 != b->l3 ||
+	    a->family != b->family ||
+	    memcmp(a->dst_mac, b->dst_mac, sizeof(a->dst_mac)) != 0 ||
+	    memcmp(a->src_mac, b->src_mac, sizeof(a->src_mac)) != 0)
+		return false;
+	if (a->family && (memcmp(a->src, b->src, sizeof(a->src)) != 0 ||
+			  memcmp(a->dst, b->dst, sizeof(a->dst)) != 0))
+		return false;
+	return !(a->l3 == L3_ARP && a->family &&
+		 memcmp(a->arp_sha, b->arp_sha, sizeof(a->arp_sha)) != 0);
 }

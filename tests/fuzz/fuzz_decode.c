@@ -1,6 +1,8 @@
 /*
  * fuzz_decode.c - libFuzzer target: any bytes through decode_frame() and
- * account_frame(), as a frame from the wire would go.
+ * account_frame(), as a frame from the wire would go.  decode_frame()'s
+ * one-pass path for common frames must give what the layer-by-layer
+ * decode_frame_full() gives: a difference aborts.
  *
  * Input: two bytes of "extra wire length" (big-endian; the frame was that
  * much longer on the wire than captured, 0xffff: the record claims less
@@ -59,7 +61,7 @@ static struct account *fuzz_account(bool grow)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct frame_info fi;
+	struct frame_info fi, full;
 	struct account_host top[4];
 	uint32_t caplen, wire;
 	uint64_t sink = 0;
@@ -80,7 +82,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data + 2, caplen);
-	decode_frame(copy, caplen, wire, &fi);
+	if (decode_frame(copy, caplen, wire, &fi) !=
+		    decode_frame_full(copy, caplen, wire, &full) ||
+	    !decode_same_facts(&fi, &full))
+		abort();
 	free(copy);
 	account_frame(acct, 0, &fi, now_ns);
 	account_frame(acct_grow, 0, &fi, now_ns);

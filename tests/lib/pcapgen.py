@@ -85,13 +85,13 @@ def eth(etype, payload, tags=(), dst=MAC_B, src=MAC_A, pad=True):
 
 
 def ipv4(src, dst, proto, payload, options=b"", frag=0, mf=False,
-         ihl=None, total=None, version=4, ttl=64):
+         ihl=None, total=None, version=4, ttl=64, ident=0x1234):
     opts = options + b"\0" * (-len(options) % 4)
     hl = 20 + len(opts)
     ihl = hl // 4 if ihl is None else ihl
     total = hl + len(payload) if total is None else total
     flags = (frag // 8) | (0x2000 if mf else 0)
-    h = struct.pack("!BBHHHBBH4s4s", version << 4 | ihl, 0, total, 0x1234,
+    h = struct.pack("!BBHHHBBH4s4s", version << 4 | ihl, 0, total, ident,
                     flags, ttl, proto, 0, ipaddress.IPv4Address(src).packed,
                     ipaddress.IPv4Address(dst).packed) + opts
     h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
@@ -122,8 +122,8 @@ def ah(nh, icv=b"\0" * 12):
                        1) + icv
 
 
-def tcp(sport, dport, flags=0x18, payload=b"", doff=5):
-    return struct.pack("!HHIIBBHHH", sport, dport, 1, 0, doff << 4, flags,
+def tcp(sport, dport, flags=0x18, payload=b"", doff=5, seq=1):
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, 0, doff << 4, flags,
                        65535, 0, 0) + b"\0" * max(0, doff * 4 - 20) + payload
 
 
@@ -343,11 +343,15 @@ def k_frag4(e):
 
 
 def k_tcp6(e):
-    """Hop-by-hop, routing and destination options before TCP, or just
-    hop-by-hop."""
+    """TCP right after the IPv6 header; or hop-by-hop, routing and
+    destination options before it; or just hop-by-hop."""
     (s, d), (sp, dp), t = e.v6(), e.ports(), e.tags()
     l4 = tcp(sp, dp, payload=e.payload())
-    if e.rng.random() < 0.5:
+    r = e.rng.random()
+    if r < 1 / 3:
+        f = eth(ETH_IPV6, ipv6(s, d, TCP, l4), t)
+        return f, _ip_meta("ipv6", t, TCP, (s, d), (sp, dp))
+    if r < 2 / 3:
         chain = ext(43) + ext(60) + ext(TCP, b"\x01\x02\0\0" + b"\0" * 10)
     else:
         chain = ext(TCP)
