@@ -312,26 +312,64 @@ static inline uint64_t load_word(const uint8_t *p)
 	return w;
 }
 
-static inline bool conv_same(const struct conv *c, uint64_t word,
-			     const struct frame_info *fi)
+static inline bool key_same(const uint64_t *key, uint64_t word,
+			    const struct frame_info *fi)
 {
-	return ((c->key[0] ^ word) | (c->key[1] ^ load_word(fi->src)) |
-		(c->key[2] ^ load_word(fi->src + 8)) |
-		(c->key[3] ^ load_word(fi->dst)) |
-		(c->key[4] ^ load_word(fi->dst + 8))) == 0;
+	return ((key[0] ^ word) | (key[1] ^ load_word(fi->src)) |
+		(key[2] ^ load_word(fi->src + 8)) |
+		(key[3] ^ load_word(fi->dst)) |
+		(key[4] ^ load_word(fi->dst + 8))) == 0;
 }
 
-/* Hosts, service and protocol of an IP frame not like the last one: looked
- * up, and remembered when no lookup inserted.  Returns the direction.
- * Out of line, so the common case in account_frame() stays small. */
+/* Is the frame the conversation of key turned round: addresses and
+ * ports swapped? */
+static inline bool key_turned(const uint64_t *key, uint64_t word,
+			      const struct frame_info *fi)
+{
+	uint64_t turned = (word & 0xffffffff) | (word >> 48) << 32 |
+			  (word >> 32 & 0xffff) << 48;
+
+	return ((key[0] ^ turned) | (key[1] ^ load_word(fi->dst)) |
+		(key[2] ^ load_word(fi->dst + 8)) |
+		(key[3] ^ load_word(fi->src)) |
+		(key[4] ^ load_word(fi->src + 8))) == 0;
+}
+
+/* Add a frame of the remembered conversation: src and dst are where its
+ * source and destination count. */
+static inline void conv_add(const struct conv *c, struct toptable_entry *src,
+			    struct toptable_entry *dst,
+			    const struct frame_info *fi, int64_t sent_ns)
+{
+	entry_add(src, fi->wire_len);
+	src->last_seen_ns = sent_ns;
+	entry_add(dst, fi->wire_len);
+	entry_add(c->svc, fi->wire_len);
+	rate_add(c->proto, fi->wire_len);
+}
+
+/* Hosts, service and protocol of an IP frame not like the last one: the
+ * last turned round (the ACKs of a TCP sender), else looked up, and
+ * remembered when no lookup inserted.  Returns the direction.  Out of
+ * line, so the common case in account_frame() stays small. */
 __attribute__((noinline)) static enum account_dir
 count_ip_new(struct account *a, const struct frame_info *fi, int64_t sent_ns,
 	     uint64_t word)
 {
+	static const enum account_dir turned[ACCOUNT_DIR_COUNT] = {
+		[ACCOUNT_DIR_IN] = ACCOUNT_DIR_OUT,
+		[ACCOUNT_DIR_OUT] = ACCOUNT_DIR_IN,
+		[ACCOUNT_DIR_INTERNAL] = ACCOUNT_DIR_INTERNAL,
+		[ACCOUNT_DIR_EXTERNAL] = ACCOUNT_DIR_EXTERNAL,
+	};
 	struct conv *c = &a->conv;
 	struct toptable_key k;
 	uint16_t port = 0;
 
+	if (c->valid && c->turns && key_turned(c->key, word, fi)) {
+		conv_add(c, c->dst, c->src, fi, sent_ns);
+		return turned[c->dir];
+	}
 	if (fi->has_ports) { /* its bucket loads while the hosts are found */
 		port = service_key(a, fi, &k);
 		toptable_prefetch(a->svcs, &k);
@@ -344,6 +382,7 @@ count_ip_new(struct account *a, const struct frame_info *fi, int64_t sent_ns,
 	c->key[0] = word;
 	memcpy(&c->key[1], fi->src, 16);
 	memcpy(&c->key[3], fi->dst, 16);
+	c->turns = c->key[1] != c->key[3] || c->key[2] != c->key[4];
 	return c->dir;
 }
 
@@ -356,13 +395,9 @@ count_ip(struct account *a, const struct frame_info *fi, int64_t now_ns)
 	int64_t sent_ns = now_ns < 0 ? 0 : now_ns;
 	uint64_t word = conv_word(fi);
 
-	if (!c->valid || !conv_same(c, word, fi))
+	if (!c->valid || !key_same(c->key, word, fi))
 		return count_ip_new(a, fi, sent_ns, word);
-	entry_add(c->src, fi->wire_len);
-	c->src->last_seen_ns = sent_ns;
-	entry_add(c->dst, fi->wire_len);
-	entry_add(c->svc, fi->wire_len);
-	rate_add(c->proto, fi->wire_len);
+	conv_add(c, c->src, c->dst, fi, sent_ns);
 	return c->dir;
 }
 

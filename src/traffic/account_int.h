@@ -32,15 +32,18 @@ struct net6 {
 };
 
 /* The last IP frame's conversation and where it counted: frames of one
- * conversation come in bursts, and the next frame like it needs no
- * lookup.  valid is cleared by anything that may move, replace or retag
- * entries: an insert into either table, a watch, new local networks. */
+ * conversation come in bursts, both ways (a TCP sender's segments and the
+ * ACKs back), and the next frame like it, or like it turned round, needs
+ * no lookup.  valid is cleared by anything that may move, replace or
+ * retag entries: an insert into either table, a watch, new local
+ * networks. */
 #define CONV_KEY_WORDS 5
 struct conv {
 	uint64_t key[CONV_KEY_WORDS]; /* family, proto, ports; src; dst */
 	struct toptable_entry *src, *dst, *svc; /* the sink: not counted */
 	struct rate *proto;
 	enum account_dir dir;
+	bool turns; /* src is not dst: a frame back has entries to add to */
 	bool valid;
 };
 

@@ -366,6 +366,86 @@ static void test_conversation_after_eviction(void **state)
 	account_free(a);
 }
 
+struct host_found {
+	uint8_t addr[16];
+	struct account_host h;
+	int seen;
+};
+
+static void find_host(const struct account_host *h, void *ctx)
+{
+	struct host_found *f = ctx;
+
+	if (memcmp(h->addr, f->addr, 16) == 0) {
+		f->h = *h;
+		f->seen++;
+	}
+}
+
+/* The host entry of addr (seen 0 when it has none). */
+static struct host_found host(const struct account *a, const char *addr)
+{
+	struct host_found f = { .seen = 0 };
+
+	inet_pton(strchr(addr, ':') ? AF_INET6 : AF_INET, addr, f.addr);
+	account_foreach_host(a, find_host, &f);
+	return f;
+}
+
+static void tcp_frame(struct account *a, const char *src, uint16_t sport,
+		      const char *dst, uint16_t dport, uint32_t len,
+		      int64_t now)
+{
+	struct frame_info fi =
+		ip_frame(src, dst, IPPROTO_TCP, sport, dport, len);
+
+	account_frame(a, 0, &fi, now);
+}
+
+/* A TCP sender's segments and the ACKs coming back, interleaved, count
+ * for the right host, direction and service whichever way they go; a
+ * frame back on other ports is another conversation; a host talking to
+ * itself counts once a frame either way. */
+static void test_conversation_both_ways(void **state)
+{
+	struct account *a = new_account(0);
+	struct host_found l, r;
+	struct found f;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		tcp_frame(a, "192.168.1.2", 51000, "1.1.1.1", 443, 1000,
+			  SEC(1 + i));
+		tcp_frame(a, "1.1.1.1", 443, "192.168.1.2", 51000, 60,
+			  SEC(1 + i) + 5);
+	}
+	tcp_frame(a, "1.1.1.1", 443, "192.168.1.2", 51001, 70, SEC(7));
+	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_OUT), 3000);
+	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_IN), 3 * 60 + 70);
+	l = host(a, "192.168.1.2");
+	r = host(a, "1.1.1.1");
+	assert_int_equal(l.seen, 1);
+	assert_int_equal(l.h.packets, 7);
+	assert_int_equal(l.h.bytes, 3000 + 180 + 70);
+	assert_int_equal(l.h.last_seen_ns, SEC(3));
+	assert_int_equal(r.h.packets, 7);
+	assert_int_equal(r.h.last_seen_ns, SEC(7));
+	f = service(a, "tcp/443");
+	assert_int_equal(f.s.packets, 7);
+	assert_int_equal(f.s.bytes, 3250);
+
+	tcp_frame(a, "192.168.1.9", 1000, "192.168.1.9", 2000, 100, SEC(8));
+	tcp_frame(a, "192.168.1.9", 2000, "192.168.1.9", 1000, 100, SEC(9));
+	tcp_frame(a, "192.168.1.9", 1000, "192.168.1.9", 2000, 100, SEC(10));
+	l = host(a, "192.168.1.9");
+	assert_int_equal(l.h.packets, 3);
+	assert_int_equal(l.h.bytes, 300);
+	assert_int_equal(l.h.last_seen_ns, SEC(10));
+	assert_int_equal(dir_bytes(a, 0, ACCOUNT_DIR_INTERNAL), 300);
+	account_free(a);
+}
+
 static void test_rates(void **state)
 {
 	struct account *a = new_account(0);
@@ -546,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_watched_host_is_local),
 		cmocka_unit_test(test_conversation_bursts),
 		cmocka_unit_test(test_conversation_after_eviction),
+		cmocka_unit_test(test_conversation_both_ways),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_last_seen),
 		cmocka_unit_test(test_malformed_counts_little),
