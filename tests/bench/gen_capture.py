@@ -1,15 +1,25 @@
 """Captures for the benches (not executable: tests/bench/replay and
 tests/bench/memory run it).  Python 3 stdlib only.
 
-  gen_capture.py mixed FILE N   N frames cycling through a pool of 20000
+  gen_capture.py lan FILE N [SNAPLEN]
+        N frames as a LAN uplink's mirror shows them, cycling through a
+        pool of 20000 (lan_pool()): bulk TCP (1448-byte segments, an ACK
+        back after every two), pure ACKs, small requests and replies, DNS
+        and QUIC over UDP, IPv4 and IPv6, 29% with an 802.1Q tag and 1%
+        with two, and the rare rest (ICMP, ARP, LLDP, IPv4 options and
+        fragments, IPv6 extension headers, 0.1% malformed) between 600
+        hosts.  Frames repeated within a burst carry new IP
+        identifications and TCP sequence numbers.  SNAPLEN (default 0:
+        whole frames, as tcpdump -w writes them) cuts them, 128 like the
+        daemon's capture.
+  gen_capture.py stress FILE N  N frames cycling through a pool of 20000
                                 random frames of every kind from
-                                tests/lib/pcapgen.py, weighted like a LAN
-                                uplink (WEIGHTS: mostly TCP and UDP over
-                                IPv4 and IPv6, 30% VLAN-tagged, 1%
-                                malformed) between 600 hosts, in bursts of
-                                1-8 frames per conversation, cut to a
-                                128-byte snaplen like the daemon's default
-                                capture, 500 000 frames a second
+                                tests/lib/pcapgen.py (WEIGHTS: every
+                                IPv6 TCP frame but a third with extension
+                                headers, 30% tagged, half of those twice,
+                                1% malformed), in bursts of 1-8 identical
+                                frames, cut to a 128-byte snaplen: the
+                                decoder's long ways, more than a LAN has
   gen_capture.py hosts FILE N   N TCP frames from N distinct sources (3/4
                                 IPv4 in 10/8, 1/4 IPv6 in fd00::/8) to 16
                                 servers: a flood of new hosts
@@ -47,7 +57,7 @@ class BenchEnv(pcapgen.Env):
           ["2001:db8:%x::%x" % (i, i + 1) for i in range(75)])
 
 
-def pool(seed=5, n=20000):
+def stress_pool(seed=5, n=20000):
     """Frames in bursts, as conversations send them: each pick is
     repeated 1 to 8 times (4.5 on average) before the next."""
     e = BenchEnv(random.Random(seed))
@@ -64,18 +74,139 @@ def pool(seed=5, n=20000):
     return [(f[:SNAPLEN], len(f)) for f in frames]
 
 
-def header(out):
-    out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, 1))
+class LanEnv(BenchEnv):
+    """BenchEnv's hosts; tags as an access port's mirror has them."""
+
+    def tags(self):
+        r = self.rng.random()
+        if r < 0.70:
+            return ()
+        if r < 0.99:
+            return ((0x8100, self.rng.randint(1, 4094)),)
+        return ((0x88A8, 100), (0x8100, self.rng.randint(1, 4094)))
 
 
-def write_mixed(path, n):
-    frames = pool()
+MSS = 1448
+
+
+def _conv(e, v6):
+    """A conversation: (addresses, ports, tags, first IP id, first seq)."""
+    s, d = e.v6() if v6 else e.v4()
+    sp, dp = e.ports()
+    return (s, d), (sp, dp), e.tags(), e.rng.randint(0, 65535), \
+        e.rng.randint(0, 1 << 31)
+
+
+def _seg(v6, hosts, ports, tags, ident, seq, payload_len, back=False,
+         flags=0x18):
+    """One TCP segment of a conversation; back: the other direction."""
+    (s, d), (sp, dp) = hosts, ports
+    if back:
+        s, d, sp, dp = d, s, dp, sp
+    l4 = pcapgen.tcp(sp, dp, flags, b"\0" * payload_len, seq=seq & 0xFFFFFFFF)
+    if v6:
+        return pcapgen.eth(pcapgen.ETH_IPV6,
+                           pcapgen.ipv6(s, d, pcapgen.TCP, l4), tags)
+    return pcapgen.eth(pcapgen.ETH_IPV4, pcapgen.ipv4(
+        s, d, pcapgen.TCP, l4, ident=ident & 0xFFFF), tags)
+
+
+def _dgram(v6, hosts, ports, tags, ident, payload_len):
+    (s, d), (sp, dp) = hosts, ports
+    l4 = pcapgen.udp(sp, dp, b"\0" * payload_len)
+    if v6:
+        return pcapgen.eth(pcapgen.ETH_IPV6,
+                           pcapgen.ipv6(s, d, pcapgen.UDP, l4), tags)
+    return pcapgen.eth(pcapgen.ETH_IPV4, pcapgen.ipv4(
+        s, d, pcapgen.UDP, l4, ident=ident & 0xFFFF), tags)
+
+
+def lan_bulk(e, v6):
+    """A window of 2-16 full segments, an ACK back after every two."""
+    h, p, t, ident, seq = _conv(e, v6)
+    out = []
+    for i in range(e.rng.randint(2, 16)):
+        out.append(_seg(v6, h, p, t, ident + i, seq + i * MSS, MSS))
+        if i % 2:
+            out.append(_seg(v6, h, p, t, ident + 1000 + i, 1, 0, back=True,
+                            flags=0x10))
+    return out
+
+
+def lan_acks(e, v6):
+    h, p, t, ident, seq = _conv(e, v6)
+    return [_seg(v6, h, p, t, ident + i, seq, 0, flags=0x10)
+            for i in range(e.rng.randint(1, 4))]
+
+
+def lan_small(e, v6):
+    """A request and its reply."""
+    h, p, t, ident, seq = _conv(e, v6)
+    return [_seg(v6, h, p, t, ident, seq, e.rng.randint(1, 600)),
+            _seg(v6, h, p, t, ident + 1, 1, e.rng.randint(1, 600), back=True)]
+
+
+def lan_dns(e, v6):
+    h, (sp, _), t, ident, _ = _conv(e, v6)
+    return [_dgram(v6, h, (sp, 53), t, ident, e.rng.randint(20, 60)),
+            _dgram(v6, h, (sp, 53), t, ident + 1, e.rng.randint(40, 300))]
+
+
+def lan_quic(e, v6):
+    h, (sp, _), t, ident, _ = _conv(e, v6)
+    return [_dgram(v6, h, (sp, 443), t, ident + i,
+                   e.rng.randint(1200, 1350))
+            for i in range(e.rng.randint(2, 10))]
+
+
+# Picks per 100; a pick writes a burst (bulk: 2-16 segments and the ACKs).
+LAN_WEIGHTS = [
+    (lambda e: lan_bulk(e, False), 18), (lambda e: lan_acks(e, False), 22),
+    (lambda e: lan_small(e, False), 10), (lambda e: lan_bulk(e, True), 6),
+    (lambda e: lan_acks(e, True), 7), (lambda e: lan_small(e, True), 3),
+    (lambda e: lan_dns(e, False), 6), (lambda e: lan_quic(e, False), 4),
+    (lambda e: lan_dns(e, True), 2), (lambda e: lan_quic(e, True), 1.5),
+    (pcapgen.k_icmp4, 1), (pcapgen.k_icmp6, 1), (pcapgen.k_arp, 0.8),
+    (pcapgen.k_other_l2, 0.3), (pcapgen.k_opts4, 0.1),
+    (pcapgen.k_frag4, 0.1), (pcapgen.k_frag6, 0.05),
+    (pcapgen.k_tcp6, 0.2), (pcapgen.k_ah6, 0.02),
+]
+LAN_BAD_SHARE = 0.001
+
+
+def lan_pool(seed=7, n=20000):
+    e = LanEnv(random.Random(seed))
+    kinds = [k for k, _ in LAN_WEIGHTS]
+    weights = [w for _, w in LAN_WEIGHTS]
+    frames = []
+    while len(frames) < n:
+        if e.rng.random() < LAN_BAD_SHARE:
+            frames += [f for f, _, _ in pcapgen._items(
+                e.rng.choice(pcapgen.BAD), e)]
+            continue
+        kind = e.rng.choices(kinds, weights)[0]
+        if kind in pcapgen.__dict__.values():   # frames with their meta
+            frames += [f for f, _, _ in pcapgen._items(kind, e)]
+        else:
+            frames += kind(e)
+    return [(f, len(f)) for f in frames]
+
+
+def header(out, snaplen):
+    out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1))
+
+
+def write_capture(path, n, frames, snaplen):
+    """n records cycling through frames, cut to snaplen (0: whole),
+    500 000 frames a second."""
     t0 = 1_700_000_000
     with open(path, "wb") as out:
-        header(out)
+        header(out, snaplen or 65535)
         recs = []
         for i in range(n):
             data, wire = frames[i % len(frames)]
+            if snaplen:
+                data = data[:snaplen]
             t_us = i * 2
             recs.append(struct.pack("<IIII", t0 + t_us // 1_000_000,
                                     t_us % 1_000_000, len(data), wire))
@@ -103,8 +234,19 @@ def write_hosts(path, n):
             w.write(f, step_us=10)
 
 
+def main():
+    usage = "usage: gen_capture.py lan FILE N [SNAPLEN] | stress|hosts FILE N"
+    if len(sys.argv) < 4 or sys.argv[1] not in ("lan", "stress", "hosts"):
+        sys.exit(usage)
+    kind, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if kind == "lan":
+        snap = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+        write_capture(path, n, lan_pool(), snap)
+    elif kind == "stress":
+        write_capture(path, n, stress_pool(), SNAPLEN)
+    else:
+        write_hosts(path, n)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("mixed", "hosts"):
-        sys.exit("usage: gen_capture.py mixed|hosts FILE N")
-    (write_mixed if sys.argv[1] == "mixed" else write_hosts)(
-        sys.argv[2], int(sys.argv[3]))
+    main()
