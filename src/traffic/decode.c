@@ -9,7 +9,7 @@
  * only by the snaplen ends decoding quietly: the frame is fine, we just
  * saw less.  This runs for every captured frame, so it avoids calls,
  * loops over options only when there are options, and resets fi with one
- * small memset; the common frame (one tag at most, plain IPv4 or IPv6,
+ * small memset; the common frame (two tags at most, plain IPv4 or IPv6,
  * TCP or UDP) is decoded in one pass before any of that.
  */
 #include <netinet/in.h>
@@ -315,7 +315,7 @@ static int mark_malformed(struct frame_info *fi)
 	return -1;
 }
 
-/* Most frames: Ethernet with at most one tag, IPv4 without options or
+/* Most frames: Ethernet with at most two tags, IPv4 without options or
  * IPv6 without extension headers, not a fragment, and a TCP or UDP header
  * captured whole.  Such a frame is decoded here in one pass, with the
  * very checks the layers below make (a header that fails one, or any
@@ -332,10 +332,14 @@ static inline bool decode_plain(const uint8_t *p, uint32_t caplen,
 	if (caplen > wire || caplen < ETH_HLEN_ + 20 + 8 || !p)
 		return false;
 	type = get16(p + 12);
-	if (is_tag(type)) {
+	if (is_tag(type)) { /* the outer tag names the VLAN */
 		vid = get16(p + 14) & 0x0fff;
 		type = get16(p + 16);
 		l3 += 4;
+		if (is_tag(type)) { /* QinQ */
+			type = get16(p + 20);
+			l3 += 4;
+		}
 	}
 	ip = p + l3;
 	if (type == ETYPE_IPV4) {
@@ -380,7 +384,7 @@ static inline bool decode_plain(const uint8_t *p, uint32_t caplen,
 	fi->multicast = p[0] & 1;
 	fi->broadcast = get16(p) == 0xffff && get16(p + 2) == 0xffff &&
 			get16(p + 4) == 0xffff;
-	fi->vlans = l3 != ETH_HLEN_;
+	fi->vlans = (int)(l3 - ETH_HLEN_) / 4;
 	fi->vlan_id = vid;
 	fi->ethertype = type;
 	fi->proto = proto;
