@@ -312,27 +312,20 @@ static inline uint64_t load_word(const uint8_t *p)
 	return w;
 }
 
-static inline bool key_same(const uint64_t *key, uint64_t word,
-			    const struct frame_info *fi)
+/* Is key the conversation word from addresses a to b? */
+static inline bool key_match(const uint64_t *key, uint64_t word,
+			     const uint8_t *a, const uint8_t *b)
 {
-	return ((key[0] ^ word) | (key[1] ^ load_word(fi->src)) |
-		(key[2] ^ load_word(fi->src + 8)) |
-		(key[3] ^ load_word(fi->dst)) |
-		(key[4] ^ load_word(fi->dst + 8))) == 0;
+	return ((key[0] ^ word) | (key[1] ^ load_word(a)) |
+		(key[2] ^ load_word(a + 8)) | (key[3] ^ load_word(b)) |
+		(key[4] ^ load_word(b + 8))) == 0;
 }
 
-/* Is the frame the conversation of key turned round: addresses and
- * ports swapped? */
-static inline bool key_turned(const uint64_t *key, uint64_t word,
-			      const struct frame_info *fi)
+/* The conversation word turned round: ports swapped. */
+static inline uint64_t word_turned(uint64_t word)
 {
-	uint64_t turned = (word & 0xffffffff) | (word >> 48) << 32 |
-			  (word >> 32 & 0xffff) << 48;
-
-	return ((key[0] ^ turned) | (key[1] ^ load_word(fi->dst)) |
-		(key[2] ^ load_word(fi->dst + 8)) |
-		(key[3] ^ load_word(fi->src)) |
-		(key[4] ^ load_word(fi->src + 8))) == 0;
+	return (word & 0xffffffff) | (word >> 48) << 32 |
+	       (word >> 32 & 0xffff) << 48;
 }
 
 /* Add a frame of the remembered conversation: src and dst are where its
@@ -366,7 +359,8 @@ count_ip_new(struct account *a, const struct frame_info *fi, int64_t sent_ns,
 	struct toptable_key k;
 	uint16_t port = 0;
 
-	if (c->valid && c->turns && key_turned(c->key, word, fi)) {
+	if (c->valid && c->turns &&
+	    key_match(c->key, word_turned(word), fi->dst, fi->src)) {
 		conv_add(c, c->dst, c->src, fi, sent_ns);
 		return turned[c->dir];
 	}
@@ -395,7 +389,7 @@ count_ip(struct account *a, const struct frame_info *fi, int64_t now_ns)
 	int64_t sent_ns = now_ns < 0 ? 0 : now_ns;
 	uint64_t word = conv_word(fi);
 
-	if (!c->valid || !key_same(c->key, word, fi))
+	if (!c->valid || !key_match(c->key, word, fi->src, fi->dst))
 		return count_ip_new(a, fi, sent_ns, word);
 	conv_add(c, c->src, c->dst, fi, sent_ns);
 	return c->dir;

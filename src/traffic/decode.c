@@ -72,6 +72,28 @@ static inline uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* The MACs of an Ethernet header and what they say. */
+static inline void eth_macs(const uint8_t *p, struct frame_info *fi)
+{
+	memcpy(fi->dst_mac, p, 12); /* dst_mac and src_mac, wire order */
+	fi->multicast = p[0] & 1;
+	fi->broadcast = get16(p) == 0xffff && get16(p + 2) == 0xffff &&
+			get16(p + 4) == 0xffff;
+}
+
+/* The addresses of an IPv4 header (zero-padded) or an IPv6 one. */
+static inline void ipv4_addrs(const uint8_t *ip, struct frame_info *fi)
+{
+	memset(fi->src, 0, sizeof(fi->src) + sizeof(fi->dst));
+	memcpy(fi->src, ip + 12, 4);
+	memcpy(fi->dst, ip + 16, 4);
+}
+
+static inline void ipv6_addrs(const uint8_t *ip, struct frame_info *fi)
+{
+	memcpy(fi->src, ip + 8, 32); /* src and dst are adjacent */
+}
+
 /* ---- transport ------------------------------------------------------- */
 
 /* Inline, so the cursor stays in registers (a call would put it in
@@ -155,9 +177,7 @@ static int decode_ipv4(struct cursor *c, struct frame_info *fi)
 	fi->l3 = L3_IPV4;
 	fi->family = AF_INET;
 	fi->proto = p[9];
-	memset(fi->src, 0, sizeof(fi->src) + sizeof(fi->dst));
-	memcpy(fi->src, p + 12, 4);
-	memcpy(fi->dst, p + 16, 4);
+	ipv4_addrs(p, fi);
 	fi->fragment = off != 0;
 	if (n != NEED_OK || fi->fragment)
 		return 0;
@@ -225,7 +245,7 @@ static int decode_ipv6(struct cursor *c, struct frame_info *fi)
 	if (p[0] >> 4 != 6 || plen > c->wire - c->off - IPV6_HLEN)
 		return -1;
 	fi->proto = p[6];
-	memcpy(fi->src, p + 8, 32); /* src and dst are adjacent */
+	ipv6_addrs(p, fi);
 	narrow(c, IPV6_HLEN + plen);
 	c->off += IPV6_HLEN;
 	r = ipv6_walk_ext(c, fi, &frag);
@@ -280,10 +300,7 @@ static int decode_eth(struct cursor *c, struct frame_info *fi)
 		memset(fi->dst_mac, 0, 12);
 		return n == NEED_MALFORMED ? -1 : 1;
 	}
-	memcpy(fi->dst_mac, p, 12); /* dst_mac and src_mac, wire order */
-	fi->multicast = p[0] & 1;
-	fi->broadcast = get16(p) == 0xffff && get16(p + 2) == 0xffff &&
-			get16(p + 4) == 0xffff;
+	eth_macs(p, fi);
 	type = get16(p + 12);
 	c->off = ETH_HLEN_;
 	while (is_tag(type)) {
@@ -380,10 +397,7 @@ static inline bool decode_plain(const uint8_t *p, uint32_t caplen,
 
 	memset(fi, 0, offsetof(struct frame_info, dst_mac));
 	fi->wire_len = wire;
-	memcpy(fi->dst_mac, p, 12);
-	fi->multicast = p[0] & 1;
-	fi->broadcast = get16(p) == 0xffff && get16(p + 2) == 0xffff &&
-			get16(p + 4) == 0xffff;
+	eth_macs(p, fi);
 	fi->vlans = (int)(l3 - ETH_HLEN_) / 4;
 	fi->vlan_id = vid;
 	fi->ethertype = type;
@@ -391,13 +405,11 @@ static inline bool decode_plain(const uint8_t *p, uint32_t caplen,
 	if (type == ETYPE_IPV4) {
 		fi->l3 = L3_IPV4;
 		fi->family = AF_INET;
-		memset(fi->src, 0, sizeof(fi->src) + sizeof(fi->dst));
-		memcpy(fi->src, ip + 12, 4);
-		memcpy(fi->dst, ip + 16, 4);
+		ipv4_addrs(ip, fi);
 	} else {
 		fi->l3 = L3_IPV6;
 		fi->family = AF_INET6;
-		memcpy(fi->src, ip + 8, 32);
+		ipv6_addrs(ip, fi);
 	}
 	if (proto == IPPROTO_TCP)
 		fi->tcp_flags = th[13];
