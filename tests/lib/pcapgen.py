@@ -279,13 +279,18 @@ class Env:
             return tuple(self.rng.sample(self.SERVICE_PORTS, 2))
         return self.rng.randint(1024, 65535), self.rng.randint(1024, 65535)
 
+    # Where the odds of no tag, one 802.1Q tag and an 802.1ad pair end;
+    # the rest is an old-style 0x9100 pair.
+    TAG_ODDS = (0.70, 0.85, 0.95)
+
     def tags(self):
         r = self.rng.random()
-        if r < 0.7:
+        none, one, qinq = self.TAG_ODDS
+        if r < none:
             return ()
-        if r < 0.85:
+        if r < one:
             return ((0x8100, self.rng.randint(1, 4094)),)
-        if r < 0.95:
+        if r < qinq:
             return ((0x88A8, 100), (0x8100, self.rng.randint(1, 4094)))
         return ((0x9100, 7), (0x8100, 8))
 
