@@ -1,10 +1,10 @@
 /*
  * config.c - load, validate and free a configuration; the error list.
  *
- * config_load() reads the whole file once (its bytes give the fingerprint
- * and are what libconfig parses, so the two always agree), then runs the
- * section readers in dependency order: hosts before groups, both before
- * the indicators that point at them.  Every reader records problems and
+ * config_load() has source.c read the file and its @include files once
+ * (their bytes give the fingerprint and are what libconfig parses, so the
+ * two always agree), then runs the section readers in dependency order:
+ * hosts before groups, both before the indicators that point at them.  Every reader records problems and
  * carries on; if any was recorded the half-built config is freed and NULL
  * returned.  A config found valid then loads the libraries it needs
  * (libcurl, libmicrohttpd), a failure being one more error.  Errors are
@@ -21,17 +21,12 @@
 #include "internal.h"
 #include "mhd_dl.h"
 #include "reader.h"
-
-/* A config is a few kilobytes; this only stops a wrong path (a disk
- * image, /dev/zero) from eating the memory. */
-#define CONFIG_MAX_BYTES (4 << 20)
-
-#define FNV64_OFFSET 0xcbf29ce484222325ULL
-#define FNV64_PRIME  0x100000001b3ULL
+#include "source.h"
 
 const char *const cfg_check_type_names[CHECK_TYPE_COUNT] = {
-	[CHECK_PING] = "ping",	 [CHECK_TCP] = "tcp",	[CHECK_HTTP] = "http",
-	[CHECK_DNS] = "dns",	 [CHECK_EXEC] = "exec", [CHECK_TRACE] = "trace",
+	[CHECK_PING] = "ping",	 [CHECK_TCP] = "tcp",
+	[CHECK_HTTP] = "http",	 [CHECK_DNS] = "dns",
+	[CHECK_EXEC] = "exec",	 [CHECK_TRACE] = "trace",
 	[CHECK_PORTS] = "ports", [CHECK_TRAFFIC] = "traffic",
 };
 
@@ -217,75 +212,6 @@ void config_errors_clear(struct config_errors *errs)
 
 /* ---- loading ----------------------------------------------------------- */
 
-static uint64_t fnv1a64(const char *p, size_t n)
-{
-	uint64_t h = FNV64_OFFSET;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= FNV64_PRIME;
-	}
-	return h;
-}
-
-/* The whole file, NUL-terminated; NULL after recording why not. */
-static char *read_file(struct cfg_ctx *ctx, size_t *len)
-{
-	FILE *f = fopen(ctx->path, "re");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	if (!f) {
-		cfg_error(ctx, NULL, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (cap - n < 4096) {
-			char *b;
-
-			cap = cap ? 2 * cap : 16384;
-			b = cap > CONFIG_MAX_BYTES + 1 ? NULL
-						       : realloc(buf, cap);
-			if (!b) {
-				cfg_error(ctx, NULL, 0,
-					  cap > CONFIG_MAX_BYTES
-						  ? "file larger than 4 MiB"
-						  : "out of memory");
-				goto fail;
-			}
-			buf = b;
-		}
-		n += fread(buf + n, 1, cap - n - 1, f);
-		if (ferror(f)) {
-			cfg_error(ctx, NULL, 0, "cannot read: %s",
-				  strerror(errno));
-			goto fail;
-		}
-		if (feof(f))
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
-}
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
 void cfg_need_lib(struct cfg_ctx *ctx, enum cfg_lib lib,
 		  const struct cfg_node *n, const char *key, const char *what)
 {
@@ -325,9 +251,9 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
 	static const char *const keys[] = {
-		"daemon", "logging", "defaults",   "thresholds", "hosts",
-		"groups", "capture", "indicators", "metrics",	 "events",
-		"webhooks", NULL,
+		"daemon",  "logging", "defaults", "thresholds",
+		"hosts",   "groups",  "capture",  "indicators",
+		"metrics", "events",  "webhooks", NULL,
 	};
 	struct cfg_defaults def;
 
@@ -346,24 +272,23 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 struct pl_config *config_load(const char *path, struct config_errors *errs)
 {
 	struct cfg_ctx ctx = { .errs = errs, .path = path };
-	size_t first = errs->n, len = 0;
+	size_t first = errs->n;
+	struct cfg_source *src = NULL;
 	struct cfg_doc *doc = NULL;
 	struct pl_config *cfg;
-	char *text = NULL;
 
 	cfg = calloc(1, sizeof(*cfg));
-	ctx.dir = dir_of(path);
 	if (cfg)
 		cfg->path = strdup(path);
-	if (!cfg || !cfg->path || !ctx.dir) {
+	if (!cfg || !cfg->path) {
 		cfg_error(&ctx, NULL, 0, "out of memory");
 		goto fail;
 	}
-	text = read_file(&ctx, &len);
-	if (!text)
+	src = cfg_source_read(&ctx);
+	if (!src)
 		goto fail;
-	cfg->fingerprint = fnv1a64(text, len);
-	doc = cfg_doc_parse(&ctx, text);
+	cfg->fingerprint = cfg_source_fingerprint(src);
+	doc = cfg_doc_parse(&ctx, src);
 	if (!doc)
 		goto fail;
 	read_root(&ctx, cfg_doc_root(doc), cfg);
@@ -372,14 +297,12 @@ struct pl_config *config_load(const char *path, struct config_errors *errs)
 	if (errs->n > first || ctx.oom)
 		goto fail;
 	cfg_doc_free(doc);
-	free(text);
-	free(ctx.dir);
+	cfg_source_free(src);
 	return cfg;
 fail:
 	errors_sort(errs, first);
 	cfg_doc_free(doc);
-	free(text);
-	free(ctx.dir);
+	cfg_source_free(src);
 	config_free(cfg);
 	errno = ctx.oom ? ENOMEM : EINVAL;
 	return NULL;

@@ -19,9 +19,13 @@
 
 #include "internal.h"
 #include "reader.h"
+#include "source.h"
 
+/* The root setting's hook points back here, so that any node finds the
+ * source map of its document. */
 struct cfg_doc {
 	config_t lc;
+	const struct cfg_source *src;
 };
 
 /* Integer seconds for a duration: stop well before the ms overflow. */
@@ -37,17 +41,18 @@ static const struct cfg_node *N(const config_setting_t *s)
 	return (const struct cfg_node *)(const void *)s;
 }
 
-/* Settings from an @include file carry its name as written, relative to
- * the include directory; the top file's settings carry none. */
-static const char *node_file(struct cfg_ctx *ctx, const char *file, char *buf,
-			     size_t len)
+/* libconfig numbers the lines of the expanded text: map n's back to the
+ * file it was written in (NULL: the top file) and the line there. */
+static const char *node_where(const struct cfg_node *n, int *line)
 {
-	if (!file)
-		return NULL;
-	if (file[0] == '/' || !ctx->dir || strcmp(ctx->dir, ".") == 0)
-		return file;
-	snprintf(buf, len, "%s/%s", ctx->dir, file);
-	return buf;
+	const config_setting_t *s = S(n);
+	const struct cfg_doc *doc;
+
+	while (config_setting_parent(s))
+		s = config_setting_parent(s);
+	doc = config_setting_get_hook(s);
+	return cfg_source_where(doc->src, (int)config_setting_source_line(S(n)),
+				line);
 }
 
 static void node_verror(struct cfg_ctx *ctx, const struct cfg_node *n,
@@ -58,13 +63,12 @@ static void node_verror(struct cfg_ctx *ctx, const struct cfg_node *n,
 			const char *fmt, va_list ap)
 {
 	char msg[sizeof(((struct config_error *)0)->msg)];
-	char buf[4096];
 	const char *file;
+	int line;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	file = node_file(ctx, config_setting_source_file(S(n)), buf,
-			 sizeof(buf));
-	cfg_error(ctx, file, (int)config_setting_source_line(S(n)), "%s", msg);
+	file = node_where(n, &line);
+	cfg_error(ctx, file, line, "%s", msg);
 }
 
 void cfg_node_error(struct cfg_ctx *ctx, const struct cfg_node *n,
@@ -88,23 +92,27 @@ void cfg_key_error(struct cfg_ctx *ctx, const struct cfg_node *grp,
 	va_end(ap);
 }
 
-struct cfg_doc *cfg_doc_parse(struct cfg_ctx *ctx, const char *text)
+struct cfg_doc *cfg_doc_parse(struct cfg_ctx *ctx, const struct cfg_source *src)
 {
 	struct cfg_doc *doc = calloc(1, sizeof(*doc));
-	char buf[4096];
 	const char *file;
+	int line;
 
 	if (!doc) {
 		cfg_error(ctx, NULL, 0, "out of memory");
 		return NULL;
 	}
+	doc->src = src;
 	config_init(&doc->lc);
 	config_set_auto_convert(&doc->lc, CONFIG_FALSE);
-	config_set_include_dir(&doc->lc, ctx->dir);
-	if (config_read_string(&doc->lc, text) == CONFIG_TRUE)
+	/* source.c expanded every @include: libconfig opens no file.  The
+	 * read makes a new root; the hook goes on that one. */
+	if (config_read_string(&doc->lc, cfg_source_text(src)) == CONFIG_TRUE) {
+		config_setting_set_hook(config_root_setting(&doc->lc), doc);
 		return doc;
-	file = node_file(ctx, config_error_file(&doc->lc), buf, sizeof(buf));
-	cfg_error(ctx, file, config_error_line(&doc->lc), "%s",
+	}
+	file = cfg_source_where(src, config_error_line(&doc->lc), &line);
+	cfg_error(ctx, file, line, "%s",
 		  config_error_text(&doc->lc) ? config_error_text(&doc->lc)
 					      : "cannot parse");
 	cfg_doc_free(doc);
@@ -126,7 +134,10 @@ const struct cfg_node *cfg_doc_root(const struct cfg_doc *doc)
 
 int cfg_node_line(const struct cfg_node *n)
 {
-	return (int)config_setting_source_line(S(n));
+	int line;
+
+	node_where(n, &line);
+	return line;
 }
 
 enum cfg_kind cfg_node_kind(const struct cfg_node *n)

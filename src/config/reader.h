@@ -1,9 +1,11 @@
 /*
  * reader.h - the config module's only window onto libconfig.
  *
- * Lifecycle: cfg_doc_parse() → walk nodes from cfg_doc_root() with the
- * typed getters → cfg_doc_free().  A node is a setting of the parsed file;
- * it and every string a getter returns live as long as the document.
+ * Lifecycle: cfg_source_read() (source.h) → cfg_doc_parse() → walk nodes
+ * from cfg_doc_root() with the typed getters → cfg_doc_free().  A node is
+ * a setting of the parsed file; it and every string a getter returns live
+ * as long as the document.  A string longer than CFG_STRING_MAX bytes is
+ * an error in every getter (a path longer than PATH_MAX never gets far).
  *
  * Every getter that finds a problem records it as FILE:LINE: message (the
  * line of the offending setting) in the context and returns -1, so callers
@@ -20,6 +22,8 @@
 
 struct cfg_doc;
 struct cfg_node;
+
+#define CFG_STRING_MAX 4095 /* bytes of any string value: PATH_MAX - 1 */
 
 /* The libraries a config may need, loaded once the whole file is valid
  * (config.c: load_libraries()). */
@@ -40,7 +44,6 @@ struct cfg_need {
 struct cfg_ctx {
 	struct config_errors *errs;
 	const char *path; /* as given to config_load() */
-	char *dir;	  /* of path, for @include and error names */
 	bool oom;	  /* an error could not be recorded */
 	struct cfg_need needs[CFG_LIB_COUNT];
 };
@@ -68,9 +71,13 @@ void cfg_key_error(struct cfg_ctx *ctx, const struct cfg_node *grp,
 		   const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Parse text read from ctx->path.  On a syntax error records it and
- * returns NULL.  Free with cfg_doc_free() (accepts NULL). */
-struct cfg_doc *cfg_doc_parse(struct cfg_ctx *ctx, const char *text);
+struct cfg_source;
+
+/* Parse the text of src (source.h), which must outlive the document.  On
+ * a syntax error records it and returns NULL.  Free with cfg_doc_free()
+ * (accepts NULL). */
+struct cfg_doc *cfg_doc_parse(struct cfg_ctx *ctx,
+			      const struct cfg_source *src);
 void cfg_doc_free(struct cfg_doc *doc);
 const struct cfg_node *cfg_doc_root(const struct cfg_doc *doc);
 
