@@ -6,10 +6,13 @@
  * Strings are copied into the fixed arrays of struct events_cfg and
  * struct webhook_cfg, so nothing here needs freeing in config_free().
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
+#include "source.h"
 
 #define DEFAULT_RATE_LIMIT  30 /* events a minute */
 #define MAX_RATE_LIMIT	    6000
@@ -54,6 +57,39 @@ static int copy_string(struct cfg_ctx *ctx, const struct cfg_node *g,
 	return 1;
 }
 
+/* What start does with the events file, checked at load so that -t and
+ * a reload refuse what would fail or block: it is opened for appending,
+ * so it must be a regular file, or be missing from a directory that
+ * exists.  Permissions are left to start: -t may run as another user. */
+static void check_events_file(struct cfg_ctx *ctx, const struct cfg_node *g,
+			      const char *file)
+{
+	char dir[CFG_PATH_MAX];
+	struct stat st;
+	const char *kind;
+
+	if (stat(file, &st) == 0) {
+		kind = cfg_file_kind(st.st_mode);
+		if (kind)
+			cfg_key_error(ctx, g, "file",
+				      "'file' '%s' is %s, not a regular file",
+				      file, kind);
+		return;
+	}
+	if (errno != ENOENT) {
+		if (errno != EACCES)
+			cfg_key_error(ctx, g, "file", "'file' '%s': %s", file,
+				      strerror(errno));
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", file);
+	*strrchr(dir, '/') = '\0';
+	if (stat(dir[0] ? dir : "/", &st) < 0 || !S_ISDIR(st.st_mode))
+		cfg_key_error(ctx, g, "file",
+			      "'file' '%s': no directory '%s' to create it in",
+			      file, dir);
+}
+
 static void read_events(struct cfg_ctx *ctx, const struct cfg_node *root,
 			struct events_cfg *ev)
 {
@@ -68,8 +104,12 @@ static void read_events(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_check_keys(ctx, g, keys, "'events'");
 	cfg_get_bool(ctx, g, "syslog", &ev->syslog);
 	cfg_get_int(ctx, g, "rate_limit", 0, MAX_RATE_LIMIT, &ev->rate_limit);
-	if (copy_string(ctx, g, "file", ev->file, sizeof(ev->file)) > 0 &&
-	    ev->file[0] && strcmp(ev->file, "-") != 0 && ev->file[0] != '/')
+	if (copy_string(ctx, g, "file", ev->file, sizeof(ev->file)) <= 0 ||
+	    !ev->file[0] || strcmp(ev->file, "-") == 0)
+		return;
+	if (ev->file[0] == '/')
+		check_events_file(ctx, g, ev->file);
+	else
 		cfg_key_error(ctx, g, "file",
 			      "'file' must be an absolute path, \"-\" (stdout) "
 			      "or \"\" (none), not '%s'",

@@ -265,10 +265,24 @@ int cfg_get_bool(struct cfg_ctx *ctx, const struct cfg_node *grp,
 	return 1;
 }
 
+/* The string at n, or NULL after recording that it is too long. */
+static const char *string_value(struct cfg_ctx *ctx, const struct cfg_node *n,
+				const char *key)
+{
+	const char *s = config_setting_get_string(S(n));
+
+	if (strnlen(s, CFG_STRING_MAX + 1) <= CFG_STRING_MAX)
+		return s;
+	cfg_node_error(ctx, n, "'%s' is longer than %d bytes", key,
+		       CFG_STRING_MAX);
+	return NULL;
+}
+
 int cfg_get_string(struct cfg_ctx *ctx, const struct cfg_node *grp,
 		   const char *key, const char **out)
 {
 	const struct cfg_node *n = cfg_node_member(grp, key);
+	const char *s;
 
 	if (!n)
 		return 0;
@@ -276,7 +290,10 @@ int cfg_get_string(struct cfg_ctx *ctx, const struct cfg_node *grp,
 		cfg_node_error(ctx, n, "'%s' must be a string", key);
 		return -1;
 	}
-	*out = config_setting_get_string(S(n));
+	s = string_value(ctx, n, key);
+	if (!s)
+		return -1;
+	*out = s;
 	return 1;
 }
 
@@ -324,7 +341,9 @@ static int64_t duration_value(struct cfg_ctx *ctx, const struct cfg_node *n,
 		cfg_node_error(ctx, n, "'%s' bad duration %lld", key, v);
 		return -1;
 	case CFG_K_STRING:
-		s = config_setting_get_string(S(n));
+		s = string_value(ctx, n, key);
+		if (!s)
+			return -1;
 		if (cfg_parse_duration(s, &ms) == 0)
 			return ms;
 		cfg_node_error(ctx, n,
@@ -442,13 +461,17 @@ int cfg_elem_string(struct cfg_ctx *ctx, const struct cfg_node *list, int i,
 		    const char **out)
 {
 	const struct cfg_node *n = cfg_node_elem(list, i);
+	const char *key = cfg_node_key(list) ? cfg_node_key(list) : "list";
+	const char *s;
 
 	if (!n || cfg_node_kind(n) != CFG_K_STRING) {
-		cfg_node_error(
-			ctx, n ? n : list, "'%s' must be a list of strings",
-			cfg_node_key(list) ? cfg_node_key(list) : "list");
+		cfg_node_error(ctx, n ? n : list,
+			       "'%s' must be a list of strings", key);
 		return -1;
 	}
-	*out = config_setting_get_string(S(n));
+	s = string_value(ctx, n, key);
+	if (!s)
+		return -1;
+	*out = s;
 	return 0;
 }

@@ -114,9 +114,7 @@ static void at_error(struct cfg_source *src, const struct at *at,
 			  at->name, msg);
 }
 
-/* What a file that is not a regular one is, for "is a FIFO"; NULL for a
- * regular file. */
-static const char *file_kind(mode_t mode)
+const char *cfg_file_kind(mode_t mode)
 {
 	if (S_ISREG(mode))
 		return NULL;
@@ -200,7 +198,7 @@ static char *file_read(struct cfg_source *src, const char *path,
 		return NULL;
 	}
 	fd = -1;
-	kind = file_kind(st.st_mode);
+	kind = cfg_file_kind(st.st_mode);
 	if (!kind) {
 		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0) {
@@ -209,7 +207,7 @@ static char *file_read(struct cfg_source *src, const char *path,
 		}
 		if (fstat(fd, &st) < 0)
 			st.st_mode = 0;
-		kind = file_kind(st.st_mode);
+		kind = cfg_file_kind(st.st_mode);
 	}
 	buf = NULL;
 	if (kind)

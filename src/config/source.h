@@ -17,6 +17,7 @@
 #define PL_CONFIG_SOURCE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "reader.h"
 
@@ -43,5 +44,10 @@ uint64_t cfg_source_fingerprint(const struct cfg_source *src);
  */
 const char *cfg_source_where(const struct cfg_source *src, int line,
 			     int *file_line);
+
+/* What a file of this mode is when not a regular file ("a directory",
+ * "a FIFO", "a socket", "a device"), for "X is a FIFO"; NULL for a
+ * regular file. */
+const char *cfg_file_kind(mode_t mode);
 
 #endif
