@@ -367,7 +367,8 @@ struct daemon_cfg {
 
 struct pl_config {
 	char *path;
-	uint64_t fingerprint;	  /* FNV-1a of the file's bytes */
+	uint64_t fingerprint;	  /* FNV-1a of the file's bytes, then its
+				   * @include files', in the order read */
 	struct daemon_cfg daemon;
 	struct logging_cfg logging;
 	struct host_cfg *hosts;

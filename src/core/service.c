@@ -128,7 +128,8 @@ static void on_button(struct panel *p, enum button_press press, void *arg)
 	int64_t now = clock_now_ns();
 
 	if (press == BUTTON_LONG) {
-		policy_maintenance(s->policy, now, b->maintenance_ms * NS_PER_MS);
+		policy_maintenance(s->policy, now,
+				   b->maintenance_ms * NS_PER_MS);
 		log_always(LOG_NOTICE, "maintenance window for %lld minute%s",
 			   (long long)(b->maintenance_ms / 60000),
 			   b->maintenance_ms / 60000 == 1 ? "" : "s");
@@ -151,10 +152,15 @@ static void reload(struct service *s)
 	next = config_load(s->cfg->path, &errs);
 	if (!next) {
 		config_errors_first(&errs, first, sizeof(first));
-		for (size_t i = 0; i < errs.n; i++)
-			log_always(LOG_ERR, "reload failed: %s:%d: %s",
-				   errs.v[i].file, errs.v[i].line,
-				   errs.v[i].msg);
+		for (size_t i = 0; i < errs.n; i++) {
+			if (errs.v[i].line > 0)
+				log_always(LOG_ERR, "reload failed: %s:%d: %s",
+					   errs.v[i].file, errs.v[i].line,
+					   errs.v[i].msg);
+			else /* the file itself: "site.cfg: is a FIFO" */
+				log_always(LOG_ERR, "reload failed: %s: %s",
+					   errs.v[i].file, errs.v[i].msg);
+		}
 		log_always(LOG_ERR, "keeping the running configuration");
 		config_errors_clear(&errs);
 		policy_set_config_error(s->policy, first);
@@ -165,8 +171,10 @@ static void reload(struct service *s)
 	    traffic_reload(s->traffic, next) < 0 ||
 	    panel_reload(s->panel, next, now) < 0 ||
 	    exports_reload(s->exports, next) < 0) {
-		log_always(LOG_ERR, "reload failed: %s; keeping the running "
-			   "configuration", strerror(errno));
+		log_always(LOG_ERR,
+			   "reload failed: %s; keeping the running "
+			   "configuration",
+			   strerror(errno));
 		/* Some modules may already point at next: put them back. */
 		policy_reload(s->policy, s->cfg, now);
 		scheduler_reload(s->scheduler, s->cfg);
