@@ -76,6 +76,25 @@ struct cfg_source {
 	uint64_t hash;
 };
 
+/* Record a problem at line of names[file]; with include, one with the
+ * file that an @include line there names. */
+static void src_verror(struct cfg_source *src, int file, int line,
+		       const char *include, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
+static void src_verror(struct cfg_source *src, int file, int line,
+		       const char *include, const char *fmt, va_list ap)
+{
+	char msg[sizeof(((struct config_error *)0)->msg)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (include)
+		cfg_error(src->ctx, src->names[file], line,
+			  "@include \"%s\": %s", include, msg);
+	else
+		cfg_error(src->ctx, src->names[file], line, "%s", msg);
+}
+
 static void src_error(struct cfg_source *src, int file, int line,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -83,17 +102,15 @@ static void src_error(struct cfg_source *src, int file, int line,
 static void src_error(struct cfg_source *src, int file, int line,
 		      const char *fmt, ...)
 {
-	char msg[sizeof(((struct config_error *)0)->msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	src_verror(src, file, line, NULL, fmt, ap);
 	va_end(ap);
-	cfg_error(src->ctx, src->names[file], line, "%s", msg);
 }
 
-/* A problem with a file to read: the top file's own (no line), or one
- * at the @include line that names it. */
+/* A problem with a file to read: the top file's own (at->name NULL, no
+ * line), or one at the @include line that names it. */
 static void at_error(struct cfg_source *src, const struct at *at,
 		     const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -101,17 +118,11 @@ static void at_error(struct cfg_source *src, const struct at *at,
 static void at_error(struct cfg_source *src, const struct at *at,
 		     const char *fmt, ...)
 {
-	char msg[sizeof(((struct config_error *)0)->msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	src_verror(src, at->file, at->line, at->name, fmt, ap);
 	va_end(ap);
-	if (!at->name)
-		src_error(src, 0, 0, "%s", msg);
-	else
-		src_error(src, at->file, at->line, "@include \"%s\": %s",
-			  at->name, msg);
 }
 
 const char *cfg_file_kind(mode_t mode)
