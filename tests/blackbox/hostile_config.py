@@ -184,7 +184,7 @@ class Reload(unittest.TestCase):
         v, _ = pl.wait_view(lambda v: v["lcd"][3].rstrip() ==
                             "cfg err " + where, TIMEOUT, since=t0)
         self.assertTrue(pl.alive())
-        self.assertEqual(led(v, "status")["state"], "OK")
+        self.assertEqual([x["name"] for x in v["leds"]], ["status"])
         self.assertIn("reload failed: " + message, pl.stderr_text())
         self.wait_runs(self.runs_count())
 
