@@ -20,7 +20,7 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION   := 0.1.0
 
-PKGS      := libgpiod libpcap libconfig libsystemd libcares libcap
+PKGS      := libgpiod libpcap libconfig libsystemd libcares libcap libpcre2-8
 # Headers only: libcurl is dlopen()ed when a config has http checks or
 # webhooks (src/core/curl_dl.c), libmicrohttpd when it enables the metrics
 # endpoint (src/core/mhd_dl.c), so nothing links them.
@@ -30,7 +30,7 @@ PKGS_DL   := libcurl libmicrohttpd
 DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
 	     libconfig-dev libi2c-dev libsystemd-dev \
 	     libcurl4-openssl-dev libc-ares-dev device-tree-compiler \
-	     libmicrohttpd-dev libcap-dev
+	     libmicrohttpd-dev libcap-dev libpcre2-dev
 DEB_TEST  := libcmocka-dev python3 systemd procps monitoring-plugins-basic \
 	     openssl iproute2 iptables iputils-ping dnsmasq-base dnsutils \
 	     util-linux fping prometheus tcpdump dpkg-dev lintian valgrind
@@ -226,7 +226,7 @@ CACHE_DIR   := $(if $(filter 0,$(shell id -u)),/var/cache,$(HOME)/.cache)
 SYSROOT     ?= $(CACHE_DIR)/pilotlight/sysroot-$(ARCH)
 DEB_CROSS   := libc6-dev libgpiod-dev libpcap-dev libconfig-dev libi2c-dev \
 	       libsystemd-dev libcurl4-openssl-dev libc-ares-dev \
-	       libmicrohttpd-dev libcap-dev libcmocka-dev
+	       libmicrohttpd-dev libcap-dev libcmocka-dev libpcre2-dev
 CROSS_MAKE   = $(MAKE) --no-print-directory O=build-$(ARCH) \
 	       CC='$(CROSS_TRIPLE)-gcc --sysroot=$(SYSROOT)' \
 	       AR=$(CROSS_TRIPLE)-ar PKG_CONFIG=$(SYSROOT)/bin/pkg-config

@@ -5,15 +5,15 @@
  * thresholds from the 'defaults' and 'thresholds' sections and may
  * override each.  Keys are checked against the check's type so that a key
  * of another type ("port" in a ping check) is named as such, not as a typo.
- * Regular expressions are compiled here to report errors at load; the
- * probes compile their own copy.
+ * Regular expressions are compiled here (match.h) to report errors at
+ * load; the probes compile their own copy with the same call.
  */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "match.h"
 
 #define BIT(m) (1u << (m))
 #define DURATION_METRICS                                                       \
@@ -190,17 +190,16 @@ static void check_keys(struct cfg_ctx *ctx, const struct cfg_node *n,
 }
 
 static void check_regex(struct cfg_ctx *ctx, const struct cfg_node *n,
-			const char *key, const char *pattern)
+			const char *key, const char *pattern,
+			enum match_mode mode)
 {
-	char why[128];
-	regex_t re;
-	int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+	char why[160];
+	struct match *m = match_new(pattern, mode, why, sizeof(why));
 
-	if (rc == 0) {
-		regfree(&re);
+	if (m) {
+		match_free(m);
 		return;
 	}
-	regerror(rc, &re, why, sizeof(why));
 	cfg_key_error(ctx, n, key, "bad regex '%s': %s", pattern, why);
 }
 
@@ -266,7 +265,7 @@ static void read_tcp(struct cfg_ctx *ctx, const struct cfg_node *n,
 	dup_string(ctx, n, "expect", &c->u.tcp.expect);
 	cfg_get_bool(ctx, n, "expect_regex", &c->u.tcp.expect_regex);
 	if (c->u.tcp.expect_regex && c->u.tcp.expect)
-		check_regex(ctx, n, "expect", c->u.tcp.expect);
+		check_regex(ctx, n, "expect", c->u.tcp.expect, MATCH_BYTES);
 }
 
 static void read_status(struct cfg_ctx *ctx, const struct cfg_node *n,
@@ -312,7 +311,7 @@ static void read_http(struct cfg_ctx *ctx, const struct cfg_node *n,
 	cfg_get_bool(ctx, n, "follow_redirects", &c->u.http.follow_redirects);
 	cfg_get_bool(ctx, n, "verify_tls", &c->u.http.verify_tls);
 	if (c->u.http.body_regex && c->u.http.body)
-		check_regex(ctx, n, "body", c->u.http.body);
+		check_regex(ctx, n, "body", c->u.http.body, MATCH_TEXT);
 }
 
 static void read_dns(struct cfg_ctx *ctx, const struct cfg_node *n,

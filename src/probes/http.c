@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "http_probe.h"
 #include "http_result.h"
 #include "log.h"
+#include "match.h"
 #include "probe_util.h"
 
 #define HTTP_PHRASE_MAX 32
@@ -37,11 +37,10 @@ struct http_probe {
 	void *arg;
 	struct curl_loop_xfer x; /* x.easy: the transfer; x.arg: this probe */
 	struct curl_slist *connect_to;
-	regex_t re;
-	bool have_re;
-	size_t body_cap; /* HTTP_PROBE_BODY_MAX, or 0: body not checked */
-	size_t n_body;	 /* bytes kept, <= body_cap */
-	uint64_t n_seen; /* body bytes received, kept or not */
+	struct match *re; /* body_regex, NULL: substring or no body */
+	size_t body_cap;  /* HTTP_PROBE_BODY_MAX, or 0: body not checked */
+	size_t n_body;	  /* bytes kept, <= body_cap */
+	uint64_t n_seen;  /* body bytes received, kept or not */
 	char phrase[HTTP_PHRASE_MAX]; /* of the last status line */
 	char errbuf[CURL_ERROR_SIZE];
 	struct probe_result r;
@@ -59,7 +58,7 @@ static void http_result(struct http_probe *p, CURLcode code)
 		.body = p->body,
 		.n_body = p->n_body,
 		.n_seen = p->n_seen,
-		.re = p->have_re ? &p->re : NULL,
+		.re = p->re,
 	};
 
 	http_result_fill(&p->r, p->c, &t);
@@ -73,8 +72,7 @@ static void http_free(struct http_probe *p)
 	if (p->x.easy)
 		sym_curl_easy_cleanup(p->x.easy);
 	sym_curl_slist_free_all(p->connect_to);
-	if (p->have_re)
-		regfree(&p->re);
+	match_free(p->re);
 	free(p);
 }
 
@@ -244,14 +242,11 @@ struct http_probe *http_probe_start(struct http_engine *e,
 	p = http_alloc(e, c, done, arg);
 	if (!p)
 		return NULL;
-	/* REG_NEWLINE: ^ and $ match at the body's line breaks. */
+	/* MATCH_TEXT: ^ and $ match at the body's line breaks. */
 	if (c->u.http.body && c->u.http.body_regex) {
-		if (regcomp(&p->re, c->u.http.body,
-			    REG_EXTENDED | REG_NOSUB | REG_NEWLINE) != 0) {
-			errno = EINVAL;
+		p->re = match_new(c->u.http.body, MATCH_TEXT, NULL, 0);
+		if (!p->re)
 			goto err_free;
-		}
-		p->have_re = true;
 	}
 	p->x.easy = sym_curl_easy_init();
 	if (!p->x.easy) {

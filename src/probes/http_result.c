@@ -164,20 +164,41 @@ static bool http_status_ok(struct probe_result *r, const struct check_cfg *c,
 	return false;
 }
 
+/* The body's regex ran out of budget: the check cannot say the body is
+ * right, so the result is bad (CRITICAL once fail_after rounds agree),
+ * never a loop held for the seconds a hostile reply could cost. */
+static bool http_body_undecided(struct probe_result *r,
+				const struct http_transfer *t,
+				enum match_outcome o)
+{
+	snprintf(r->reason, sizeof(r->reason), "body_regex: %s",
+		 match_outcome_name(o));
+	snprintf(r->output, sizeof(r->output),
+		 "body_regex: %s on the first %zu of %llu body bytes "
+		 "(budget %lld ms)",
+		 match_outcome_name(o), t->n_body,
+		 (unsigned long long)t->n_seen,
+		 (long long)(MATCH_BUDGET_NS / NS_PER_MS));
+	return false;
+}
+
 static bool http_body_ok(struct probe_result *r, const struct check_cfg *c,
 			 const struct http_transfer *t)
 {
 	const char *want = c->u.http.body;
 	/* "body does not contain '" + "'" + NUL take 25 of the reason. */
 	char quoted[STATUS_REASON_MAX - 25];
+	int64_t budget_ns = MATCH_BUDGET_NS;
+	enum match_outcome o;
 	bool match;
 
 	if (!want)
 		return true;
 	if (t->re) {
-		regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)t->n_body };
-
-		match = regexec(t->re, t->body, 1, &m, REG_STARTEND) == 0;
+		o = match_run(t->re, t->body, t->n_body, &budget_ns);
+		if (o != MATCH_FOUND && o != MATCH_NONE)
+			return http_body_undecided(r, t, o);
+		match = o == MATCH_FOUND;
 	} else {
 		match = memmem(t->body, t->n_body, want, strlen(want)) != NULL;
 	}

@@ -9,11 +9,11 @@
 #define PL_HTTP_RESULT_H
 
 #include <curl/curl.h>
-#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
+#include "match.h"
 #include "probe.h"
 
 /* What a finished transfer left behind.  Everything is borrowed. */
@@ -24,8 +24,8 @@ struct http_transfer {
 	const char *phrase; /* of the last status line, "" if none */
 	const char *body;   /* the part of the body that was kept */
 	size_t n_body;
-	uint64_t n_seen;   /* body bytes received, kept or not */
-	const regex_t *re; /* the body as a compiled ERE, NULL: substring */
+	uint64_t n_seen;  /* body bytes received, kept or not */
+	struct match *re; /* the body as a compiled regex, NULL: substring */
 };
 
 /* Fill r, which probe_result_init() prepared, for check c. */

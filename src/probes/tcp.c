@@ -1,14 +1,15 @@
 /*
  * tcp.c - the TCP service check: a non-blocking connect, an optional
  * request written in full, an optional reply read into a bounded buffer
- * and matched as a substring or a POSIX extended regex.
+ * and matched as a substring or a regex (match.h).  The reply is matched
+ * again as each piece arrives; all of those matches spend from one
+ * budget, so a reply trickled in byte by byte costs no more than one.
  *
  * One deadline timer covers the whole exchange.  The same timer, re-armed
  * at 0 ns, delivers results known before the loop ever ran (an immediate
  * refusal), so done is never called from inside tcp_probe_start().
  */
 #include <errno.h>
-#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "clock.h"
 #include "probe_util.h"
 #include "loop.h"
+#include "match.h"
 #include "tcp_probe.h"
 
 struct tcp_probe {
@@ -32,8 +34,8 @@ struct tcp_probe {
 	bool connected;
 	bool finished; /* r holds the result; deliver it */
 	size_t send_len, sent;
-	regex_t re;
-	bool have_re;
+	struct match *re;  /* expect_regex, NULL: substring */
+	int64_t budget_ns; /* left for matching this reply */
 	size_t n_rx;
 	char rx[TCP_PROBE_RX_MAX];
 	struct probe_result r;
@@ -50,10 +52,8 @@ static void tcp_release(struct tcp_probe *p)
 		loop_del_timer(p->l, p->timer);
 		p->timer = 0;
 	}
-	if (p->have_re) {
-		regfree(&p->re);
-		p->have_re = false;
-	}
+	match_free(p->re);
+	p->re = NULL;
 }
 
 /* Hand the result over and free the probe; only ever from the loop. */
@@ -110,16 +110,31 @@ static void tcp_mismatch(struct tcp_probe *p)
 	tcp_deliver(p);
 }
 
-static bool tcp_matches(struct tcp_probe *p)
+static enum match_outcome tcp_matches(struct tcp_probe *p)
 {
 	const char *want = p->c->u.tcp.expect;
 
-	if (p->have_re) {
-		regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)p->n_rx };
+	if (p->re)
+		return match_run(p->re, p->rx, p->n_rx, &p->budget_ns);
+	return memmem(p->rx, p->n_rx, want, strlen(want)) ? MATCH_FOUND
+							  : MATCH_NONE;
+}
 
-		return regexec(&p->re, p->rx, 1, &m, REG_STARTEND) == 0;
-	}
-	return memmem(p->rx, p->n_rx, want, strlen(want)) != NULL;
+/* The regex ran out of budget on this reply: a bad result (CRITICAL once
+ * fail_after rounds agree) rather than a loop held. */
+static void tcp_undecided(struct tcp_probe *p, enum match_outcome o)
+{
+	char line[STATUS_REASON_MAX];
+
+	p->r.ok = false;
+	snprintf(p->r.reason, sizeof(p->r.reason), "expect_regex: %s",
+		 match_outcome_name(o));
+	probe_copy_line(line, sizeof(line), p->rx, p->n_rx);
+	snprintf(p->r.output, sizeof(p->r.output),
+		 "expect_regex: %s on %zu reply bytes (budget %lld ms): '%s'",
+		 match_outcome_name(o), p->n_rx,
+		 (long long)(MATCH_BUDGET_NS / NS_PER_MS), line);
+	tcp_deliver(p);
 }
 
 static int64_t tcp_on_timer(struct loop *l, void *arg)
@@ -180,6 +195,8 @@ static int tcp_send(struct tcp_probe *p)
  * delivering, 0 while waiting for more. */
 static int tcp_read(struct tcp_probe *p)
 {
+	enum match_outcome o;
+
 	while (p->n_rx < sizeof(p->rx)) {
 		ssize_t n = recv(p->fd, p->rx + p->n_rx,
 				 sizeof(p->rx) - p->n_rx, MSG_DONTWAIT);
@@ -195,11 +212,16 @@ static int tcp_read(struct tcp_probe *p)
 		if (n == 0)
 			break;
 		p->n_rx += (size_t)n;
-		if (tcp_matches(p)) {
+		o = tcp_matches(p);
+		if (o == MATCH_FOUND) {
 			p->mark_ns = clock_now_ns();
 			probe_copy_line(p->r.output, sizeof(p->r.output), p->rx,
 					p->n_rx);
 			tcp_succeed(p, "reply matched");
+			return 1;
+		}
+		if (o != MATCH_NONE) {
+			tcp_undecided(p, o);
 			return 1;
 		}
 	}
@@ -303,13 +325,12 @@ struct tcp_probe *tcp_probe_start(struct loop *l, const struct sockaddr *addr,
 	};
 	probe_result_init(&p->r);
 	p->send_len = c->u.tcp.send ? strlen(c->u.tcp.send) : 0;
+	p->budget_ns = MATCH_BUDGET_NS;
+	/* MATCH_BYTES: ^ is the start of the reply, '.' any byte. */
 	if (c->u.tcp.expect && c->u.tcp.expect_regex) {
-		if (regcomp(&p->re, c->u.tcp.expect,
-			    REG_EXTENDED | REG_NOSUB) != 0) {
-			errno = EINVAL;
+		p->re = match_new(c->u.tcp.expect, MATCH_BYTES, NULL, 0);
+		if (!p->re)
 			goto err_free;
-		}
-		p->have_re = true;
 	}
 	p->fd = socket(addr->sa_family,
 		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
