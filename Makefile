@@ -338,7 +338,7 @@ soak: $(BIN)
 FUZZ_CONFIG_BIN  := $(FUZZ_DIR)/fuzz_config
 FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c $(wildcard src/config/*.c) \
 		    src/policy/state.c src/core/curl_dl.c src/core/mhd_dl.c \
-		    src/core/dynlib.c
+		    src/core/dynlib.c src/core/match.c src/core/clock.c
 
 .PHONY: fuzz-config fuzz-config-ci
 
@@ -347,7 +347,8 @@ $(FUZZ_CONFIG_BIN): $(FUZZ_CONFIG_SRCS) $(wildcard include/*.h src/config/*.h)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $(FUZZ_CONFIG_SRCS) \
-		$(shell $(PKG_CONFIG) --cflags --libs libconfig libpcap) \
+		$(shell $(PKG_CONFIG) --cflags --libs libconfig libpcap \
+			libpcre2-8) \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS_DL)) -lm
 
 define fuzz_config_run
@@ -407,3 +408,43 @@ fuzz-http-ci: $(FUZZ_HTTP_BIN)
 	$(call fuzz_http_run,$(FUZZ_CI_SECONDS))
 
 fuzz: fuzz-http
+
+# The regex matcher's libFuzzer target, tests/fuzz/fuzz_match.c: any
+# pattern (as a config gives it) against any reply (as a checked server
+# sends it) through match.h.  -timeout=10 turns a match that outlives its
+# budget into a failure.  `make fuzz` runs it FUZZ_SECONDS; `make
+# fuzz-match-ci` is the bounded run of tests/blackbox/fuzz_targets.py.
+# Seeds: the issue's pattern and reply, and a few everyday ones.
+FUZZ_MATCH_BIN  := $(FUZZ_DIR)/fuzz_match
+FUZZ_MATCH_SRCS := tests/fuzz/fuzz_match.c src/core/match.c src/core/clock.c
+
+.PHONY: fuzz-match fuzz-match-ci
+
+$(FUZZ_MATCH_BIN): $(FUZZ_MATCH_SRCS) include/match.h include/clock.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude \
+		-fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $(FUZZ_MATCH_SRCS) \
+		$(shell $(PKG_CONFIG) --cflags --libs libpcre2-8)
+
+define fuzz_match_run
+	@mkdir -p $(FUZZ_DIR)/match-corpus $(FUZZ_DIR)/match-seed
+	@printf '\000(a+)+\\1b\000%s' $$(printf 'a%.0s' $$(seq 2000)) \
+		>$(FUZZ_DIR)/match-seed/backref
+	@printf '\001^SSH-2\\.0-\000SSH-2.0-OpenSSH_9.2\r\n' \
+		>$(FUZZ_DIR)/match-seed/banner
+	@printf '\000"status":\\s*"ok"\000{"status": "ok"}\n' \
+		>$(FUZZ_DIR)/match-seed/json
+	$(FUZZ_MATCH_BIN) -max_total_time=$(1) -max_len=8192 -timeout=10 \
+		-rss_limit_mb=1024 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_DIR)/match- \
+		$(FUZZ_DIR)/match-corpus $(FUZZ_DIR)/match-seed
+endef
+
+fuzz-match: $(FUZZ_MATCH_BIN)
+	$(call fuzz_match_run,$(FUZZ_SECONDS))
+
+fuzz-match-ci: $(FUZZ_MATCH_BIN)
+	$(call fuzz_match_run,$(FUZZ_CI_SECONDS))
+
+fuzz: fuzz-match

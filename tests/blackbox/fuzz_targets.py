@@ -1,11 +1,13 @@
-"""The config loader and HTTP request path fuzz targets, bounded: each is
-built with clang (libFuzzer, ASan, UBSan) and run for FUZZ_CI_SECONDS (30)
-through `make fuzz-config-ci` / `make fuzz-http-ci` in the build directory
-of --binary.  Fails when a build fails or libFuzzer finds a crash, a leak,
-undefined behaviour or a timeout; the input is left in
-BUILD/fuzz/{config,http}-* and named in the output.  `make fuzz` is the
-long run.  Under `make test-asan` (PL_SANITIZED=1) it skips: the targets
-are sanitized already.  (The decoder's target has fuzz_decode.py.)
+"""The config loader, HTTP request path and regex matcher fuzz targets,
+bounded: each is built with clang (libFuzzer, ASan, UBSan) and run for
+FUZZ_CI_SECONDS (30) through `make fuzz-config-ci` / `make fuzz-http-ci` /
+`make fuzz-match-ci` in the build directory of --binary.  Fails when a
+build fails or libFuzzer finds a crash, a leak, undefined behaviour or a
+timeout (for the matcher: a match that outlives its budget); the input is
+left in BUILD/fuzz/{config,http,match}-* and named in the output.  `make
+fuzz` is the long run.  Under `make test-asan` (PL_SANITIZED=1) it skips:
+the targets are sanitized already.  (The decoder's target has
+fuzz_decode.py.)
 """
 
 import glob
@@ -50,6 +52,9 @@ class FuzzTargets(unittest.TestCase):
 
     def test_fuzz_http_ci(self):
         self.run_target("http")
+
+    def test_fuzz_match_ci(self):
+        self.run_target("match")
 
 
 if __name__ == "__main__":
