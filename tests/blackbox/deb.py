@@ -85,7 +85,7 @@ class Deb(unittest.TestCase):
                          run("dpkg", "--print-architecture").stdout.strip())
         depends = self.field("Depends")
         for lib in ("libc6", "libpcap0.8", "libconfig9", "libcurl4",
-                    "libsystemd0", "libcap2", "adduser"):
+                    "libsystemd0", "libcap2", "libpcre2-8-0", "adduser"):
             self.assertRegex(depends, r"(^|, )%s\b" % re.escape(lib))
         self.assertRegex(depends, r"libgpiod\d")
         # 7.85.0: CURLOPT_PROTOCOLS_STR (src/core/curl_dl.c checks it)
