@@ -240,6 +240,25 @@ static void test_body_regex(void **state)
 			    "body does not match '^service (down|off)$'");
 }
 
+/* 64 KiB of 'A' against a pattern that backtracks exponentially on
+ * them: the match gives up within its budget, and the check fails with
+ * that reason instead of holding the loop. */
+static void test_body_regex_limit(void **state)
+{
+	struct run run;
+	const struct probe_result *r;
+
+	check_init(&run, *state, "http://127.0.0.1:%d/big", srv.http_port);
+	run.c.u.http.body = "(A+)+[^A]";
+	run.c.u.http.body_regex = true;
+	r = run_one(&run, NULL);
+	assert_false(r->ok);
+	assert_string_equal(r->reason, "body_regex: match limit exceeded");
+	assert_string_equal(r->output,
+			    "body_regex: match limit exceeded on the first "
+			    "65536 of 8388608 body bytes (budget 20 ms)");
+}
+
 static void test_bad_regex_refused_at_start(void **state)
 {
 	struct run run;
@@ -499,6 +518,8 @@ int main(void)
 						fixture_down),
 		cmocka_unit_test_setup_teardown(test_body_regex, fixture_up,
 						fixture_down),
+		cmocka_unit_test_setup_teardown(test_body_regex_limit,
+						fixture_up, fixture_down),
 		cmocka_unit_test_setup_teardown(test_bad_regex_refused_at_start,
 						fixture_up, fixture_down),
 		cmocka_unit_test_setup_teardown(test_user_agent, fixture_up,

@@ -327,6 +327,26 @@ static void banner_matches_regex(void **state)
 	srv_close(&s);
 }
 
+/* A flood of 'A' against a pattern that backtracks exponentially on
+ * them: every piece of the reply is matched as it comes, all from one
+ * budget, and the check fails with that reason instead of holding the
+ * loop. */
+static void regex_limit_is_a_failure(void **state)
+{
+	struct probe_run *run = *state;
+	struct server s;
+	struct check_cfg c = tcp_cfg(5000, NULL, "(A+)+[^A]", true);
+
+	assert_int_equal(srv_open(&s, run->l, SRV_FLOOD, AF_INET), 0);
+	run_probe(run, &s, &c);
+	assert_false(run->r.ok);
+	assert_string_equal(run->r.reason,
+			    "expect_regex: match limit exceeded");
+	assert_prefix(run->r.output, "expect_regex: match limit exceeded on ");
+	assert_non_null(strstr(run->r.output, "(budget 20 ms): 'AAAA"));
+	srv_close(&s);
+}
+
 /* The pattern is a regex only when asked: "." is then a plain dot. */
 static void substring_is_not_a_regex(void **state)
 {
@@ -474,6 +494,7 @@ int main(void)
 		cmocka_unit_test(silent_server_times_out),
 		cmocka_unit_test(banner_matches_substring),
 		cmocka_unit_test(banner_matches_regex),
+		cmocka_unit_test(regex_limit_is_a_failure),
 		cmocka_unit_test(substring_is_not_a_regex),
 		cmocka_unit_test(closed_after_banner_is_a_mismatch_at_once),
 		cmocka_unit_test(flood_is_read_bounded),
