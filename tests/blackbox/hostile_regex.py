@@ -10,8 +10,9 @@ ages over:
     "body_regex: match limit exceeded";
   - tcp   "banner":  the same as a banner, expect_regex -> CRITICAL
     "expect_regex: match limit exceeded".
-Throughout, /healthz answers every request (each within a generous 5 s:
-the figures are tests/bench/regex's business), the status LED and
+Throughout, /healthz answers every request (each within a generous 5 s;
+the slowest answer and the loop's worst timer lateness are printed, the
+figures are tests/bench/regex's business), the status LED and
 /metrics show CRITICAL, the events file carries the reasons, and SIGTERM
 stops the daemon with exit 0.
 
@@ -189,6 +190,10 @@ class HostileRegex(unittest.TestCase):
               % (answered, worst * 1000))
         self.assertEqual(self.reasons(), want)
         _, text = get(self.base + "/metrics")
+        lag = [line for line in text.splitlines()
+               if line.startswith("pilotlight_loop_lag_seconds ")]
+        print("worst timer lateness since the start (/metrics): %s s"
+              % (lag[0].split()[1] if lag else "?"))
         for name, kind in (("plain", "http"), ("hostile", "http"),
                            ("banner", "tcp")):
             self.assertIn('pilotlight_check_state{check="%s",host="lo",'
