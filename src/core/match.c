@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <pcre2.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
