@@ -27,8 +27,10 @@
  * long subjects, where one item may scan the whole subject. */
 #define MATCH_CLOCK_EVERY    16u
 #define MATCH_BYTES_PER_CALL 64u
-/* PCRE2's backtracking frames live on the heap: at most this, in KiB. */
-#define MATCH_HEAP_KIB 4096u
+/* PCRE2's backtracking frames live on the heap, in the match data, and
+ * stay there until match_free(): at most this, in KiB, per probe.  That
+ * is 5000 or more nested iterations, more than the budget lets run. */
+#define MATCH_HEAP_KIB 1024u
 /* Nested backtracking, e.g. the iterations of (a|aa)+. */
 #define MATCH_DEPTH_MAX 100000u
 
