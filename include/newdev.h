@@ -15,10 +15,14 @@
  * The known pairs persist in STATE_DIR/known-devices.tsv, one pair a line:
  * "MAC<TAB>IP<TAB>FIRST_SEEN<TAB>LAST_SEEN\n" (epoch seconds; a line
  * without LAST_SEEN, as written by hand, is read with LAST_SEEN =
- * FIRST_SEEN).  It is written whole to a temporary file and renamed over
- * the old one, at most once per save interval while something new has
- * been seen, and at close.  An unwritable directory is logged once;
- * detection goes on in memory.
+ * FIRST_SEEN).  Lines are read safely whatever their length: one longer
+ * than NEWDEV_LINE_MAX or malformed is skipped whole, logged as FILE:LINE.
+ * The file is written whole and atomically (statefile.h), at most once
+ * per save interval while something new has been seen, and at close.  A
+ * failed save is logged once with the number of pairs at risk and retried
+ * from the tick with backoff (NEWDEV_RETRY_MIN_S doubling up to the save
+ * interval); detection goes on in memory.  A save failing at close is
+ * always logged: "N known devices not saved: FILE: REASON".
  */
 #ifndef PL_NEWDEV_H
 #define PL_NEWDEV_H
@@ -34,6 +38,9 @@
 #define NEWDEV_SAVE_INTERVAL_S 60
 #define NEWDEV_LOG_PER_MIN     10
 #define NEWDEV_FILE	       "known-devices.tsv"
+#define NEWDEV_LINE_MAX	       255	   /* characters; longer: skipped */
+#define NEWDEV_FILE_MAX	       (16u << 20) /* bytes; larger: ignored */
+#define NEWDEV_RETRY_MIN_S     2	   /* first retry of a failed save */
 
 struct newdev_pair {
 	uint8_t mac[6];
@@ -56,6 +63,7 @@ struct newdev_counts {
 	uint64_t events;   /* new pairs since start */
 	uint64_t evicted;  /* pairs dropped to make room */
 	uint64_t saves;	   /* files written */
+	size_t unsaved;	   /* pairs not in the file yet (lost at a crash) */
 	bool save_failing; /* the last save failed */
 };
 

@@ -298,6 +298,11 @@ static void render_devices(struct xbuf *b, const struct traffic *t)
 		    "MAC/IP pairs in the known-devices table.");
 	prom_sample1(b, "pilotlight_known_devices", NULL, NULL,
 		     (double)n.known);
+	prom_family(b, "pilotlight_known_devices_unsaved", "gauge",
+		    "Known devices not yet in the state file (lost at a "
+		    "crash while the disk refuses them).");
+	prom_sample1(b, "pilotlight_known_devices_unsaved", NULL, NULL,
+		     (double)n.unsaved);
 }
 
 static void render_account(struct xbuf *b, const struct account *a,

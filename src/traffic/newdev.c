@@ -16,8 +16,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +25,7 @@
 #include "clock.h"
 #include "log.h"
 #include "newdev.h"
+#include "statefile.h"
 
 #define NIL (-1)
 
@@ -45,6 +44,8 @@ struct newdev {
 	char *path;	  /* NULL: memory only */
 	int64_t save_interval_ns;
 	int64_t last_save_ns; /* last attempt; INT64_MIN: none */
+	int64_t retry_ns;     /* wait after a failed save, doubling */
+	size_t unsaved;	      /* pairs added since the last good save */
 	bool dirty;	      /* a pair was added or dropped */
 	bool touched;	      /* a last_seen moved (saved at close only) */
 	struct cidr nets[CFG_MAX_NETS];
@@ -215,6 +216,7 @@ int newdev_seen(struct newdev *nd, const uint8_t mac[6], int family,
 	memcpy(p.ip, ip, family == AF_INET ? 4 : 16);
 	p.first_seen = p.last_seen = wall_s;
 	nd->last = insert(nd, &p);
+	nd->unsaved++;
 	nd->counts.events++;
 	log_event(nd, &p, now_ns);
 	return 1;
@@ -367,55 +369,55 @@ static void load_beyond_cap(struct newdev *nd, const struct newdev_pair *p)
 	}
 }
 
+struct loading {
+	struct newdev *nd;
+	bool sorted; /* the table is full and in last_seen order */
+};
+
+/* One line of the file into the table (statefile_line_fn). */
+static const char *load_line(char *line, unsigned lineno, void *arg)
+{
+	struct loading *ld = arg;
+	struct newdev *nd = ld->nd;
+	struct newdev_pair p;
+
+	(void)lineno;
+	memset(&p, 0, sizeof(p));
+	if (parse_line(line, &p) < 0)
+		return "not MAC<TAB>IP<TAB>FIRST_SEEN[<TAB>LAST_SEEN]";
+	if (find(nd, p.mac, p.family, p.ip) != NIL)
+		return NULL;
+	if (nd->n < nd->cap) {
+		insert(nd, &p);
+		return NULL;
+	}
+	if (!ld->sorted)
+		sort_by_age(nd);
+	ld->sorted = true;
+	load_beyond_cap(nd, &p);
+	return NULL;
+}
+
+/* Lines of any length are read safely; one over NEWDEV_LINE_MAX or
+ * malformed is skipped whole and logged with its number. */
 static void load(struct newdev *nd)
 {
-	char line[256];
-	struct newdev_pair p;
-	unsigned bad = 0, lineno = 0, first_bad = 0;
-	bool sorted = false;
-	FILE *f = fopen(nd->path, "re");
+	struct loading ld = { .nd = nd };
+	struct statefile_stats st;
 
-	if (!f) {
-		if (errno != ENOENT)
-			log_warn("known devices: cannot read %s: %s", nd->path,
-				 strerror(errno));
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		memset(&p, 0, sizeof(p));
-		if (parse_line(line, &p) < 0) {
-			if (!bad++)
-				first_bad = lineno;
-			continue;
-		}
-		if (find(nd, p.mac, p.family, p.ip) != NIL)
-			continue;
-		if (nd->n < nd->cap) {
-			insert(nd, &p);
-			continue;
-		}
-		if (!sorted)
-			sort_by_age(nd);
-		sorted = true;
-		load_beyond_cap(nd, &p);
-	}
-	fclose(f);
-	if (!sorted)
+	statefile_load(nd->path, NEWDEV_FILE_MAX, NEWDEV_LINE_MAX, load_line,
+		       &ld, &st);
+	if (!ld.sorted)
 		sort_by_age(nd);
-	if (bad)
-		log_warn("known devices: %s:%u: %u unreadable line(s) skipped",
-			 nd->path, first_bad, bad);
 	/* rewrite a file that had to be cleaned up or cut down */
-	nd->dirty = bad > 0 || nd->counts.evicted > 0;
+	nd->dirty = st.bad > 0 || nd->counts.evicted > 0;
 	nd->counts.evicted = 0;
 }
 
-static int write_pairs(const struct newdev *nd, FILE *f)
+/* The whole table (statefile_writer_fn). */
+static int write_pairs(FILE *f, void *arg)
 {
+	const struct newdev *nd = arg;
 	char mac[18], ip[INET6_ADDRSTRLEN];
 	const struct newdev_pair *p;
 
@@ -428,44 +430,24 @@ static int write_pairs(const struct newdev *nd, FILE *f)
 		fprintf(f, "%s\t%s\t%lld\t%lld\n", mac, ip,
 			(long long)p->first_seen, (long long)p->last_seen);
 	}
-	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+	return ferror(f) ? -1 : 0;
 }
 
-/* temp file + fsync + rename: a crash leaves the old file or the new. */
-static int write_file(const struct newdev *nd)
+/* The next attempt after a failure: NEWDEV_RETRY_MIN_S, doubling up to
+ * the save interval. */
+static void backoff(struct newdev *nd)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
-	int fd, err;
+	if (!nd->retry_ns)
+		nd->retry_ns = NEWDEV_RETRY_MIN_S * NS_PER_S;
+	else if (nd->retry_ns < nd->save_interval_ns / 2)
+		nd->retry_ns *= 2;
+	else
+		nd->retry_ns = nd->save_interval_ns;
+}
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", nd->path) >=
-	    sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = errno;
-		close(fd);
-		goto fail;
-	}
-	if (write_pairs(nd, f) < 0 || fsync(fd) < 0) {
-		err = errno ? errno : EIO;
-		fclose(f);
-		goto fail;
-	}
-	if (fclose(f) != 0 || rename(tmp, nd->path) < 0) {
-		err = errno;
-		goto fail;
-	}
-	return 0;
-fail:
-	unlink(tmp);
-	errno = err;
-	return -1;
+static size_t at_risk(const struct newdev *nd)
+{
+	return nd->unsaved < nd->n ? nd->unsaved : nd->n;
 }
 
 int newdev_save(struct newdev *nd, int64_t now_ns)
@@ -475,32 +457,44 @@ int newdev_save(struct newdev *nd, int64_t now_ns)
 		errno = ENOENT;
 		return -1;
 	}
-	if (write_file(nd) < 0) {
+	if (statefile_save(nd->path, write_pairs, nd) < 0) {
+		int err = errno;
+
+		backoff(nd);
 		if (!nd->counts.save_failing)
-			log_warn("known devices: cannot write %s: %s; keeping "
-				 "them in memory",
-				 nd->path, strerror(errno));
+			log_warn("known devices: cannot write %s: %s; %zu "
+				 "device%s at risk, kept in memory, retrying",
+				 nd->path, strerror(err), at_risk(nd),
+				 at_risk(nd) == 1 ? "" : "s");
 		nd->counts.save_failing = true;
+		errno = err;
 		return -1;
 	}
 	if (nd->counts.save_failing)
 		log_notice("known devices: saved to %s again", nd->path);
 	nd->counts.save_failing = false;
 	nd->counts.saves++;
+	nd->retry_ns = 0;
+	nd->unsaved = 0;
 	nd->dirty = nd->touched = false;
 	return 0;
 }
 
+/* Due: the save interval after the last save, or after a failure the
+ * backoff (for last_seen changes too: they are lost otherwise). */
 void newdev_tick(struct newdev *nd, int64_t now_ns)
 {
+	int64_t wait_ns;
+
 	if (!nd)
 		return;
 	if (nd->unlogged)
 		log_window(nd, now_ns);
-	if (!nd->dirty || !nd->path)
+	if (!nd->path || !(nd->dirty || (nd->touched && nd->retry_ns)))
 		return;
+	wait_ns = nd->retry_ns ? nd->retry_ns : nd->save_interval_ns;
 	if (nd->last_save_ns != INT64_MIN &&
-	    now_ns - nd->last_save_ns < nd->save_interval_ns)
+	    now_ns - nd->last_save_ns < wait_ns)
 		return;
 	newdev_save(nd, now_ns);
 }
@@ -570,12 +564,23 @@ fail:
 	return NULL;
 }
 
+/* A failed last save is always logged: what it loses is said. */
 void newdev_close(struct newdev *nd, int64_t now_ns)
 {
 	if (!nd)
 		return;
-	if ((nd->dirty || nd->touched) && nd->path)
-		newdev_save(nd, now_ns);
+	if ((nd->dirty || nd->touched) && nd->path &&
+	    newdev_save(nd, now_ns) < 0) {
+		if (at_risk(nd))
+			log_always(LOG_WARNING,
+				   "%zu known devices not saved: %s: %s",
+				   at_risk(nd), nd->path, strerror(errno));
+		else
+			log_always(LOG_WARNING,
+				   "known devices: last-seen times not saved: "
+				   "%s: %s",
+				   nd->path, strerror(errno));
+	}
 	free(nd->path);
 	free(nd->v);
 	free(nd->bucket);
@@ -603,4 +608,5 @@ void newdev_counts(const struct newdev *nd, struct newdev_counts *out)
 		return;
 	*out = nd->counts;
 	out->known = nd->n;
+	out->unsaved = at_risk(nd);
 }
