@@ -28,6 +28,7 @@
 #define CFG_NAME_MAX 32	   /* bytes of a host/check/LED/group name, NUL incl. */
 #define CFG_MAX_HOSTS 1024
 #define CFG_MAX_CHECKS 16  /* per host */
+#define CFG_MAINTENANCE_MAX_MS (7 * INT64_C(86400000)) /* a week */
 #define CFG_MAX_GROUPS 32
 #define CFG_MAX_LEDS 16
 #define CFG_MAX_IFACES 4
@@ -214,7 +215,7 @@ struct button_cfg {
 	int line;
 	int64_t debounce_ms;
 	int64_t long_press_ms;
-	int64_t maintenance_ms;
+	int64_t maintenance_ms;	  /* 1 min .. CFG_MAINTENANCE_MAX_MS */
 };
 
 enum lcd_preset {

@@ -55,8 +55,7 @@ void policy_set_config_error(struct policy *p, const char *msg);
 bool policy_acknowledge(struct policy *p, int64_t now_ns);
 
 /* Silence alarms until now + duration (the button's long press). */
-void policy_maintenance(struct policy *p, int64_t now_ns,
-			int64_t duration_ns);
+void policy_maintenance(struct policy *p, int64_t now_ns, int64_t duration_ns);
 
 /* When the host last sent traffic on the capture port (monotonic ns), or
  * -1 if never or unknown. */
@@ -64,8 +63,43 @@ typedef int64_t (*policy_last_seen_fn)(void *arg, int host);
 
 /* Tell the policy how to ask (traffic capture): a host whose pings fail
  * while it is seen sending is "ICMP blocked", a WARNING, not down. */
-void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn,
-			  void *arg);
+void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn, void *arg);
+
+/*
+ * What daemon.state_dir keeps across a restart (alarmfile.h reads and
+ * writes it): the acknowledged alarm and the end of a maintenance window.
+ * An acknowledgement is identified by what was bad when it was given: the
+ * alarm level and each check at WARNING or worse with its state.  After a
+ * restart a check's first change to a state no worse than remembered is
+ * the same problem (no new alarm), and so is the alarm's first rise to a
+ * level no higher; anything else is new and sounds.  The window's end is
+ * wall-clock time, since the monotonic clock starts over at a reboot.
+ */
+struct policy_acked {
+	char check[CFG_NAME_MAX];
+	enum pl_state state; /* WARNING or CRITICAL */
+};
+
+struct policy_memory {
+	int64_t maintenance_end_s;  /* wall clock, epoch seconds; 0: none */
+	enum pl_state acked_level;  /* OK: nothing acknowledged */
+	struct policy_acked *acked; /* n_acked, owned by its holder */
+	size_t n_acked;
+	uint64_t gen; /* changes whenever the rest does (policy_memory()) */
+};
+
+/* The policy's memory now; valid until the next policy call. */
+const struct policy_memory *policy_memory(const struct policy *p);
+
+/*
+ * Adopt memory from before a restart (wall_s: the wall clock now).  A
+ * window whose end has passed is over; one ending more than
+ * CFG_MAINTENANCE_MAX_MS ahead (a clock set back, a damaged file) is
+ * ignored.  Logs what it restores and what it drops.  Returns 1 when all
+ * was taken as it was, 0 when something was dropped, -1/ENOMEM.
+ */
+int policy_restore(struct policy *p, const struct policy_memory *m,
+		   int64_t now_ns, int64_t wall_s);
 
 /* Re-evaluate time-dependent rules (the end of a maintenance window). */
 void policy_tick(struct policy *p, int64_t now_ns);

@@ -24,11 +24,11 @@
 #define STATEFILE_LOG_LINES 5
 
 /* Write the whole content to f; 0, or -1 (errno, or the stream's error). */
-typedef int (*statefile_writer_fn)(FILE *f, void *arg);
+typedef int (*statefile_writer_fn)(FILE *f, const void *arg);
 
 /* Write PATH atomically (mode 0600).  Returns 0, or -1 with errno
  * (ENOSPC, EROFS, EACCES, ...); PATH.tmp is removed on failure. */
-int statefile_save(const char *path, statefile_writer_fn fn, void *arg);
+int statefile_save(const char *path, statefile_writer_fn fn, const void *arg);
 
 /* One line without its newline (writable, NUL-terminated).  Return NULL
  * when it was taken, or why it was not ("not a MAC address"): the line is

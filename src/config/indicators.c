@@ -315,8 +315,8 @@ static void read_button(struct cfg_ctx *ctx, const struct cfg_node *ind,
 	cfg_get_duration(ctx, g, "debounce", 5, 500, false, &b->debounce_ms);
 	cfg_get_duration(ctx, g, "long_press", 500, 30 * MS_PER_S, false,
 			 &b->long_press_ms);
-	cfg_get_duration(ctx, g, "maintenance", MS_PER_MIN, 7 * MS_PER_DAY,
-			 false, &b->maintenance_ms);
+	cfg_get_duration(ctx, g, "maintenance", MS_PER_MIN,
+			 CFG_MAINTENANCE_MAX_MS, false, &b->maintenance_ms);
 }
 
 void cfg_read_indicators(struct cfg_ctx *ctx, const struct cfg_node *root,

@@ -15,6 +15,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "alarmfile.h"
 #include "clock.h"
 #include "config.h"
 #include "exports.h"
@@ -36,6 +37,7 @@ struct service {
 	struct traffic *traffic;
 	struct panel *panel;
 	struct exports *exports;
+	struct alarmfile *alarms; /* the policy's memory in state_dir */
 	int64_t panel_timer;
 	int exit_status;
 };
@@ -57,6 +59,7 @@ static void show_status(struct service *s)
 	panel_set_local_minute(s->panel, local_minute());
 	panel_update(s->panel, policy_status(s->policy), now);
 	exports_notify(s->exports, policy_status(s->policy));
+	alarmfile_sync(s->alarms, policy_memory(s->policy), now);
 }
 
 static void on_result(void *arg)
@@ -105,6 +108,7 @@ static int64_t on_panel_timer(struct loop *l, void *arg)
 		policy_tick(s->policy, now);
 		show_status(s);
 	}
+	alarmfile_sync(s->alarms, policy_memory(s->policy), now);
 	panel_set_local_minute(s->panel, local_minute());
 	return panel_tick(s->panel, now);
 }
@@ -139,6 +143,36 @@ static void on_button(struct panel *p, enum button_press press, void *arg)
 		panel_next_page(p, now);
 	}
 	show_status(s);
+}
+
+/* Remember the acknowledgement and maintenance from before the start:
+ * the file is rewritten at the first sync unless it was clean and all of
+ * it still holds. */
+static void restore_memory(struct service *s, int64_t now)
+{
+	struct policy_memory m;
+	int taken, clean = alarmfile_load(s->alarms, &m);
+
+	if (clean < 0)
+		return;
+	taken = policy_restore(s->policy, &m, now, clock_wall_ns() / NS_PER_S);
+	if (taken == 1 && clean == 1)
+		alarmfile_saved(s->alarms, policy_memory(s->policy)->gen);
+	alarmfile_memory_free(&m);
+}
+
+/* A reload moved state_dir: the memory goes to the new one. */
+static void move_alarms(struct service *s, const char *state_dir)
+{
+	struct alarmfile *af;
+
+	if (strcmp(s->cfg->daemon.state_dir, state_dir) == 0)
+		return;
+	af = alarmfile_open(state_dir);
+	if (!af)
+		return;
+	alarmfile_close(s->alarms, policy_memory(s->policy));
+	s->alarms = af;
 }
 
 static void reload(struct service *s)
@@ -183,6 +217,7 @@ static void reload(struct service *s)
 		config_free(next);
 		goto out;
 	}
+	move_alarms(s, next->daemon.state_dir);
 	config_free(s->cfg);
 	s->cfg = next;
 	policy_set_config_error(s->policy, NULL);
@@ -300,6 +335,10 @@ struct service *service_open(struct pl_config *cfg, const struct options *opt)
 	s->policy = policy_new(cfg, now);
 	if (!s->policy)
 		goto fail_loop;
+	s->alarms = alarmfile_open(cfg->daemon.state_dir);
+	if (!s->alarms)
+		goto fail_policy;
+	restore_memory(s, now);
 	s->panel = panel_open(cfg, ops, s->loop, now);
 	if (!s->panel)
 		goto fail_policy;
@@ -328,6 +367,7 @@ fail_scheduler:
 fail_panel:
 	panel_close(s->panel, now);
 fail_policy:
+	alarmfile_close(s->alarms, NULL);
 	policy_free(s->policy);
 fail_loop:
 	loop_free(s->loop);
@@ -365,6 +405,7 @@ void service_close(struct service *s)
 	traffic_close(s->traffic);
 	scheduler_close(s->scheduler);
 	panel_close(s->panel, clock_now_ns());
+	alarmfile_close(s->alarms, policy_memory(s->policy));
 	policy_free(s->policy);
 	loop_free(s->loop);
 	config_free(s->cfg);

@@ -47,7 +47,7 @@ static int sync_dir(const char *path)
 }
 
 /* The writer's output, flushed and on the disk; keeps the first errno. */
-static int write_all(int fd, statefile_writer_fn fn, void *arg)
+static int write_all(int fd, statefile_writer_fn fn, const void *arg)
 {
 	FILE *f = fdopen(fd, "w");
 	int err;
@@ -68,7 +68,7 @@ static int write_all(int fd, statefile_writer_fn fn, void *arg)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-int statefile_save(const char *path, statefile_writer_fn fn, void *arg)
+int statefile_save(const char *path, statefile_writer_fn fn, const void *arg)
 {
 	char tmp[PATH_MAX];
 	int fd, err;

@@ -17,7 +17,7 @@
  *  - an alarm sounds for a site state of WARNING or worse once every check
  *    has decided a state (start-up grace), and not during maintenance; an
  *    acknowledgement holds until a new problem appears (a check turns
- *    worse, or the alarm level rises).
+ *    worse, or the alarm level rises), across a restart too (memory.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -29,21 +29,8 @@
 #include "log.h"
 #include "ping.h"
 #include "policy.h"
+#include "policy_int.h"
 #include "verdict.h"
-
-struct policy {
-	const struct pl_config *cfg;
-	struct status st;
-	struct verdict *verdicts;	/* parallel to st.checks */
-	const struct check_cfg **check_cfgs;
-	int *check_host;		/* host index of each check */
-	uint64_t problems;		/* bumped when a new problem appears */
-	uint64_t acked;			/* value of problems when acknowledged */
-	policy_last_seen_fn last_seen;
-	void *last_seen_arg;
-	int64_t devices_since_ns;	/* this second of new devices began */
-	int devices_listed;		/* ring slots they took in it */
-};
 
 int status_check_index(const struct pl_config *cfg, int host, int check)
 {
@@ -309,17 +296,21 @@ static void recompute(struct policy *p, int64_t now_ns)
 {
 	struct status *st = &p->st;
 	enum pl_state prev = st->alarm_state;
+	bool decided;
 
 	roll_up_hosts(p, now_ns);
 	for (int g = 0; g < p->cfg->n_groups; g++)
 		st->groups[g] = group_state(p, &p->cfg->groups[g]);
-	st->alarm = all_decided(p) &&
+	decided = all_decided(p);
+	st->alarm = decided &&
 		    state_rank(st->overall) >= state_rank(STATE_WARNING) &&
 		    st->maintenance_until_ns <= now_ns;
 	st->alarm_state = st->alarm ? st->overall : STATE_OK;
-	if (st->alarm && state_rank(st->alarm_state) > state_rank(prev))
+	if (st->alarm && state_rank(st->alarm_state) > state_rank(prev) &&
+	    !memory_covers_level(p, st->alarm_state))
 		p->problems++;
 	st->acknowledged = st->alarm && p->acked == p->problems;
+	memory_settle(p, decided);
 }
 
 /* ---- API ------------------------------------------------------------- */
@@ -355,6 +346,7 @@ void policy_free(struct policy *p)
 		return;
 	tables_of(p, &t);
 	tables_free(&t);
+	memory_free(p);
 	free(p);
 }
 
@@ -406,7 +398,8 @@ static void announce(struct policy *p, int idx, int64_t now_ns)
 	e->threshold = v->threshold;
 	snprintf(e->reason, sizeof(e->reason), "%s", v->reason);
 	if (state_rank(v->shown) > state_rank(v->announced) &&
-	    state_rank(v->shown) >= state_rank(STATE_WARNING))
+	    state_rank(v->shown) >= state_rank(STATE_WARNING) &&
+	    !memory_covers(p, e->check, v->shown))
 		p->problems++;
 	v->announced = v->shown;
 }
@@ -528,6 +521,7 @@ bool policy_acknowledge(struct policy *p, int64_t now_ns)
 		return false;
 	p->acked = p->problems;
 	p->st.acknowledged = true;
+	memory_take_ack(p);
 	push_event(p, EVENT_ACK, now_ns)->new_state = p->st.alarm_state;
 	return true;
 }
@@ -538,6 +532,9 @@ void policy_maintenance(struct policy *p, int64_t now_ns,
 	struct pl_event *e;
 
 	p->st.maintenance_until_ns = now_ns + duration_ns;
+	/* the end as wall-clock time, for after a reboot; rounded up */
+	memory_set_maintenance(p, clock_wall_ns() / NS_PER_S +
+				       (duration_ns + NS_PER_S - 1) / NS_PER_S);
 	e = push_event(p, EVENT_MAINTENANCE, now_ns);
 	snprintf(e->reason, sizeof(e->reason), "for %lld minute%s",
 		 (long long)(duration_ns / (60 * NS_PER_S)),
@@ -547,8 +544,11 @@ void policy_maintenance(struct policy *p, int64_t now_ns,
 
 void policy_tick(struct policy *p, int64_t now_ns)
 {
-	if (p->st.maintenance_until_ns && now_ns >= p->st.maintenance_until_ns)
+	if (p->st.maintenance_until_ns &&
+	    now_ns >= p->st.maintenance_until_ns) {
 		p->st.maintenance_until_ns = 0;
+		memory_set_maintenance(p, 0);
+	}
 	recompute(p, now_ns);
 }
 

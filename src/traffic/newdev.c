@@ -415,7 +415,7 @@ static void load(struct newdev *nd)
 }
 
 /* The whole table (statefile_writer_fn). */
-static int write_pairs(FILE *f, void *arg)
+static int write_pairs(FILE *f, const void *arg)
 {
 	const struct newdev *nd = arg;
 	char mac[18], ip[INET6_ADDRSTRLEN];

@@ -1,0 +1,57 @@
+/*
+ * policy_int.h - what the files of src/policy/ share; nothing else
+ * includes it.  policy.c decides states and alarms; memory.c keeps what
+ * of them survives a restart (the acknowledged problem, the maintenance
+ * window) and decides whether a problem seen after a restart is the one
+ * acknowledged before it.
+ */
+#ifndef PL_POLICY_INT_H
+#define PL_POLICY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "verdict.h"
+
+struct policy {
+	const struct pl_config *cfg;
+	struct status st;
+	struct verdict *verdicts; /* parallel to st.checks */
+	const struct check_cfg **check_cfgs;
+	int *check_host;   /* host index of each check */
+	uint64_t problems; /* bumped when a new problem appears */
+	uint64_t acked;	   /* value of problems when acknowledged */
+	policy_last_seen_fn last_seen;
+	void *last_seen_arg;
+	int64_t devices_since_ns; /* this second of new devices began */
+	int devices_listed;	  /* ring slots they took in it */
+	struct policy_memory mem;
+	/* Restored at start, not yet met again: per entry of mem.acked, and
+	 * the level (memory.c). */
+	bool *acked_pending;
+	bool level_pending;
+};
+
+/* The alarm was acknowledged: remember the checks that are bad now. */
+void memory_take_ack(struct policy *p);
+
+/* Is the check turning to state the problem acknowledged before a
+ * restart?  Only its first change after the restart can be; asking uses
+ * that up. */
+bool memory_covers(struct policy *p, const char *check, enum pl_state s);
+
+/* Is the alarm rising to level the one acknowledged before a restart?
+ * Only its first rise after the restart can be. */
+bool memory_covers_level(struct policy *p, enum pl_state level);
+
+/* After a recompute: once every check has decided, an alarm no longer
+ * acknowledged (a new problem, or none left) forgets the acknowledgement. */
+void memory_settle(struct policy *p, bool decided);
+
+/* A maintenance window ending at wall-clock second end_s (0: none). */
+void memory_set_maintenance(struct policy *p, int64_t end_s);
+
+void memory_free(struct policy *p);
+
+#endif
