@@ -100,6 +100,7 @@ struct reader {
 	char *buf;
 	size_t max_line;
 	struct statefile_stats st;
+	char too_long[48];
 };
 
 static void skip(struct reader *r, unsigned lineno, const char *why)
@@ -132,7 +133,7 @@ static int next_line(struct reader *r, const char **why)
 	if (n > 0 && n <= r->max_line && r->buf[n - 1] == '\r')
 		r->buf[n - 1] = '\0';
 	if (n > r->max_line)
-		*why = "longer than the limit";
+		*why = r->too_long;
 	else if (nul)
 		*why = "a NUL byte in it";
 	else if (c == EOF)
@@ -205,6 +206,8 @@ int statefile_load(const char *path, size_t max_bytes, size_t max_line,
 	struct reader r = { .path = path, .max_line = max_line };
 	int rc, err;
 
+	snprintf(r.too_long, sizeof(r.too_long), "longer than %zu characters",
+		 max_line);
 	if (stats)
 		*stats = r.st;
 	r.f = open_regular(path, max_bytes);

@@ -1,7 +1,8 @@
 /*
  * test_newdev.c - new devices: which frames name a MAC/IP pair, the state
  * file across a restart (written atomically, read back, hand-written and
- * broken lines), an unwritable state directory, the save rate limit and
+ * broken lines, lines too long), an unwritable state directory and a
+ * failed save retried, the save rate limit and
  * the eviction of the pair seen longest ago: after updates, after a load
  * (in last_seen order, whatever the order of the file), from a file
  * larger than the table, after the wall clock steps back, and under a
@@ -524,6 +525,77 @@ static void test_flood_default_table(void **state)
 	newdev_close(nd, T0);
 }
 
+
+/* A line longer than NEWDEV_LINE_MAX is skipped whole, even when its
+ * tail past the limit reads as a pair; so is a malformed line. */
+static void test_long_and_malformed_lines(void **state)
+{
+	char line[400];
+	struct newdev_counts c;
+	struct newdev *nd;
+	FILE *f = fopen(file, "w");
+	int pad;
+
+	(void)state;
+	assert_non_null(f);
+	/* "#xxx...x" up to the old 255-byte buffer, then a pair */
+	pad = snprintf(line, sizeof(line), "#%0254d", 0);
+	snprintf(line + pad, sizeof(line) - (size_t)pad,
+		 "02:00:00:00:00:0b\t192.168.1.11\t1700000000");
+	assert_true(strlen(line) > NEWDEV_LINE_MAX);
+	fprintf(f, "02:00:00:00:00:0a\t192.168.1.10\t1700000000\n"
+		   "%s\n"
+		   "02:00:00:00:00:0c 192.168.1.12\n"
+		   "02:00:00:00:00:0d\t192.168.1.13\t1700000000\n",
+		line);
+	fclose(f);
+	nd = open_nd(dir, 0);
+	newdev_counts(nd, &c);
+	assert_int_equal(c.known, 2);
+	assert_non_null(newdev_find(nd, mac_a, AF_INET, ip4("192.168.1.10")));
+	assert_null(newdev_find(nd, mac_b, AF_INET, ip4("192.168.1.11")));
+	newdev_close(nd, T0);
+	/* the file was cleaned up: the long line is gone */
+	assert_null(strstr(slurp(file), "0000000000"));
+	unlink(file);
+}
+
+/* A save that fails keeps the count of pairs at risk and is retried
+ * after NEWDEV_RETRY_MIN_S, doubling; when the directory is back the
+ * retry saves them. */
+static void test_failed_save_retried(void **state)
+{
+	char sub[300];
+	struct newdev_counts c;
+	struct newdev *nd;
+	int64_t t = T0;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/later", dir);
+	nd = open_nd(sub, 0);
+	newdev_seen(nd, mac_a, AF_INET, ip4("192.168.1.10"), t, WALL);
+	newdev_seen(nd, mac_b, AF_INET, ip4("192.168.1.11"), t, WALL);
+	assert_int_equal(newdev_save(nd, t), -1);
+	assert_int_equal(errno, ENOENT);
+	newdev_counts(nd, &c);
+	assert_true(c.save_failing);
+	assert_int_equal(c.unsaved, 2);
+	newdev_tick(nd, t += NEWDEV_RETRY_MIN_S * NS_PER_S); /* fails again */
+	assert_int_equal(mkdir(sub, 0700), 0);
+	/* the wait has doubled: not yet */
+	newdev_tick(nd, t + NEWDEV_RETRY_MIN_S * NS_PER_S);
+	newdev_counts(nd, &c);
+	assert_int_equal(c.saves, 0);
+	newdev_tick(nd, t + 2 * NEWDEV_RETRY_MIN_S * NS_PER_S);
+	newdev_counts(nd, &c);
+	assert_int_equal(c.saves, 1);
+	assert_false(c.save_failing);
+	assert_int_equal(c.unsaved, 0);
+	newdev_close(nd, t);
+	snprintf(sub, sizeof(sub), "%s/later/%s", dir, NEWDEV_FILE);
+	assert_non_null(strstr(slurp(sub), "192.168.1.11"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -531,6 +603,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_hand_written_file),
 		cmocka_unit_test(test_unwritable_dir),
+		cmocka_unit_test(test_long_and_malformed_lines),
+		cmocka_unit_test(test_failed_save_retried),
 		cmocka_unit_test(test_save_rate_limit),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_eviction_after_load),

@@ -1,7 +1,7 @@
 /*
  * test_policy.c - the roll-up from check results to what the panel shows:
  * start-up grace, parent dependencies, M-of-N groups, the alarm and its
- * acknowledgement, maintenance, the event history (a flood of new
+ * acknowledgement, maintenance (both across a restart), the event history (a flood of new
  * devices included) and reload.
  *
  * tests/configs/good/policy.cfg: router; nas (ping, tcp) a1 a2 a3 behind
@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -330,6 +331,126 @@ static void failing_pings_from_a_host_seen_sending_are_icmp_blocked(void **s)
 	assert_int_equal(st(f)->checks[A1].state, STATE_CRITICAL);
 }
 
+
+/* Stop and start again as the daemon does with state_dir (a reboot: the
+ * monotonic clock starts over): a new policy given the old one's memory,
+ * copied first since the old one is freed. */
+static int restart(struct fixture *f, int64_t wall_s)
+{
+	const struct policy_memory *m = policy_memory(f->p);
+	struct policy_acked acked[N_CHECKS];
+	struct policy_memory kept = *m;
+
+	assert_true(m->n_acked <= N_CHECKS);
+	for (size_t i = 0; i < m->n_acked; i++)
+		acked[i] = m->acked[i];
+	kept.acked = acked;
+	policy_free(f->p);
+	f->now = S(5);
+	f->p = policy_new(f->cfg, f->now);
+	assert_non_null(f->p);
+	return policy_restore(f->p, &kept, f->now, wall_s);
+}
+
+static void an_acknowledged_alarm_stays_so_across_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	const struct policy_memory *m;
+
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_true(policy_acknowledge(f->p, f->now));
+	m = policy_memory(f->p);
+	assert_int_equal(m->acked_level, STATE_CRITICAL);
+	assert_int_equal(m->n_acked, 1);
+	assert_string_equal(m->acked[0].check, "web/http");
+	assert_int_equal(m->acked[0].state, STATE_CRITICAL);
+
+	assert_int_equal(restart(f, 1700000000), 1);
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_true(st(f)->alarm);
+	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
+	assert_true(st(f)->acknowledged);	/* the same problem */
+	assert_int_equal(policy_memory(f->p)->acked_level, STATE_CRITICAL);
+
+	for (int i = 0; i < 3; i++)		/* a new one sounds */
+		round_of(f, (const int[]){ WEB, NAS_TCP }, 2);
+	assert_true(st(f)->alarm);
+	assert_false(st(f)->acknowledged);
+	assert_int_equal(policy_memory(f->p)->acked_level, STATE_OK);
+}
+
+static void a_worse_level_after_a_restart_sounds(void **state)
+{
+	struct fixture *f = *state;
+
+	round_of(f, NULL, 0);
+	for (int i = 0; i < 3; i++)
+		report(f, NAS_PING, true, 200);	/* rtt warning */
+	assert_true(policy_acknowledge(f->p, f->now));
+	assert_int_equal(policy_memory(f->p)->acked_level, STATE_WARNING);
+	restart(f, 1700000000);
+	round_of(f, NULL, 0);
+	for (int i = 0; i < 3; i++)
+		report(f, NAS_PING, true, 600);	/* now critical */
+	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
+	assert_false(st(f)->acknowledged);
+}
+
+static void an_ack_is_forgotten_when_the_problem_is_gone(void **state)
+{
+	struct fixture *f = *state;
+
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_true(policy_acknowledge(f->p, f->now));
+	restart(f, 1700000000);
+	round_of(f, NULL, 0);			/* all fine after the start */
+	assert_int_equal(policy_memory(f->p)->acked_level, STATE_OK);
+	round_of(f, (const int[]){ WEB }, 1);	/* so this is new */
+	assert_true(st(f)->alarm);
+	assert_false(st(f)->acknowledged);
+}
+
+static void maintenance_survives_a_reboot_until_its_wall_end(void **state)
+{
+	struct fixture *f = *state;
+	int64_t end, wall = time(NULL);
+
+	round_of(f, (const int[]){ WEB }, 1);
+	policy_maintenance(f->p, f->now, S(3600));
+	end = policy_memory(f->p)->maintenance_end_s;
+	assert_true(end >= wall + 3600 && end <= time(NULL) + 3601);
+
+	assert_int_equal(restart(f, end - 600), 1);	/* 10 min left */
+	assert_true(st(f)->maintenance_until_ns == f->now + S(600));
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_false(st(f)->alarm);
+	f->now += S(601);
+	policy_tick(f->p, f->now);
+	assert_true(st(f)->alarm);
+	assert_int_equal(st(f)->maintenance_until_ns, 0);
+	assert_int_equal(policy_memory(f->p)->maintenance_end_s, 0);
+}
+
+static void maintenance_over_or_absurd_is_not_in_force(void **state)
+{
+	struct fixture *f = *state;
+	int64_t end;
+
+	policy_maintenance(f->p, f->now, S(3600));
+	end = policy_memory(f->p)->maintenance_end_s;
+	assert_int_equal(restart(f, end + 1), 0);	/* ended while off */
+	assert_int_equal(st(f)->maintenance_until_ns, 0);
+	assert_int_equal(policy_memory(f->p)->maintenance_end_s, 0);
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_true(st(f)->alarm);
+
+	policy_maintenance(f->p, f->now, S(3600));
+	end = policy_memory(f->p)->maintenance_end_s;
+	/* a clock eight days behind: more than the longest window left */
+	assert_int_equal(restart(f, end - 8 * 86400), 0);
+	assert_int_equal(st(f)->maintenance_until_ns, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -344,6 +465,11 @@ int main(void)
 		T(a_flood_of_new_devices_pushes_no_state_change_out),
 		T(reload_keeps_states_by_check_name),
 		T(failing_pings_from_a_host_seen_sending_are_icmp_blocked),
+		T(an_acknowledged_alarm_stays_so_across_a_restart),
+		T(a_worse_level_after_a_restart_sounds),
+		T(an_ack_is_forgotten_when_the_problem_is_gone),
+		T(maintenance_survives_a_reboot_until_its_wall_end),
+		T(maintenance_over_or_absurd_is_not_in_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
