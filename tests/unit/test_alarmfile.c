@@ -19,28 +19,10 @@
 #include "alarmfile.h"
 #include "clock.h"
 
+#define STATEDIR_FILE ALARMFILE_NAME
+#include "statedir_fixture.h"
+
 #define S_NOW (100 * NS_PER_S)
-
-static char dir[64], path[128];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/pl-alarmfile-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/%s", dir, ALARMFILE_NAME);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void put(const char *text)
 {
@@ -169,7 +151,6 @@ static void a_failed_save_is_retried_after_its_backoff(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(what_is_saved_is_loaded),
 		T(bad_lines_are_skipped_and_the_rest_kept),

@@ -18,28 +18,10 @@
 
 #include <cmocka.h>
 
+#define STATEDIR_FILE "state"
+#include "statedir_fixture.h"
+
 #include "statefile.h"
-
-static char dir[64], path[128];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/pl-statefile-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/state", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 static void put(const char *text, size_t len)
 {
@@ -221,7 +203,6 @@ static void directory_fifo_and_huge_files_are_refused(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(save_is_whole_and_leaves_no_temporary),
 		T(save_reports_why_it_failed),
