@@ -25,7 +25,6 @@
 #include "probe.h"
 #include "state.h"
 
-#define VERDICT_HISTORY 32	/* raw results kept: >= fail/recover_after */
 #define VERDICT_FLAP_WINDOW 20
 #define VERDICT_FLAP_CHANGES 6
 
@@ -33,9 +32,15 @@ struct verdict {
 	enum pl_state shown;
 	bool have_result;
 	bool flapping;
-	uint8_t raw[VERDICT_HISTORY];	/* ring of raw states, newest at head */
+	/* The raw state of the newest result. */
+	enum pl_state last;
+	/* Streaks ending with the newest result, by state s: how many
+	 * results in a row ranked at s or worse (worse[s]), at s or better
+	 * (better[s]).  Counters, not a history, so any fail_after or
+	 * recover_after works; they saturate at INT_MAX. */
+	int worse[STATE_COUNT], better[STATE_COUNT];
 	uint32_t changed;		/* bit i: result i ago changed shown */
-	int head, n;
+	int n;				/* results fed, saturating */
 	/* The state last announced as an event (the policy's). */
 	enum pl_state announced;
 	/* What decided the last raw state. */

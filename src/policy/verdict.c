@@ -1,9 +1,11 @@
 /*
  * verdict.c - the rules that turn one check's results into its state:
  * thresholds, fail_after/recover_after hysteresis and flap detection (see
- * verdict.h for the rules themselves).  Keeps a small ring of raw states
- * per check; no allocation, no clock.
+ * verdict.h for the rules themselves).  Keeps per check the length of the
+ * current streak at each level, so a streak of any length counts; no
+ * allocation, no clock.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,48 +70,71 @@ void verdict_init(struct verdict *v)
 	v->threshold = NAN;
 }
 
-static enum pl_state raw_ago(const struct verdict *v, int i)
+static int saturating_inc(int n)
 {
-	return v->raw[(v->head - i + VERDICT_HISTORY) % VERDICT_HISTORY];
+	return n < INT_MAX ? n + 1 : n;
 }
 
-/* The level every one of the last n results reached (their best), or the
- * level none exceeded (their worst), as asked. */
-static enum pl_state window(const struct verdict *v, int n, bool best)
+/* Extend or break every streak with the raw state of a new result. */
+static void streaks_feed(struct verdict *v, enum pl_state raw)
 {
-	enum pl_state s = raw_ago(v, 0);
+	int r = state_rank(raw);
 
-	for (int i = 1; i < n; i++) {
-		enum pl_state r = raw_ago(v, i);
+	for (int s = 0; s < STATE_COUNT; s++) {
+		int rs = state_rank((enum pl_state)s);
 
-		if (best ? state_rank(r) < state_rank(s) :
-			   state_rank(r) > state_rank(s))
-			s = r;
+		v->worse[s] = r >= rs ? saturating_inc(v->worse[s]) : 0;
+		v->better[s] = r <= rs ? saturating_inc(v->better[s]) : 0;
 	}
-	return s;
+	v->last = raw;
+	v->n = saturating_inc(v->n);
+}
+
+/* The worst level every one of the last n results reached (floor), or
+ * the best level none of them exceeded (ceiling).  Both exist once n
+ * results are in: every result is at the best rank or worse and at the
+ * worst or better. */
+static enum pl_state floor_of(const struct verdict *v, int n)
+{
+	enum pl_state f = STATE_OK;
+
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (v->worse[s] >= n &&
+		    state_rank((enum pl_state)s) > state_rank(f))
+			f = (enum pl_state)s;
+	return f;
+}
+
+static enum pl_state ceiling_of(const struct verdict *v, int n)
+{
+	enum pl_state c = STATE_CRITICAL;
+
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (v->better[s] >= n &&
+		    state_rank((enum pl_state)s) < state_rank(c))
+			c = (enum pl_state)s;
+	return c;
 }
 
 enum pl_state verdict_last_raw(const struct verdict *v)
 {
-	return v->n ? raw_ago(v, 0) : STATE_UNKNOWN;
+	return v->n ? v->last : STATE_UNKNOWN;
 }
 
 static enum pl_state next_shown(const struct verdict *v,
 				const struct check_cfg *c)
 {
-	enum pl_state now = raw_ago(v, 0);
-
-	if (!v->have_result && now == STATE_OK)
+	if (!v->have_result && v->last == STATE_OK)
 		return STATE_OK;
 	if (v->n >= c->fail_after) {
-		enum pl_state floor = window(v, c->fail_after, true);
+		enum pl_state floor = floor_of(v, c->fail_after);
 
 		if (state_rank(floor) > state_rank(v->shown) ||
 		    (!v->have_result && floor != STATE_OK))
 			return floor;
 	}
 	if (v->have_result && v->n >= c->recover_after) {
-		enum pl_state ceil = window(v, c->recover_after, false);
+		enum pl_state ceil = ceiling_of(v, c->recover_after);
 
 		if (state_rank(ceil) < state_rank(v->shown))
 			return ceil;
@@ -158,10 +183,7 @@ bool verdict_feed(struct verdict *v, const struct check_cfg *c,
 	bool changed;
 
 	raw = verdict_raw(c, r, &v->metric, &v->value, &v->threshold);
-	v->head = (v->head + 1) % VERDICT_HISTORY;
-	v->raw[v->head] = (uint8_t)raw;
-	if (v->n < VERDICT_HISTORY)
-		v->n++;
+	streaks_feed(v, raw);
 	threshold_reason(v, r);
 	shown = next_shown(v, c);
 	changed = shown != v->shown;

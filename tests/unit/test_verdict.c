@@ -1,12 +1,15 @@
 /*
  * test_verdict.c - one check's results → its state: thresholds, the
  * fail_after/recover_after hysteresis, the initial UNKNOWN and flapping.
+ * The streak rules are checked for every value of the configurable range
+ * (CFG 1..100), and against a plain reference over random sequences.
  */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -208,17 +211,192 @@ static void flapping_is_marked_and_clears(void **state)
 	assert_int_equal(v.shown, STATE_OK);
 }
 
+/* fail_after and recover_after as the config allows them. */
+#define RANGE_MIN 1
+#define RANGE_MAX 100
+
+/* From OK, N-1 bad results leave it OK; the Nth raises it, exactly. */
+static void every_fail_after_raises_at_exactly_n(void **state)
+{
+	struct probe_result good = ok(), bad = down(), warn = ping(150, 0);
+
+	(void)state;
+	for (int n = RANGE_MIN; n <= RANGE_MAX; n++) {
+		struct check_cfg c = check(n, 2);
+		const struct probe_result *r[] = { &bad, &warn };
+		const enum pl_state want[] = { STATE_CRITICAL, STATE_WARNING };
+
+		for (int k = 0; k < 2; k++) {
+			struct verdict v;
+
+			verdict_init(&v);
+			verdict_feed(&v, &c, &good);
+			for (int i = 1; i < n; i++)
+				assert_false(verdict_feed(&v, &c, r[k]));
+			assert_int_equal(v.shown, STATE_OK);
+			assert_true(verdict_feed(&v, &c, r[k]));
+			assert_int_equal(v.shown, want[k]);
+		}
+	}
+}
+
+/* From the start: UNKNOWN for N-1 bad results, CRITICAL at the Nth, and
+ * only then has the check decided. */
+static void every_fail_after_decides_at_exactly_n(void **state)
+{
+	struct probe_result bad = down();
+
+	(void)state;
+	for (int n = RANGE_MIN; n <= RANGE_MAX; n++) {
+		struct check_cfg c = check(n, 1);
+		struct verdict v;
+
+		verdict_init(&v);
+		for (int i = 1; i < n; i++)
+			verdict_feed(&v, &c, &bad);
+		assert_int_equal(v.shown, STATE_UNKNOWN);
+		assert_false(v.have_result);
+		verdict_feed(&v, &c, &bad);
+		assert_int_equal(v.shown, STATE_CRITICAL);
+		assert_true(v.have_result);
+	}
+}
+
+/* A good result in the middle starts the count over, for every N. */
+static void every_fail_after_needs_an_unbroken_streak(void **state)
+{
+	struct probe_result good = ok(), bad = down();
+
+	(void)state;
+	for (int n = RANGE_MIN + 1; n <= RANGE_MAX; n++) {
+		struct check_cfg c = check(n, 1);
+		struct verdict v;
+
+		verdict_init(&v);
+		verdict_feed(&v, &c, &good);
+		for (int i = 1; i < n; i++)
+			verdict_feed(&v, &c, &bad);
+		verdict_feed(&v, &c, &good);
+		for (int i = 1; i < n; i++)
+			verdict_feed(&v, &c, &bad);
+		assert_int_equal(v.shown, STATE_OK);
+		verdict_feed(&v, &c, &bad);
+		assert_int_equal(v.shown, STATE_CRITICAL);
+	}
+}
+
+/* From CRITICAL, N-1 good results keep it; the Nth brings OK, exactly;
+ * a streak of WARNING results brings it down to WARNING. */
+static void every_recover_after_recovers_at_exactly_n(void **state)
+{
+	struct probe_result good = ok(), bad = down(), warn = ping(150, 0);
+
+	(void)state;
+	for (int n = RANGE_MIN; n <= RANGE_MAX; n++) {
+		struct check_cfg c = check(1, n);
+		const struct probe_result *r[] = { &good, &warn };
+		const enum pl_state want[] = { STATE_OK, STATE_WARNING };
+
+		for (int k = 0; k < 2; k++) {
+			struct verdict v;
+
+			verdict_init(&v);
+			verdict_feed(&v, &c, &good);
+			verdict_feed(&v, &c, &bad);
+			assert_int_equal(v.shown, STATE_CRITICAL);
+			for (int i = 1; i < n; i++)
+				assert_false(verdict_feed(&v, &c, r[k]));
+			assert_int_equal(v.shown, STATE_CRITICAL);
+			assert_true(verdict_feed(&v, &c, r[k]));
+			assert_int_equal(v.shown, want[k]);
+		}
+	}
+}
+
+/* The rules of verdict.h written the plain way, over the whole history:
+ * the shown state rises to the best level of the last fail_after results
+ * when that is worse, and falls to the worst of the last recover_after
+ * when that is better. */
+static enum pl_state reference_shown(const enum pl_state *raw, int n,
+				     const struct check_cfg *c,
+				     enum pl_state shown, bool decided)
+{
+	enum pl_state lo = STATE_CRITICAL, hi = STATE_OK;
+
+	if (!decided && raw[n - 1] == STATE_OK)
+		return STATE_OK;
+	for (int i = n - c->fail_after; n >= c->fail_after && i < n; i++)
+		if (state_rank(raw[i]) < state_rank(lo))
+			lo = raw[i];
+	if (n >= c->fail_after && (state_rank(lo) > state_rank(shown) ||
+				   (!decided && lo != STATE_OK)))
+		return lo;
+	for (int i = n - c->recover_after; n >= c->recover_after && i < n; i++)
+		if (state_rank(raw[i]) > state_rank(hi))
+			hi = raw[i];
+	if (decided && n >= c->recover_after &&
+	    state_rank(hi) < state_rank(shown))
+		return hi;
+	return shown;
+}
+
+/* Random runs of results at every level, long streaks included, against
+ * the reference; the seed is fixed so a failure repeats. */
+static void streaks_match_the_plain_rule(void **state)
+{
+	enum { LEN = 400 };
+	static enum pl_state raw[LEN];
+	struct probe_result res[] = { ok(), ping(150, 0), down(), ok() };
+	const enum pl_state level[] = { STATE_OK, STATE_WARNING, STATE_CRITICAL,
+					STATE_UNKNOWN };
+
+	(void)state;
+	res[3].has_state = true;
+	res[3].state = STATE_UNKNOWN;
+	srand(13);
+	for (int t = 0; t < 300; t++) {
+		struct check_cfg c =
+			check(1 + rand() % RANGE_MAX, 1 + rand() % RANGE_MAX);
+		enum pl_state shown = STATE_UNKNOWN;
+		bool decided = false;
+		struct verdict v;
+		int k = 0, run = 0;
+
+		verdict_init(&v);
+		for (int i = 0; i < LEN; i++) {
+			if (run-- <= 0) {
+				k = rand() % 4;
+				run = rand() % (2 * RANGE_MAX);
+			}
+			raw[i] = level[k];
+			verdict_feed(&v, &c, &res[k]);
+			shown = reference_shown(raw, i + 1, &c, shown, decided);
+			decided |=
+				shown != STATE_UNKNOWN || i + 1 >= c.fail_after;
+			assert_int_equal(v.shown, shown);
+			assert_int_equal(v.have_result, decided);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(thresholds_pick_the_worst_value),
 		cmocka_unit_test(certificate_days_lower_is_worse),
-		cmocka_unit_test(failure_is_critical_and_plugins_speak_for_themselves),
+		cmocka_unit_test(
+			failure_is_critical_and_plugins_speak_for_themselves),
 		cmocka_unit_test(one_lost_round_raises_nothing),
-		cmocka_unit_test(a_host_down_from_the_start_is_unknown_then_critical),
+		cmocka_unit_test(
+			a_host_down_from_the_start_is_unknown_then_critical),
 		cmocka_unit_test(levels_need_a_full_streak),
 		cmocka_unit_test(a_noisy_link_does_not_flap),
 		cmocka_unit_test(flapping_is_marked_and_clears),
+		cmocka_unit_test(every_fail_after_raises_at_exactly_n),
+		cmocka_unit_test(every_fail_after_decides_at_exactly_n),
+		cmocka_unit_test(every_fail_after_needs_an_unbroken_streak),
+		cmocka_unit_test(every_recover_after_recovers_at_exactly_n),
+		cmocka_unit_test(streaks_match_the_plain_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
