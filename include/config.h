@@ -366,11 +366,22 @@ struct daemon_cfg {
 	char *state_dir;
 };
 
+/* Start-up grace (README "States"): no alarm until every check has
+ * decided or grace_ms has passed.  defaults.grace is within
+ * CFG_GRACE_MIN_MS..CFG_GRACE_MAX_MS; unset, it is twice the fastest
+ * check's interval x fail_after + timeout, within the DEFAULT bounds. */
+#define CFG_GRACE_MIN_MS	 1000LL
+#define CFG_GRACE_MAX_MS	 (10 * 60 * 1000LL)
+#define CFG_GRACE_DEFAULT_MIN_MS (10 * 1000LL)
+#define CFG_GRACE_DEFAULT_MAX_MS (5 * 60 * 1000LL)
+
 struct pl_config {
 	char *path;
 	uint64_t fingerprint;	  /* FNV-1a of the file's bytes, then its
 				   * @include files', in the order read */
 	struct daemon_cfg daemon;
+	/* start-up grace, set or derived */
+	int64_t grace_ms;
 	struct logging_cfg logging;
 	struct host_cfg *hosts;
 	int n_hosts;

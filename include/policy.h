@@ -6,8 +6,9 @@
  * exports → policy_reload() on SIGHUP → policy_free().
  *
  * Nothing else decides a state.  Until a check has its first result it is
- * UNKNOWN with the reason "waiting for first result", and no alarm sounds
- * before every check has had one (the start-up grace period).
+ * UNKNOWN with the reason "waiting for first result".  No alarm sounds
+ * during start-up grace: until every check has decided a state, or
+ * cfg->grace_ms after policy_new(), whichever comes first.
  */
 #ifndef PL_POLICY_H
 #define PL_POLICY_H
@@ -28,7 +29,9 @@ struct policy *policy_new(const struct pl_config *cfg, int64_t now_ns);
 void policy_free(struct policy *p);
 
 /* Adopt a new config: checks keep their state when a check of the same
- * name exists in both; new ones start UNKNOWN.  Returns 0 or -1/errno (the
+ * name exists in both; new ones start UNKNOWN.  Start-up grace is not
+ * restarted: if it is still running, it ends at the new grace counted
+ * from policy_new(); if over, it stays over.  Returns 0 or -1/errno (the
  * old config stays in force). */
 int policy_reload(struct policy *p, const struct pl_config *cfg,
 		  int64_t now_ns);
@@ -101,7 +104,12 @@ const struct policy_memory *policy_memory(const struct policy *p);
 int policy_restore(struct policy *p, const struct policy_memory *m,
 		   int64_t now_ns, int64_t wall_s);
 
-/* Re-evaluate time-dependent rules (the end of a maintenance window). */
+/* Is a time-dependent rule due at now_ns (a maintenance window or the
+ * start-up grace has ended)?  Then call policy_tick(). */
+bool policy_due(const struct policy *p, int64_t now_ns);
+
+/* Re-evaluate time-dependent rules (the end of a maintenance window, of
+ * the start-up grace). */
 void policy_tick(struct policy *p, int64_t now_ns);
 
 /* Frames seen on the capture port (drives the activity LED). */

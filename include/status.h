@@ -90,6 +90,9 @@ struct status {
 	enum pl_state alarm_state;	/* its level */
 	bool acknowledged;		/* the alarm was acknowledged */
 	int64_t maintenance_until_ns;	/* 0: none */
+	/* Start-up grace: no alarm until every check has decided or this
+	 * time has come, whichever is first; 0 once it is over. */
+	int64_t grace_until_ns;
 
 	struct pl_event events[STATUS_EVENTS];
 	uint64_t n_events;		/* seq of the newest event */

@@ -262,6 +262,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_read_logging(ctx, root, cfg);
 	cfg_read_defaults(ctx, root, &def);
 	cfg_read_hosts(ctx, root, &def, cfg);
+	cfg_set_grace(&def, cfg);
 	cfg_read_groups(ctx, root, cfg);
 	cfg_read_capture(ctx, root, cfg);
 	cfg_read_indicators(ctx, root, cfg);

@@ -1,5 +1,6 @@
 /*
- * hosts.c - defaults, global thresholds, hosts and groups.
+ * hosts.c - defaults, global thresholds, hosts and groups, and the
+ * start-up grace that follows from the defaults and the checks.
  *
  * Hosts are read in two passes: first each host with its checks, then the
  * cross references: parent names become indices (and parent loops are
@@ -7,6 +8,7 @@
  * sure to be unique over the whole config, since LEDs, logs and metrics
  * name checks without their host.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,8 @@ void cfg_read_defaults(struct cfg_ctx *ctx, const struct cfg_node *root,
 		       struct cfg_defaults *def)
 {
 	static const char *const keys[] = {
-		"interval", "timeout", "fail_after", "recover_after", NULL,
+		"interval",	 "timeout", "fail_after",
+		"recover_after", "grace",   NULL,
 	};
 	/* cfg_metric_names, NULL-terminated for cfg_check_keys() */
 	static const char *const metric_keys[METRIC_COUNT + 1] = {
@@ -43,6 +46,7 @@ void cfg_read_defaults(struct cfg_ctx *ctx, const struct cfg_node *root,
 	def->timeout_ms = MS_PER_S;
 	def->fail_after = 3;
 	def->recover_after = 2;
+	def->grace_ms = 0;
 	memcpy(def->thr, thr, sizeof(thr));
 	if (cfg_get_group(ctx, root, "defaults", &g) > 0) {
 		cfg_check_keys(ctx, g, keys, "'defaults'");
@@ -53,6 +57,8 @@ void cfg_read_defaults(struct cfg_ctx *ctx, const struct cfg_node *root,
 		cfg_get_int(ctx, g, "fail_after", 1, 100, &def->fail_after);
 		cfg_get_int(ctx, g, "recover_after", 1, 100,
 			    &def->recover_after);
+		cfg_get_duration(ctx, g, "grace", CFG_GRACE_MIN_MS,
+				 CFG_GRACE_MAX_MS, false, &def->grace_ms);
 		if (def->timeout_ms >= def->interval_ms) {
 			cfg_fmt_duration(def->timeout_ms, a, sizeof(a));
 			cfg_fmt_duration(def->interval_ms, b, sizeof(b));
@@ -67,6 +73,36 @@ void cfg_read_defaults(struct cfg_ctx *ctx, const struct cfg_node *root,
 		cfg_read_thresholds(ctx, g, (1u << METRIC_COUNT) - 1,
 				    "'thresholds'", def->thr);
 	}
+}
+
+/* Twice the time the fastest check needs to decide a problem, within
+ * CFG_GRACE_DEFAULT_MIN_MS..CFG_GRACE_DEFAULT_MAX_MS: long enough for
+ * the fast checks to agree, never a long silence for a slow one. */
+void cfg_set_grace(const struct cfg_defaults *def, struct pl_config *cfg)
+{
+	int64_t fastest = INT64_MAX, g;
+
+	if (def->grace_ms) {
+		cfg->grace_ms = def->grace_ms;
+		return;
+	}
+	for (int h = 0; h < cfg->n_hosts; h++) {
+		for (int i = 0; i < cfg->hosts[h].n_checks; i++) {
+			const struct check_cfg *c = &cfg->hosts[h].checks[i];
+			int64_t t =
+				c->interval_ms * c->fail_after + c->timeout_ms;
+
+			if (t < fastest)
+				fastest = t;
+		}
+	}
+	/* interval <= 1d and fail_after <= 100: no overflow; no checks: 0 */
+	g = fastest == INT64_MAX ? 0 : 2 * fastest;
+	if (g < CFG_GRACE_DEFAULT_MIN_MS)
+		g = CFG_GRACE_DEFAULT_MIN_MS;
+	if (g > CFG_GRACE_DEFAULT_MAX_MS)
+		g = CFG_GRACE_DEFAULT_MAX_MS;
+	cfg->grace_ms = g;
 }
 
 int cfg_find_host(const struct pl_config *cfg, const char *name)

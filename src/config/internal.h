@@ -28,6 +28,8 @@ struct cfg_defaults {
 	int64_t timeout_ms;
 	int fail_after;
 	int recover_after;
+	/* 0: not set, derived from the checks */
+	int64_t grace_ms;
 	struct threshold thr[METRIC_COUNT];
 };
 
@@ -102,6 +104,9 @@ void cfg_read_defaults(struct cfg_ctx *ctx, const struct cfg_node *root,
 		       struct cfg_defaults *def);
 void cfg_read_hosts(struct cfg_ctx *ctx, const struct cfg_node *root,
 		    const struct cfg_defaults *def, struct pl_config *cfg);
+/* cfg->grace_ms: defaults.grace, or derived from the hosts' fastest
+ * check (README "States"); call after cfg_read_hosts(). */
+void cfg_set_grace(const struct cfg_defaults *def, struct pl_config *cfg);
 void cfg_read_groups(struct cfg_ctx *ctx, const struct cfg_node *root,
 		     struct pl_config *cfg);
 int cfg_find_host(const struct pl_config *cfg, const char *name);

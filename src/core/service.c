@@ -100,11 +100,10 @@ static unsigned long gpio_errors(void *arg)
 static int64_t on_panel_timer(struct loop *l, void *arg)
 {
 	struct service *s = arg;
-	const struct status *st = policy_status(s->policy);
 	int64_t now = clock_now_ns();
 
 	(void)l;
-	if (st->maintenance_until_ns && now >= st->maintenance_until_ns) {
+	if (policy_due(s->policy, now)) {
 		policy_tick(s->policy, now);
 		show_status(s);
 	}

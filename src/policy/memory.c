@@ -98,9 +98,9 @@ bool memory_covers_level(struct policy *p, enum pl_state level)
 	return state_rank(level) <= state_rank(p->mem.acked_level);
 }
 
-void memory_settle(struct policy *p, bool decided)
+void memory_settle(struct policy *p, bool settled)
 {
-	if (!decided || p->st.acknowledged || p->mem.acked_level == STATE_OK)
+	if (!settled || p->st.acknowledged || p->mem.acked_level == STATE_OK)
 		return;
 	forget_ack(p);
 	p->mem.gen++;

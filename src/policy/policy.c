@@ -14,10 +14,15 @@
  *  - the site is the worst of its hosts; a group is the worst of its
  *    hosts, or with min_failed = M CRITICAL when at least M hosts are bad
  *    and WARNING when some but fewer are;
- *  - an alarm sounds for a site state of WARNING or worse once every check
- *    has decided a state (start-up grace), and not during maintenance; an
- *    acknowledgement holds until a new problem appears (a check turns
- *    worse, or the alarm level rises), across a restart too (memory.c).
+ *  - an alarm sounds for a site state of WARNING or worse once start-up
+ *    grace is over, and not during maintenance; an acknowledgement holds
+ *    until a new problem appears (a check turns worse, or the alarm level
+ *    rises), across a restart too (memory.c);
+ *  - start-up grace ends when every check has decided a state or when
+ *    cfg->grace_ms has passed since start, whichever is first, and never
+ *    comes back: a check added by a reload, or one that starts over after
+ *    an outage of its parent, is UNKNOWN (raising nothing) until it
+ *    decides, while the rest of the site goes on sounding.
  */
 #include <errno.h>
 #include <math.h>
@@ -291,18 +296,29 @@ static bool all_decided(const struct policy *p)
 	return true;
 }
 
+/* Is start-up grace over?  Once it is, it stays over. */
+static bool grace_over(struct policy *p, int64_t now_ns)
+{
+	struct status *st = &p->st;
+
+	if (st->grace_until_ns &&
+	    (now_ns >= st->grace_until_ns || all_decided(p)))
+		st->grace_until_ns = 0;
+	return st->grace_until_ns == 0;
+}
+
 /* Recompute everything derived from the verdicts. */
 static void recompute(struct policy *p, int64_t now_ns)
 {
 	struct status *st = &p->st;
 	enum pl_state prev = st->alarm_state;
-	bool decided;
+	bool settled;
 
 	roll_up_hosts(p, now_ns);
 	for (int g = 0; g < p->cfg->n_groups; g++)
 		st->groups[g] = group_state(p, &p->cfg->groups[g]);
-	decided = all_decided(p);
-	st->alarm = decided &&
+	settled = grace_over(p, now_ns);
+	st->alarm = settled &&
 		    state_rank(st->overall) >= state_rank(STATE_WARNING) &&
 		    st->maintenance_until_ns <= now_ns;
 	st->alarm_state = st->alarm ? st->overall : STATE_OK;
@@ -310,7 +326,7 @@ static void recompute(struct policy *p, int64_t now_ns)
 	    !memory_covers_level(p, st->alarm_state))
 		p->problems++;
 	st->acknowledged = st->alarm && p->acked == p->problems;
-	memory_settle(p, decided);
+	memory_settle(p, settled);
 }
 
 /* ---- API ------------------------------------------------------------- */
@@ -328,6 +344,7 @@ struct policy *policy_new(const struct pl_config *cfg, int64_t now_ns)
 	}
 	tables_install(p, &t, cfg);
 	p->st.started_ns = now_ns;
+	p->st.grace_until_ns = now_ns + cfg->grace_ms * NS_PER_MS;
 	for (int h = 0; h < cfg->n_hosts; h++)
 		p->st.hosts[h] = (struct host_status){ STATE_UNKNOWN, now_ns,
 						       false };
@@ -381,6 +398,10 @@ int policy_reload(struct policy *p, const struct pl_config *cfg,
 	tables_of(p, &old);
 	tables_install(p, &t, cfg);
 	tables_free(&old);
+	/* Still in grace: the new length, counted from the start. */
+	if (p->st.grace_until_ns)
+		p->st.grace_until_ns =
+			p->st.started_ns + cfg->grace_ms * NS_PER_MS;
 	recompute(p, now_ns);
 	return 0;
 }
@@ -540,6 +561,15 @@ void policy_maintenance(struct policy *p, int64_t now_ns,
 		 (long long)(duration_ns / (60 * NS_PER_S)),
 		 duration_ns / (60 * NS_PER_S) == 1 ? "" : "s");
 	recompute(p, now_ns);
+}
+
+bool policy_due(const struct policy *p, int64_t now_ns)
+{
+	const struct status *st = &p->st;
+
+	return (st->maintenance_until_ns &&
+		now_ns >= st->maintenance_until_ns) ||
+	       (st->grace_until_ns && now_ns >= st->grace_until_ns);
 }
 
 void policy_tick(struct policy *p, int64_t now_ns)

@@ -45,9 +45,10 @@ bool memory_covers(struct policy *p, const char *check, enum pl_state s);
  * Only its first rise after the restart can be. */
 bool memory_covers_level(struct policy *p, enum pl_state level);
 
-/* After a recompute: once every check has decided, an alarm no longer
- * acknowledged (a new problem, or none left) forgets the acknowledgement. */
-void memory_settle(struct policy *p, bool decided);
+/* After a recompute: once start-up grace is over (every check has decided,
+ * or grace ran out), an alarm no longer acknowledged (a new problem, or none
+ * left) forgets the acknowledgement. */
+void memory_settle(struct policy *p, bool settled);
 
 /* A maintenance window ending at wall-clock second end_s (0: none). */
 void memory_set_maintenance(struct policy *p, int64_t end_s);

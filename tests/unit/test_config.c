@@ -407,6 +407,63 @@ static void test_values_indicators(void **state)
 	config_free(cfg);
 }
 
+/* Both ends of fail_after / recover_after load, in defaults and checks. */
+static void test_streak_range_ends(void **state)
+{
+	struct pl_config *cfg = load("tests/configs/good/streaks.cfg");
+	const struct check_cfg *c;
+
+	(void)state;
+	c = find_check(cfg, "slow/ping");
+	assert_int_equal(c->fail_after, 100);
+	assert_int_equal(c->recover_after, 1);
+	c = find_check(cfg, "slow/tcp:22");
+	assert_int_equal(c->fail_after, 1);
+	assert_int_equal(c->recover_after, 100);
+	assert_int_equal(cfg->grace_ms, 3000);
+	config_free(cfg);
+}
+
+/* Grace not set: twice the fastest check's interval x fail_after +
+ * timeout, within 10 s..5 min; the slow checks do not count. */
+static void test_grace_derived(void **state)
+{
+	static struct host_cfg host = {
+		.checks = {
+			{ .interval_ms = 60 * 60000, .timeout_ms = 1000,
+			  .fail_after = 3 },
+			{ .interval_ms = 2000, .timeout_ms = 100,
+			  .fail_after = 1 },
+		},
+		.n_checks = 1,
+	};
+	struct pl_config mem = { .hosts = &host, .n_hosts = 1 };
+	struct cfg_defaults def = { .grace_ms = 0 };
+	struct pl_config *cfg;
+
+	(void)state;
+	cfg = load("tests/configs/good/grace_derived.cfg");
+	assert_int_equal(cfg->grace_ms, 2 * (5000 * 2 + 500));
+	config_free(cfg);
+	cfg = load("tests/configs/good/values.cfg");
+	assert_int_equal(cfg->grace_ms, 2 * (20000 * 3 + 1500));
+	config_free(cfg);
+	cfg = load("tests/configs/good/minimal.cfg"); /* no checks */
+	assert_int_equal(cfg->grace_ms, CFG_GRACE_DEFAULT_MIN_MS);
+	config_free(cfg);
+	host.n_checks = 1;
+	cfg_set_grace(&def, &mem); /* hourly only */
+	assert_int_equal(mem.grace_ms, CFG_GRACE_DEFAULT_MAX_MS);
+	assert_int_equal(mem.grace_ms, 5 * 60000);
+	host.n_checks = 2; /* 2.1 s: floor */
+	cfg_set_grace(&def, &mem);
+	assert_int_equal(mem.grace_ms, CFG_GRACE_DEFAULT_MIN_MS);
+	assert_int_equal(mem.grace_ms, 10000);
+	def.grace_ms = 1000; /* set wins */
+	cfg_set_grace(&def, &mem);
+	assert_int_equal(mem.grace_ms, 1000);
+}
+
 /* mjkdz wiring; on bus 0 the LCD leaves GPIO 2 and 3 to the LEDs. */
 static void test_presets(void **state)
 {
@@ -441,6 +498,8 @@ int main(void)
 		cmocka_unit_test(test_values_checks),
 		cmocka_unit_test(test_values_indicators),
 		cmocka_unit_test(test_presets),
+		cmocka_unit_test(test_streak_range_ends),
+		cmocka_unit_test(test_grace_derived),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

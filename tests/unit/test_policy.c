@@ -1,7 +1,8 @@
 /*
  * test_policy.c - the roll-up from check results to what the panel shows:
- * start-up grace, parent dependencies, M-of-N groups, the alarm and its
- * acknowledgement, maintenance (both across a restart), the event history (a flood of new
+ * start-up grace (its end, and reloads), parent dependencies, M-of-N groups,
+ * the alarm and its acknowledgement, maintenance (both across a restart), the
+ * event history (a flood of new
  * devices included) and reload.
  *
  * tests/configs/good/policy.cfg: router; nas (ping, tcp) a1 a2 a3 behind
@@ -119,6 +120,81 @@ static void no_alarm_before_every_check_has_decided(void **state)
 	round_of(f, (const int[]){ WEB }, 1);
 	assert_true(st(f)->alarm);
 	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
+}
+
+/* policy.cfg sets no grace: twice web's 10 s x 1 + 1 s, the fastest. */
+#define GRACE S(22)
+
+/* A check that never reports keeps the alarm silent only until grace
+ * ends; then the alarm follows the site, the silent check UNKNOWN. */
+static void grace_ends_though_a_check_never_decides(void **state)
+{
+	struct fixture *f = *state;
+	int64_t start = f->now;
+
+	assert_int_equal(f->cfg->grace_ms * NS_PER_MS, GRACE);
+	for (int i = 0; i < N_CHECKS; i++)
+		if (i != A3)
+			report(f, i, i != WEB, 2);
+	assert_int_equal(st(f)->overall, STATE_CRITICAL);
+	assert_false(st(f)->alarm);
+	assert_false(policy_due(f->p, start + GRACE - 1));
+	policy_tick(f->p, start + GRACE - 1);
+	assert_false(st(f)->alarm);
+	assert_true(policy_due(f->p, start + GRACE));
+	policy_tick(f->p, start + GRACE);
+	assert_true(st(f)->alarm);
+	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
+	assert_false(policy_due(f->p, start + GRACE));
+	assert_int_equal(st(f)->checks[A3].state, STATE_UNKNOWN);
+	assert_string_equal(st(f)->checks[A3].reason,
+			    "waiting for first result");
+}
+
+static struct pl_config *load_grace_cfg(void)
+{
+	struct config_errors errs = { 0 };
+	struct pl_config *cfg;
+
+	cfg = config_load("tests/configs/good/policy_grace.cfg", &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->grace_ms, 30000);
+	return cfg;
+}
+
+/* Grace is over: a reload that adds a check that has not decided does
+ * not silence the alarm again. */
+static void reload_does_not_restart_grace(void **state)
+{
+	struct fixture *f = *state;
+	struct pl_config *next = load_grace_cfg();
+
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_true(st(f)->alarm);
+	assert_int_equal(policy_reload(f->p, next, f->now), 0);
+	assert_false(st(f)->checks[1].have_result); /* late/ping */
+	assert_true(st(f)->alarm);
+	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
+	assert_int_equal(policy_reload(f->p, f->cfg, f->now), 0);
+	config_free(next);
+}
+
+/* Reloaded during grace: the new grace, counted from the start. */
+static void reload_in_grace_counts_from_the_start(void **state)
+{
+	struct fixture *f = *state;
+	struct pl_config *next = load_grace_cfg();
+	int64_t start = f->now;
+
+	report(f, WEB, false, 0);
+	assert_int_equal(policy_reload(f->p, next, f->now), 0);
+	assert_int_equal(st(f)->grace_until_ns, start + S(30));
+	policy_tick(f->p, start + S(30) - 1);
+	assert_false(st(f)->alarm);
+	policy_tick(f->p, start + S(30));
+	assert_true(st(f)->alarm);
+	assert_int_equal(policy_reload(f->p, f->cfg, f->now), 0);
+	config_free(next);
 }
 
 static void router_down_makes_dependants_unreachable(void **state)
@@ -457,6 +533,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(grace_then_all_green),
 		T(no_alarm_before_every_check_has_decided),
+		T(grace_ends_though_a_check_never_decides),
+		T(reload_does_not_restart_grace),
+		T(reload_in_grace_counts_from_the_start),
 		T(router_down_makes_dependants_unreachable),
 		T(two_of_three_anchors),
 		T(acknowledge_holds_until_a_new_problem),
