@@ -387,8 +387,11 @@ int service_run(struct service *s)
 		return 1;
 	}
 	sd_notify(0, "READY=1");
-	log_always(LOG_NOTICE, "pilotlight %s running: %d hosts, panel %s",
-		   PL_VERSION, s->cfg->n_hosts, s->opt.panel);
+	log_always(LOG_NOTICE,
+		   "pilotlight %s running: %d hosts, panel %s, start-up "
+		   "grace %gs",
+		   PL_VERSION, s->cfg->n_hosts, s->opt.panel,
+		   (double)s->cfg->grace_ms / 1000);
 	if (loop_run(s->loop) < 0) {
 		log_always(LOG_ERR, "event loop: %s", strerror(errno));
 		return 1;

@@ -134,6 +134,8 @@ class LongStreak(Case):
             lambda v: led(v, "status")["state"] == "CRITICAL"
             and v["buzzer"] != "off", 300)
         self.assertIn("svc", lcd_text(v))
+        # No grace set: 2 x (1 s x 40 + 0.9 s), below the 5 min cap.
+        self.assertIn("start-up grace 81.8s", self.pl.stderr_text())
         changes = [e for e in self.events() if e["kind"] == "state"]
         # The event is written before the view that shows it; still,
         # allow the writer a moment.
@@ -163,6 +165,7 @@ class BoundedGrace(Case):
         # self.pl.started: the buzzer cannot have sounded sooner.
         self.assertGreaterEqual(t - self.pl.started, GRACE_S)
         self.assertIn("fast", lcd_text(v))
+        self.assertIn("start-up grace 3s", self.pl.stderr_text())
         self.pl.signal(signal.SIGUSR1)
         deadline = time.monotonic() + 10
         while "check hourly/exec" not in self.pl.stderr_text():
