@@ -236,6 +236,29 @@ static void router_down_makes_dependants_unreachable(void **state)
 			    "router/ping");
 }
 
+/* Hosts back from their parent's outage start over undecided; the alarm
+ * for the rest of the site does not pause meanwhile. */
+static void a_parent_back_does_not_silence_the_site(void **state)
+{
+	struct fixture *f = *state;
+	const int all[] = { ROUTER, NAS_PING, NAS_TCP, A1, A2, A3, WEB };
+
+	round_of(f, NULL, 0);
+	for (int i = 0; i < 3; i++)
+		round_of(f, all, 7);
+	assert_true(st(f)->hosts[1].unreachable);
+	assert_true(st(f)->alarm);
+	report(f, ROUTER, true, 2);
+	report(f, ROUTER, true, 2);	/* recover_after 2 */
+	assert_int_equal(st(f)->hosts[0].state, STATE_OK);
+	assert_false(st(f)->hosts[1].unreachable);
+	assert_int_equal(st(f)->checks[NAS_PING].state, STATE_UNKNOWN);
+	assert_false(st(f)->checks[NAS_PING].have_result);
+	assert_int_equal(st(f)->checks[WEB].state, STATE_CRITICAL);
+	assert_true(st(f)->alarm);
+	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
+}
+
 static void two_of_three_anchors(void **state)
 {
 	struct fixture *f = *state;
@@ -537,6 +560,7 @@ int main(void)
 		T(reload_does_not_restart_grace),
 		T(reload_in_grace_counts_from_the_start),
 		T(router_down_makes_dependants_unreachable),
+		T(a_parent_back_does_not_silence_the_site),
 		T(two_of_three_anchors),
 		T(acknowledge_holds_until_a_new_problem),
 		T(maintenance_silences_until_it_ends),
