@@ -4,7 +4,8 @@
  * webhooks.
  *
  * Lifecycle: exports_open() before privileges are dropped (it binds the
- * metrics socket and opens the events file) → exports_notify() after
+ * metrics socket) → exports_start() after (it opens the events file as
+ * the user that will reopen it after a rotation) → exports_notify() after
  * every policy update → exports_reload() with each new config →
  * exports_close().  Everything runs from the loop: libmicrohttpd and
  * libcurl are driven by it, nothing blocks.
@@ -39,9 +40,14 @@ struct exports;
 struct exports *exports_open(struct loop *l, const struct pl_config *cfg,
 			     const struct exports_sources *src);
 
+/* Open the events file.  -1 after logging "events: cannot open FILE:
+ * why". */
+int exports_start(struct exports *e);
+
 /* Switch to cfg (the old config may be freed after this returns).
- * Rebinds when metrics.listen changed, reopens the events file (so a
- * SIGHUP after log rotation starts a new one), keeps the webhook queues.
+ * Rebinds when metrics.listen changed, opens a new events file (the same
+ * one is let go of if it was rotated: SIGHUP after log rotation), keeps
+ * the webhook queues.
  * Returns 0, or -1/errno after logging why: the old setup stays. */
 int exports_reload(struct exports *e, const struct pl_config *cfg);
 

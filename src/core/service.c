@@ -379,6 +379,8 @@ fail_cfg:
 
 int service_run(struct service *s)
 {
+	if (exports_start(s->exports) < 0)
+		return 1;
 	show_status(s);
 	s->panel_timer = loop_add_timer(s->loop, 0, on_panel_timer, s);
 	if (s->panel_timer < 0 ||

@@ -14,7 +14,9 @@
  * than STATUS_DEVICES_PER_S a second), events that fell out of the
  * policy's ring unread - is summarised in one "suppressed" line, at most
  * one a minute.  Under any flood that is rate_limit + 1 lines a minute
- * (2 * rate_limit + 1 in the first) besides the state changes.
+ * (2 * rate_limit + 1 in the first) besides the state changes.  The file
+ * itself is evfile.c's: it follows log rotation and holds what cannot be
+ * written yet; what it had to drop is counted as lost here.
  *
  * An event line:
  *
@@ -41,13 +43,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "exports_int.h"
 #include "json.h"
 #include "log.h"
 
-#define EVENT_LINE_MAX 1024
+#define EVENT_LINE_MAX EVFILE_LINE_MAX
 #define NS_PER_MIN     (60 * NS_PER_S)
 
 /* What was not written since the last summary line. */
@@ -55,6 +58,7 @@ struct held {
 	uint64_t limited;  /* held back by the rate limit */
 	uint64_t unlisted; /* new devices the policy only counted */
 	uint64_t lost;	   /* fell out of the policy's ring unread */
+	uint64_t unwritten; /* dropped by the file's full queue */
 	uint64_t devices;  /* new devices among limited and unlisted */
 	char device[64];   /* the newest of them, "MAC IP" */
 	int64_t device_ns;
@@ -62,9 +66,7 @@ struct held {
 
 struct events {
 	struct events_cfg cfg;
-	FILE *out;	   /* NULL: no file */
-	bool own_out;	   /* fclose() it */
-	bool write_failed; /* logged once */
+	struct evfile *file; /* NULL: no file */
 	events_syslog_fn syslog;
 	double tokens;
 	int64_t refill_ns;	/* 0: not started */
@@ -221,16 +223,15 @@ static void default_syslog(int prio, const char *msg)
 }
 
 static void put_line(struct events *ev, const char *json, int prio,
-		     const char *text)
+		     const char *text, int64_t now_ns)
 {
-	if (ev->out) {
-		if (fprintf(ev->out, "%s\n", json) < 0 || fflush(ev->out)) {
-			if (!ev->write_failed)
-				log_warn("events: cannot write: %m");
-			ev->write_failed = true;
-		} else {
-			ev->write_failed = false;
-		}
+	if (ev->file) {
+		uint64_t dropped;
+
+		evfile_write(ev->file, json, strlen(json), now_ns);
+		dropped = evfile_take_dropped(ev->file);
+		ev->held.unwritten += dropped;
+		ev->n.lost += dropped;
 	}
 	if (ev->cfg.syslog)
 		ev->syslog(prio, text);
@@ -281,7 +282,7 @@ static void hold_devices(struct held *h, uint64_t n, const char *mac_ip,
 
 static bool held_any(const struct held *h)
 {
-	return h->limited || h->unlisted || h->lost;
+	return h->limited || h->unlisted || h->lost || h->unwritten;
 }
 
 /* "N events not written (why; why)" and the new devices among them. */
@@ -293,7 +294,7 @@ static void summary_text(const struct events *ev, char *reason, size_t rlen,
 	const char *sep = " (";
 
 	line_printf(&r, "%" PRIu64 " events not written",
-		    h->limited + h->unlisted + h->lost);
+		    h->limited + h->unlisted + h->lost + h->unwritten);
 	if (h->limited) {
 		line_printf(&r, "%srate limit %d a minute", sep,
 			    ev->cfg.rate_limit);
@@ -307,6 +308,11 @@ static void summary_text(const struct events *ev, char *reason, size_t rlen,
 	if (h->lost)
 		line_printf(&r, "%s%" PRIu64 " lost: the event ring overflowed",
 			    sep, h->lost);
+	if (h->lost && h->unwritten)
+		sep = "; ";
+	if (h->unwritten)
+		line_printf(&r, "%s%" PRIu64 " lost: the file was not writable",
+			    sep, h->unwritten);
 	line_printf(&r, ")");
 	detail[0] = '\0';
 	if (h->devices)
@@ -314,7 +320,7 @@ static void summary_text(const struct events *ev, char *reason, size_t rlen,
 			    h->devices, h->devices == 1 ? "" : "s", h->device);
 }
 
-static void write_summary(struct events *ev)
+static void write_summary(struct events *ev, int64_t now_ns)
 {
 	const struct held *h = &ev->held;
 	char json[EVENT_LINE_MAX], text[384], reason[192], detail[128];
@@ -326,19 +332,20 @@ static void write_summary(struct events *ev)
 	line_printf(&l,
 		    ",\"count\":%" PRIu64 ",\"new_devices\":%" PRIu64
 		    ",\"lost\":%" PRIu64,
-		    h->limited + h->unlisted + h->lost, h->devices, h->lost);
+		    h->limited + h->unlisted + h->lost + h->unwritten,
+		    h->devices, h->lost + h->unwritten);
 	line_string(&l, "reason", reason);
 	line_string(&l, "detail", detail[0] ? detail : NULL);
 	line_printf(&l, "}");
 	snprintf(text, sizeof(text), "event: %s%s%s", reason,
 		 detail[0] ? ": " : "", detail);
-	put_line(ev, json, LOG_WARNING, text);
 	ev->held = (struct held){ 0 };
+	put_line(ev, json, LOG_WARNING, text, now_ns);
 }
 
 static bool has_output(const struct events *ev)
 {
-	return ev && (ev->out || ev->cfg.syslog);
+	return ev && (ev->file || ev->cfg.syslog);
 }
 
 void events_emit(struct events *ev, const struct pl_event *e, int64_t now_ns)
@@ -360,7 +367,7 @@ void events_emit(struct events *ev, const struct pl_event *e, int64_t now_ns)
 	}
 	events_format(json, sizeof(json), e);
 	syslog_text(text, sizeof(text), e);
-	put_line(ev, json, events_priority(e), text);
+	put_line(ev, json, events_priority(e), text, now_ns);
 }
 
 void events_unlisted(struct events *ev, uint64_t n, const char *latest,
@@ -384,13 +391,25 @@ void events_lost(struct events *ev, uint64_t n)
 
 int64_t events_flush(struct events *ev, int64_t now_ns)
 {
-	if (!ev || !held_any(&ev->held))
+	int64_t next;
+
+	if (!ev)
 		return -1;
-	if (now_ns < ev->summary_due_ns)
-		return ev->summary_due_ns - now_ns;
-	write_summary(ev);
-	ev->summary_due_ns = now_ns + NS_PER_MIN;
-	return -1;
+	if (held_any(&ev->held) && now_ns >= ev->summary_due_ns) {
+		write_summary(ev, now_ns);
+		ev->summary_due_ns = now_ns + NS_PER_MIN;
+	}
+	next = evfile_retry(ev->file, now_ns);
+	if (held_any(&ev->held) &&
+	    (next < 0 || ev->summary_due_ns - now_ns < next))
+		next = ev->summary_due_ns - now_ns;
+	return next;
+}
+
+void events_reopen(struct events *ev, int64_t now_ns)
+{
+	if (ev)
+		evfile_reopen(ev->file, now_ns);
 }
 
 void events_configure(struct events *ev, const struct events_cfg *cfg)
@@ -425,19 +444,17 @@ struct events *events_open(const struct events_params *p, char *err,
 	}
 	ev->cfg = *p->cfg;
 	ev->syslog = p->syslog ? p->syslog : default_syslog;
-	if (p->out) {
-		ev->out = p->out;
-	} else if (strcmp(ev->cfg.file, "-") == 0) {
-		ev->out = stdout;
-	} else if (ev->cfg.file[0]) {
-		ev->out = fopen(ev->cfg.file, "ae");
-		if (!ev->out) {
-			snprintf(err, errlen, "events: cannot open %s: %s",
-				 ev->cfg.file, strerror(errno));
-			free(ev);
-			return NULL;
-		}
-		ev->own_out = true;
+	if (p->out)
+		ev->file = evfile_open(NULL, fileno(p->out));
+	else if (strcmp(ev->cfg.file, "-") == 0)
+		ev->file = evfile_open(NULL, STDOUT_FILENO);
+	else if (ev->cfg.file[0])
+		ev->file = evfile_open(ev->cfg.file, -1);
+	if (!ev->file && (p->out || ev->cfg.file[0])) {
+		snprintf(err, errlen, "events: cannot open %s: %s",
+			 p->out ? "the output" : ev->cfg.file, strerror(errno));
+		free(ev);
+		return NULL;
 	}
 	return ev;
 }
@@ -447,10 +464,7 @@ void events_close(struct events *ev)
 	if (!ev)
 		return;
 	if (held_any(&ev->held))
-		write_summary(ev);
-	if (ev->own_out)
-		fclose(ev->out);
-	else if (ev->out)
-		fflush(ev->out);
+		write_summary(ev, clock_now_ns());
+	evfile_close(ev->file);
 	free(ev);
 }

@@ -4,8 +4,9 @@
  * and each exports_notify() reads the events the policy added since the
  * previous call (by sequence number) and hands them to the events writer
  * and the webhooks, with the count of new devices the policy did not put
- * in its ring.  A reload prepares the new events file and socket
- * first and swaps only when everything is ready.
+ * in its ring.  A reload prepares a new events file and socket
+ * first and swaps only when everything is ready.  The events file is
+ * opened only once privileges are dropped (exports_start()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ struct exports {
 	uint64_t unlisted; /* st->devices_unlisted handed on */
 	int64_t start_wall_ns, reload_ok_wall_ns;
 	int64_t flush_timer;
+	int64_t flush_ns; /* when flush_timer fires (monotonic) */
 };
 
 /* ---- rendering -------------------------------------------------------- */
@@ -94,26 +96,31 @@ static const char *render(void *arg, enum httpd_page page, struct xbuf *out)
 static int64_t on_flush(struct loop *l, void *arg)
 {
 	struct exports *e = arg;
-	int64_t next = events_flush(e->events, clock_now_ns());
+	int64_t now = clock_now_ns();
+	int64_t next = events_flush(e->events, now);
 
 	(void)l;
 	if (next < 0)
 		e->flush_timer = 0;
+	else
+		e->flush_ns = now + next;
 	return next < 0 ? LOOP_TIMER_DONE : next;
 }
 
+/* A summary or a retry of held lines is due: make sure the timer fires
+ * no later than that. */
 static void schedule_flush(struct exports *e, int64_t now_ns)
 {
-	int64_t next;
+	int64_t next = events_flush(e->events, now_ns);
 
+	if (next < 0 || (e->flush_timer > 0 && e->flush_ns <= now_ns + next))
+		return;
 	if (e->flush_timer > 0)
-		return;
-	next = events_flush(e->events, now_ns);
-	if (next < 0)
-		return;
+		loop_del_timer(e->l, e->flush_timer);
 	e->flush_timer = loop_add_timer(e->l, next, on_flush, e);
 	if (e->flush_timer < 0)
 		e->flush_timer = 0;
+	e->flush_ns = now_ns + next;
 }
 
 void exports_notify(struct exports *e, const struct status *st)
@@ -153,7 +160,7 @@ void exports_notify(struct exports *e, const struct status *st)
 
 /* ---- opening and reloading ------------------------------------------- */
 
-static struct events *open_events(const struct pl_config *cfg, bool quiet)
+static struct events *open_events(const struct pl_config *cfg)
 {
 	struct events_params p = { .cfg = &cfg->events };
 	struct events *ev;
@@ -161,23 +168,21 @@ static struct events *open_events(const struct pl_config *cfg, bool quiet)
 
 	ev = events_open(&p, err, sizeof(err));
 	if (!ev)
-		log_always(quiet ? LOG_WARNING : LOG_ERR, "%s", err);
+		log_always(LOG_ERR, "%s", err);
 	return ev;
 }
 
-/* The events writer for a reload.  The file is reopened (log rotation);
- * when that fails for the same file - privileges are dropped by now -
- * *out is NULL: the open one is kept, with the new settings. */
+/* The events writer for a reload: a new one for another file; for the
+ * same file *out is NULL and the open one is kept (it follows a rotation
+ * by itself, and what it holds stays queued). */
 static int reload_events(struct exports *e, const struct pl_config *cfg,
 			 struct events **out)
 {
-	bool same = strcmp(cfg->events.file, e->cfg->events.file) == 0;
-
-	*out = open_events(cfg, same);
-	if (*out || !same)
-		return *out ? 0 : -1;
-	log_always(LOG_WARNING, "events: keeping %s open", cfg->events.file);
-	return 0;
+	*out = NULL;
+	if (strcmp(cfg->events.file, e->cfg->events.file) == 0)
+		return 0;
+	*out = open_events(cfg);
+	return *out ? 0 : -1;
 }
 
 /* A server on listen; NULL after logging why.  A port the old server
@@ -248,9 +253,11 @@ int exports_reload(struct exports *e, const struct pl_config *cfg)
 		e->events = ev;
 	} else {
 		events_configure(e->events, &cfg->events);
+		events_reopen(e->events, clock_now_ns());
 	}
 	e->cfg = cfg;
 	e->reload_ok_wall_ns = clock_wall_ns();
+	schedule_flush(e, clock_now_ns());
 	return 0;
 
 fail_ev:
@@ -279,11 +286,8 @@ struct exports *exports_open(struct loop *l, const struct pl_config *cfg,
 	e->cfg = cfg;
 	exports_set_sources(e, src);
 	e->start_wall_ns = e->reload_ok_wall_ns = clock_wall_ns();
-	e->events = open_events(cfg, false);
-	if (!e->events)
-		goto fail;
 	if (switch_httpd(e, cfg) < 0)
-		goto fail_events;
+		goto fail;
 	e->webhooks = webhooks_open(l, cfg);
 	if (!e->webhooks) {
 		log_always(LOG_ERR, "webhooks: %s", strerror(errno));
@@ -293,11 +297,17 @@ struct exports *exports_open(struct loop *l, const struct pl_config *cfg,
 
 fail_httpd:
 	httpd_close(e->httpd);
-fail_events:
-	events_close(e->events);
 fail:
 	free(e);
 	return NULL;
+}
+
+int exports_start(struct exports *e)
+{
+	if (!e || e->events)
+		return 0;
+	e->events = open_events(e->cfg);
+	return e->events ? 0 : -1;
 }
 
 void exports_close(struct exports *e)

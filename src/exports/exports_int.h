@@ -4,7 +4,7 @@
  *
  * exports.c glues the pieces to the loop: httpd.c serves what metrics.c,
  * metrics_traffic.c and status_page.c render into an xbuf; events.c
- * writes the event lines; webhook_queue.c decides what to send and when,
+ * makes the event lines and evfile.c keeps them through log rotation; webhook_queue.c decides what to send and when,
  * webhook_body.c what the bytes are, webhook.c moves them with libcurl.
  */
 #ifndef PL_EXPORTS_INT_H
@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clock.h"
 #include "config.h"
 #include "panel.h"
 #include "status.h"
@@ -133,6 +134,40 @@ void httpd_poll(struct httpd *h);
 /* Closes the listening socket and every connection; accepts NULL. */
 void httpd_close(struct httpd *h);
 
+/* ---- evfile.c: the events file through rotation and outages ---------- */
+
+/* Lines held in memory while the file cannot be written (about 1 KiB
+ * each, allocated at open), and how often that is retried. */
+#define EVFILE_QUEUE_MAX    128
+#define EVFILE_LINE_MAX	    1024
+#define EVFILE_RETRY_MIN_NS (1 * NS_PER_S)
+#define EVFILE_RETRY_MAX_NS (60 * NS_PER_S)
+
+struct evfile;
+
+/* Lifecycle: evfile_open() → evfile_write() for each line, evfile_retry()
+ * when it says → evfile_reopen() on SIGHUP → evfile_close().
+ *
+ * path: opened now (append, create, mode 0640) and again whenever it no
+ * longer names the open file; fd (path NULL): written as it is, never
+ * closed (standard output, tests).  NULL with errno. */
+struct evfile *evfile_open(const char *path, int fd);
+/* Append line (len bytes, no newline; cut at EVFILE_LINE_MAX), after the
+ * held ones; held if it cannot be written now. */
+void evfile_write(struct evfile *f, const char *line, size_t len,
+		  int64_t now_ns);
+/* Let go of a renamed or deleted file now, and try the held lines. */
+void evfile_reopen(struct evfile *f, int64_t now_ns);
+/* Try the held lines again if it is time.  Returns ns until the next
+ * try, or -1 when nothing is held. */
+int64_t evfile_retry(struct evfile *f, int64_t now_ns);
+size_t evfile_held(const struct evfile *f);
+/* Lines dropped from a full queue since the last call. */
+uint64_t evfile_take_dropped(struct evfile *f);
+/* Writes what it can of the held lines, logs how many were not; accepts
+ * NULL. */
+void evfile_close(struct evfile *f);
+
 /* ---- events.c: JSON lines and syslog --------------------------------- */
 
 /* One event as a JSON object, without a newline.  Returns the length it
@@ -146,14 +181,15 @@ typedef void (*events_syslog_fn)(int prio, const char *msg);
 
 struct events_params {
 	const struct events_cfg *cfg;
-	FILE *out;		 /* instead of cfg->file (tests); not closed */
+	FILE *out; /* its descriptor instead of cfg->file (tests); not closed */
 	events_syslog_fn syslog; /* NULL: syslog(3) */
 };
 
 struct events;
 
-/* Opens the file (append) when configured.  NULL with "events: cannot
- * open FILE: why" in err. */
+/* Opens the file (append, evfile.c) when configured, as the user the
+ * daemon runs as: a rotation reopens it with the same rights.  NULL with
+ * "events: cannot open FILE: why" in err. */
 struct events *events_open(const struct events_params *p, char *err,
 			   size_t errlen);
 void events_close(struct events *ev);
@@ -168,11 +204,14 @@ void events_unlisted(struct events *ev, uint64_t n, const char *latest,
 /* n events fell out of the policy's ring before they were read. */
 void events_lost(struct events *ev, uint64_t n);
 /* Write the "suppressed" summary of what was not written, if any and if
- * a minute has passed since the last one.  Returns ns until it should be
- * called again, or -1 when nothing is waiting. */
+ * a minute has passed since the last one, and retry the lines the file
+ * could not take when it is time.  Returns ns until it should be called
+ * again, or -1 when nothing is waiting. */
 int64_t events_flush(struct events *ev, int64_t now_ns);
 /* Take syslog and rate_limit from cfg, keeping the file open. */
 void events_configure(struct events *ev, const struct events_cfg *cfg);
+/* SIGHUP: let go of a rotated file now (evfile_reopen()). */
+void events_reopen(struct events *ev, int64_t now_ns);
 /* Counters carried over a reopen by exports.c. */
 struct events_counts {
 	uint64_t written, suppressed, lost;

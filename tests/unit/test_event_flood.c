@@ -97,6 +97,7 @@ static void test_flood_through_the_exports(void **state)
 	assert_non_null(p);
 	e = exports_open(l, cfg, NULL);
 	assert_non_null(e);
+	assert_int_equal(exports_start(e), 0);
 
 	web_result(p, true, now); /* UNKNOWN → OK: routine, not written */
 	exports_notify(e, policy_status(p));
