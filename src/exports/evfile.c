@@ -108,15 +108,18 @@ static void failed(struct evfile *f, int64_t now_ns)
 			   "events: cannot write %s: %s; holding up to %d "
 			   "events in memory and retrying",
 			   name(f), strerror(errno), EVFILE_QUEUE_MAX);
+	/* A new line tries at once; only the timer's tries back off. */
+	if (!f->failing || now_ns >= f->retry_ns)
+		f->retry_ns = now_ns + backoff_ns(f->attempt++);
 	f->failing = true;
-	f->retry_ns = now_ns + backoff_ns(f->attempt++);
 }
 
 static void recovered(struct evfile *f, size_t written)
 {
 	if (f->failing)
 		log_always(LOG_NOTICE,
-			   "events: writing %s again, %zu held events written",
+			   "events: writing %s again, %zu events written "
+			   "from memory",
 			   name(f), written);
 	f->failing = f->dropping = false;
 	f->attempt = 0;
@@ -190,6 +193,8 @@ void evfile_write(struct evfile *f, const char *line, size_t len,
 {
 	if (!f)
 		return;
+	if (f->n == EVFILE_QUEUE_MAX)
+		flush(f, now_ns); /* make room if the file is back */
 	push(f, line, len);
 	flush(f, now_ns);
 }
