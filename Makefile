@@ -33,7 +33,8 @@ DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
 	     libmicrohttpd-dev libcap-dev libpcre2-dev
 DEB_TEST  := libcmocka-dev python3 systemd procps monitoring-plugins-basic \
 	     openssl iproute2 iptables iputils-ping dnsmasq-base dnsutils \
-	     util-linux fping prometheus tcpdump dpkg-dev lintian valgrind
+	     util-linux fping prometheus tcpdump dpkg-dev lintian valgrind \
+	     logrotate
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
@@ -136,11 +137,14 @@ install: $(BIN)
 		$(DESTDIR)$(UNITDIR)/pilotlight.service
 	install -Dm644 config/pilotlight.sysusers \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d/pilotlight.conf
+	install -Dm644 config/pilotlight.logrotate \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/pilotlight
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/pilotlight \
 		$(DESTDIR)$(UNITDIR)/pilotlight.service \
-		$(DESTDIR)$(PREFIX)/lib/sysusers.d/pilotlight.conf
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d/pilotlight.conf \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/pilotlight
 
 format:
 	clang-format -i $(SRCS) src/main.c include/*.h $(TEST_SRCS) $(FAKE_SRCS)

@@ -5,7 +5,8 @@ holds what an installed pilotlight needs.
 
 Builds the native package from the build directory of --binary (so CI's
 already built binary is packaged, not rebuilt), then checks with dpkg-deb
-and lintian: the conffile, the systemd unit, the sysusers file, the overlay
+and lintian: the conffiles (the config and the logrotate snippet), the
+systemd unit with its LogsDirectory, the sysusers file, the overlay
 (under /usr/lib/pilotlight, copied to /boot/firmware by postinst), docs and
 manual page, Depends worked out by dpkg-shlibdeps plus libcurl4 and
 libmicrohttpd12 (dlopen()ed, so named in config/debian/control), and that
@@ -95,7 +96,8 @@ class Deb(unittest.TestCase):
     def test_conffile_and_maintainer_scripts(self):
         with open(os.path.join(self.dir, "DEBIAN", "conffiles")) as f:
             self.assertEqual(f.read().split(),
-                             ["/etc/pilotlight/pilotlight.cfg"])
+                             ["/etc/pilotlight/pilotlight.cfg",
+                              "/etc/logrotate.d/pilotlight"])
         for s in ("postinst", "prerm", "postrm"):
             path = os.path.join(self.dir, "DEBIAN", s)
             self.assertTrue(os.access(path, os.X_OK), s)
@@ -104,6 +106,7 @@ class Deb(unittest.TestCase):
     def test_contents(self):
         for path in ("/usr/sbin/pilotlight",
                      "/etc/pilotlight/pilotlight.cfg",
+                     "/etc/logrotate.d/pilotlight",
                      "/lib/systemd/system/pilotlight.service",
                      "/usr/lib/sysusers.d/pilotlight.conf",
                      "/usr/lib/pilotlight/overlays/pilotlight.dtbo",
@@ -118,6 +121,11 @@ class Deb(unittest.TestCase):
             unit = f.read()
         self.assertIn("ExecStart=/usr/sbin/pilotlight ", unit)
         self.assertIn("AmbientCapabilities=CAP_NET_RAW", unit)
+        # The events file's directory, writable under ProtectSystem=strict,
+        # is the one the logrotate snippet rotates.
+        self.assertIn("LogsDirectory=pilotlight", unit)
+        with open(os.path.join(self.dir, "etc/logrotate.d/pilotlight")) as f:
+            self.assertIn("/var/log/pilotlight/*.jsonl {", f.read())
 
     def test_packaged_binary_runs(self):
         exe = os.path.join(self.dir, "usr/sbin/pilotlight")
