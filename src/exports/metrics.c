@@ -388,7 +388,8 @@ static void render_self(struct xbuf *b, const struct status *st,
 		"Events not written because of a rate limit.",
 		s->events_suppressed);
 	counter(b, "pilotlight_events_lost_total",
-		"Events that left the policy's ring before they were read.",
+		"Events lost: out of the policy's ring unread, or dropped "
+		"while the events file could not be written.",
 		s->events_lost);
 	render_webhooks(b, s);
 }

@@ -219,7 +219,7 @@ static const char want_self[] =
 "# HELP pilotlight_events_suppressed_total Events not written because of a rate limit.\n"
 "# TYPE pilotlight_events_suppressed_total counter\n"
 "pilotlight_events_suppressed_total 1\n"
-"# HELP pilotlight_events_lost_total Events that left the policy's ring before they were read.\n"
+"# HELP pilotlight_events_lost_total Events lost: out of the policy's ring unread, or dropped while the events file could not be written.\n"
 "# TYPE pilotlight_events_lost_total counter\n"
 "pilotlight_events_lost_total 0\n"
 "# HELP pilotlight_webhook_sent_total Alerts the webhook receiver accepted.\n"
