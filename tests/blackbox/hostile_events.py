@@ -162,6 +162,12 @@ class EventsFile(unittest.TestCase):
             time.sleep(0.05)
         return state_events(path)
 
+    def wait_log(self, pl, text):
+        deadline = time.monotonic() + 10
+        while text not in pl.stderr_text():
+            self.assertLess(time.monotonic(), deadline, pl.stderr_text())
+            time.sleep(0.05)
+
     def assert_none_lost(self, *paths):
         got = []
         for p in paths:
@@ -239,10 +245,7 @@ class EventsFile(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         rotated = self.events + ".1"  # delaycompress: not yet compressed
         self.assertEqual(state_events(rotated), self.want)
-        deadline = time.monotonic() + 10
-        while "configuration reloaded" not in pl.stderr_text():
-            self.assertLess(time.monotonic(), deadline, r.stderr)
-            time.sleep(0.05)
+        self.wait_log(pl, "configuration reloaded")  # the postrotate HUP
         self.toggle(pl, 3)
         self.assertEqual(self.wait_lines(pl, self.events, 3), self.want[2:])
         self.assert_none_lost(rotated, self.events)
@@ -256,10 +259,7 @@ class EventsFile(unittest.TestCase):
         os.rename(self.events, rotated)
         os.chmod(self.log, 0o550)  # the service user may not create
         self.toggle(pl, 3)
-        deadline = time.monotonic() + 10
-        while "events: cannot write" not in pl.stderr_text():
-            self.assertLess(time.monotonic(), deadline, pl.stderr_text())
-            time.sleep(0.05)
+        self.wait_log(pl, "events: cannot write")
         self.assertFalse(os.path.exists(self.events))
         os.chmod(self.log, 0o750)
         self.toggle(pl, 1)  # written at once, the held ones first

@@ -82,6 +82,23 @@ static void put(struct evfile *f, const char *line, int64_t now)
 	evfile_write(f, line, strlen(line), now);
 }
 
+/* A fresh directory and the events file open in it. */
+static struct evfile *open_in(struct dir *d)
+{
+	struct evfile *f;
+
+	dir_make(d);
+	f = evfile_open(d->file, -1);
+	assert_non_null(f);
+	return f;
+}
+
+static void done(struct evfile *f, struct dir *d)
+{
+	evfile_close(f);
+	dir_remove(d);
+}
+
 /* logrotate's create mode: the file is renamed, a SIGHUP may come later
  * or never.  The next line starts a new file at the path. */
 static void test_rename(void **state)
@@ -90,9 +107,7 @@ static void test_rename(void **state)
 	struct evfile *f;
 
 	(void)state;
-	dir_make(&d);
-	f = evfile_open(d.file, -1);
-	assert_non_null(f);
+	f = open_in(&d);
 	put(f, "one", 0);
 	assert_int_equal(rename(d.file, d.rotated), 0);
 	put(f, "two", 0);
@@ -106,8 +121,7 @@ static void test_rename(void **state)
 	assert_file(d.rotated, "two\nthree\n");
 	assert_file(d.file, "four\n");
 	assert_int_equal(evfile_held(f), 0);
-	evfile_close(f);
-	dir_remove(&d);
+	done(f, &d);
 }
 
 static void test_unlink(void **state)
@@ -117,17 +131,14 @@ static void test_unlink(void **state)
 	struct stat st;
 
 	(void)state;
-	dir_make(&d);
-	f = evfile_open(d.file, -1);
-	assert_non_null(f);
+	f = open_in(&d);
 	put(f, "one", 0);
 	assert_int_equal(unlink(d.file), 0);
 	put(f, "two", 0);
 	assert_file(d.file, "two\n");
 	assert_int_equal(stat(d.file, &st), 0);
 	assert_int_equal(st.st_mode & 0022, 0); /* 0640 less the umask */
-	evfile_close(f);
-	dir_remove(&d);
+	done(f, &d);
 }
 
 /* copytruncate: the content is copied, the file cut to 0 bytes while it
@@ -140,9 +151,7 @@ static void test_copytruncate(void **state)
 	FILE *copy;
 
 	(void)state;
-	dir_make(&d);
-	f = evfile_open(d.file, -1);
-	assert_non_null(f);
+	f = open_in(&d);
 	put(f, "one", 0);
 	put(f, "two", 0);
 	text = slurp(d.file);
@@ -155,8 +164,7 @@ static void test_copytruncate(void **state)
 	put(f, "three", 0);
 	assert_file(d.rotated, "one\ntwo\n");
 	assert_file(d.file, "three\n");
-	evfile_close(f);
-	dir_remove(&d);
+	done(f, &d);
 }
 
 /* The path cannot be created (its directory is gone, as with one the
@@ -169,9 +177,7 @@ static void test_held_then_flushed(void **state)
 	int64_t t = 1000 * NS_PER_S;
 
 	(void)state;
-	dir_make(&d);
-	f = evfile_open(d.file, -1);
-	assert_non_null(f);
+	f = open_in(&d);
 	put(f, "one", t);
 	assert_int_equal(rename(d.path, d.moved), 0);
 	put(f, "two", t);
@@ -194,8 +200,7 @@ static void test_held_then_flushed(void **state)
 	put(f, "four", t);
 	assert_file(d.file, "two\nthree\nfour\n");
 	assert_int_equal(evfile_take_dropped(f), 0);
-	evfile_close(f);
-	dir_remove(&d);
+	done(f, &d);
 }
 
 /* A new line does not wait for the retry: held lines go first. */
@@ -205,17 +210,14 @@ static void test_new_line_writes_the_held_first(void **state)
 	struct evfile *f;
 
 	(void)state;
-	dir_make(&d);
-	f = evfile_open(d.file, -1);
-	assert_non_null(f);
+	f = open_in(&d);
 	assert_int_equal(rename(d.path, d.moved), 0);
 	put(f, "one", 0);
 	assert_int_equal(mkdir(d.path, 0750), 0);
 	put(f, "two", 0);
 	assert_int_equal(evfile_held(f), 0);
 	assert_file(d.file, "one\ntwo\n");
-	evfile_close(f);
-	dir_remove(&d);
+	done(f, &d);
 }
 
 /* A full queue drops the oldest and counts it. */
@@ -226,9 +228,7 @@ static void test_full_queue_drops_the_oldest(void **state)
 	char line[32], *text, *p;
 
 	(void)state;
-	dir_make(&d);
-	f = evfile_open(d.file, -1);
-	assert_non_null(f);
+	f = open_in(&d);
 	assert_int_equal(rename(d.path, d.moved), 0);
 	for (int i = 0; i < EVFILE_QUEUE_MAX + 3; i++) {
 		snprintf(line, sizeof(line), "line %d", i);
@@ -248,8 +248,7 @@ static void test_full_queue_drops_the_oldest(void **state)
 	}
 	assert_string_equal(p, "");
 	free(text);
-	evfile_close(f);
-	dir_remove(&d);
+	done(f, &d);
 }
 
 static struct pl_event state_event(uint64_t seq, enum pl_state to)
