@@ -56,6 +56,29 @@ static bool same_file(const struct evfile *f)
 	       a.st_ino == b.st_ino;
 }
 
+/* The path opened for appending; -1 with errno, EINVAL for what is not a
+ * regular file.  O_NONBLOCK: a FIFO put there must not stop the loop. */
+static int open_regular(const char *path, struct stat *st)
+{
+	int fd = open(path,
+		      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
+			      O_NONBLOCK,
+		      0640);
+	int e;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0)
+		e = errno;
+	else if (!S_ISREG(st->st_mode))
+		e = EINVAL;
+	else
+		return fd;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 /* An open descriptor for the path, reopened if the file was renamed or
  * deleted.  -1 with errno. */
 static int ensure_open(struct evfile *f)
@@ -67,17 +90,9 @@ static int ensure_open(struct evfile *f)
 		return 0;
 	if (f->fd >= 0 && same_file(f))
 		return 0;
-	fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-		  0640);
+	fd = open_regular(f->path, &st);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = fd;

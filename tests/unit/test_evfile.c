@@ -1,10 +1,10 @@
 /*
  * test_evfile.c - the events file as logrotate and a careless admin treat
  * it: renamed away (create mode), deleted, copied and truncated
- * (copytruncate), its directory gone (the file cannot be created): no
- * line is lost while the queue has room, each lands in the file the path
- * names when it is written, in order, and what a full queue had to drop
- * is counted and summarised in the events file.
+ * (copytruncate), its directory gone (the file cannot be created), a FIFO
+ * in its place: no line is lost while the queue has room, each lands in
+ * the file the path names when it is written, in order, and what a full
+ * queue had to drop is counted and summarised in the events file.
  */
 #include <errno.h>
 #include <math.h>
@@ -311,6 +311,25 @@ static void test_events_count_what_was_dropped(void **state)
 	dir_remove(&d);
 }
 
+/* A FIFO put at the path (no reader): held, the loop not blocked; the
+ * path a file again: written. */
+static void test_fifo_is_not_written(void **state)
+{
+	struct dir d;
+	struct evfile *f;
+
+	(void)state;
+	f = open_in(&d);
+	assert_int_equal(unlink(d.file), 0);
+	assert_int_equal(mkfifo(d.file, 0640), 0);
+	put(f, "one", 0);
+	assert_int_equal(evfile_held(f), 1);
+	assert_int_equal(unlink(d.file), 0);
+	put(f, "two", 0);
+	assert_file(d.file, "one\ntwo\n");
+	done(f, &d);
+}
+
 static void test_open_error(void **state)
 {
 	(void)state;
@@ -329,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_new_line_writes_the_held_first),
 		cmocka_unit_test(test_full_queue_drops_the_oldest),
 		cmocka_unit_test(test_events_count_what_was_dropped),
+		cmocka_unit_test(test_fifo_is_not_written),
 		cmocka_unit_test(test_open_error),
 	};
 
