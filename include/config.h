@@ -278,8 +278,16 @@ enum traffic_rate {
 	RATE_PPS,		  /* frames */
 	RATE_BROADCAST_PPS,	  /* broadcast frames */
 	RATE_ERRORS,		  /* interface rx + tx errors */
-	RATE_DROPS,		  /* frames the capture lost */
+	RATE_DROPS,		  /* frames the capture lost; with an
+				   * interface, the kernel's drops */
+	RATE_OVERRUNS,		  /* an interface's FIFO overruns */
 	RATE_COUNT,
+};
+
+enum traffic_dir {
+	TRAFFIC_DIR_BOTH,
+	TRAFFIC_DIR_RX,
+	TRAFFIC_DIR_TX,
 };
 
 enum traffic_cond {
@@ -303,6 +311,9 @@ struct traffic_alarm_cfg {
 	uint8_t host[16];	  /* frames from or to this address */
 	int service_proto;	  /* 0: any; IPPROTO_TCP or IPPROTO_UDP */
 	int service_port;	  /* source or destination port */
+	char interface[16];	  /* "": the capture (frames, pcap); else
+				   * this interface's kernel counters */
+	enum traffic_dir dir;	  /* with interface: rx, tx or both */
 };
 
 struct capture_cfg {
@@ -316,6 +327,16 @@ struct capture_cfg {
 	int n_local_networks;
 	struct traffic_alarm_cfg alarms[CFG_MAX_TRAFFIC_ALARMS];
 	int n_alarms;
+};
+
+/* interfaces: which ones /metrics and the LCD's system page list. */
+#define CFG_MAX_IF_EXCLUDE 8
+#define CFG_IF_PATTERN_MAX 32
+
+struct interfaces_cfg {
+	bool loopback;		  /* list "lo" too; default false */
+	char exclude[CFG_MAX_IF_EXCLUDE][CFG_IF_PATTERN_MAX]; /* fnmatch */
+	int n_exclude;
 };
 
 struct metrics_cfg {
@@ -388,6 +409,7 @@ struct pl_config {
 	struct group_cfg groups[CFG_MAX_GROUPS];
 	int n_groups;
 	struct capture_cfg capture;
+	struct interfaces_cfg interfaces;
 	struct indicators_cfg indicators;
 	struct metrics_cfg metrics;
 	struct events_cfg events;

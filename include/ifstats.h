@@ -37,4 +37,8 @@ struct ifstats {
  */
 int ifstats_read(const char *root, const char *ifname, struct ifstats *out);
 
+/* ifname's link speed in Mb/s under root (NULL: IFSTATS_SYSFS), or -1
+ * when the kernel does not know it (it writes -1 or fails with EINVAL). */
+int ifstats_speed_mbps(const char *root, const char *ifname);
+
 #endif

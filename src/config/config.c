@@ -251,9 +251,9 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
 	static const char *const keys[] = {
-		"daemon",  "logging", "defaults", "thresholds",
-		"hosts",   "groups",  "capture",  "indicators",
-		"metrics", "events",  "webhooks", NULL,
+		"daemon",   "logging",	  "defaults",	"thresholds", "hosts",
+		"groups",   "capture",	  "indicators", "metrics",    "events",
+		"webhooks", "interfaces", NULL,
 	};
 	struct cfg_defaults def;
 
@@ -266,6 +266,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_read_groups(ctx, root, cfg);
 	cfg_read_capture(ctx, root, cfg);
 	cfg_read_indicators(ctx, root, cfg);
+	cfg_read_interfaces(ctx, root, cfg);
 	cfg_read_metrics(ctx, root, cfg);
 	cfg_read_exports(ctx, root, cfg);
 }

@@ -87,6 +87,10 @@ void cfg_read_logging(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg);
 void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg);
+void cfg_read_interfaces(struct cfg_ctx *ctx, const struct cfg_node *root,
+			 struct pl_config *cfg);
+/* An interface name the kernel could have: 1..15, no '/', ':' or blank. */
+bool cfg_valid_ifname(const char *s);
 void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg);
 

@@ -1,6 +1,6 @@
 /*
  * sections.c - the small top-level sections: daemon, logging, capture,
- * metrics.
+ * interfaces, metrics.
  *
  * Each reader first fills in the defaults, so an absent section yields a
  * working setup, then overrides them from the file.  The capture filter is
@@ -85,7 +85,7 @@ void cfg_read_logging(struct cfg_ctx *ctx, const struct cfg_node *root,
 
 /* Linux takes almost any bytes; refuse what would break paths and
  * messages. */
-static bool valid_ifname(const char *s)
+bool cfg_valid_ifname(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -112,7 +112,7 @@ static void read_interfaces(struct cfg_ctx *ctx, const struct cfg_node *g,
 	for (i = 0; i < n; i++) {
 		if (cfg_elem_string(ctx, list, i, &s) < 0)
 			continue;
-		if (!valid_ifname(s)) {
+		if (!cfg_valid_ifname(s)) {
 			cfg_node_error(ctx, cfg_node_elem(list, i),
 				       "bad interface name '%s'", s);
 			continue;
@@ -243,4 +243,50 @@ void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
 		return;
 	}
 	snprintf(m->listen, sizeof(m->listen), "%s", listen);
+}
+
+static void read_excludes(struct cfg_ctx *ctx, const struct cfg_node *g,
+			  struct interfaces_cfg *f)
+{
+	const struct cfg_node *list;
+	const char *s;
+	int i, n;
+
+	if (cfg_get_list(ctx, g, "exclude", &list) <= 0)
+		return;
+	n = cfg_node_count(list);
+	if (n > CFG_MAX_IF_EXCLUDE) {
+		cfg_node_error(ctx, list,
+			       "'exclude' has %d entries, at most %d", n,
+			       CFG_MAX_IF_EXCLUDE);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (cfg_elem_string(ctx, list, i, &s) < 0)
+			continue;
+		if (!s[0] || strlen(s) >= CFG_IF_PATTERN_MAX) {
+			cfg_node_error(ctx, cfg_node_elem(list, i),
+				       "bad interface pattern '%s' (1..%d "
+				       "characters)",
+				       s, CFG_IF_PATTERN_MAX - 1);
+			continue;
+		}
+		snprintf(f->exclude[f->n_exclude++], CFG_IF_PATTERN_MAX, "%s",
+			 s);
+	}
+}
+
+void cfg_read_interfaces(struct cfg_ctx *ctx, const struct cfg_node *root,
+			 struct pl_config *cfg)
+{
+	static const char *const keys[] = { "loopback", "exclude", NULL };
+	struct interfaces_cfg *f = &cfg->interfaces;
+	const struct cfg_node *g;
+
+	memset(f, 0, sizeof(*f));
+	if (cfg_get_group(ctx, root, "interfaces", &g) <= 0)
+		return;
+	cfg_check_keys(ctx, g, keys, "'interfaces'");
+	cfg_get_bool(ctx, g, "loopback", &f->loopback);
+	read_excludes(ctx, g, f);
 }

@@ -1,8 +1,9 @@
 /*
  * traffic.c - capture.alarms, and the implicit host "capture".
  *
- * Each alarm watches one rate (bps, pps, broadcast_pps, errors, drops) and
- * is exactly one of: above a limit, below a limit (both as the mean over a
+ * Each alarm watches one rate (bps, pps, broadcast_pps, errors, drops,
+ * overruns) of the capture or, with 'interface', of one interface's kernel
+ * counters in one direction, and is exactly one of: above a limit, below a limit (both as the mean over a
  * window), or more than a count within a time.  When capture interfaces
  * are configured the loader appends a host named "capture" whose checks
  * are "capture/link" and one "capture/NAME" per alarm, all CHECK_TRAFFIC:
@@ -28,7 +29,10 @@ static const char *const rate_names[RATE_COUNT] = {
 	[RATE_BROADCAST_PPS] = "broadcast_pps",
 	[RATE_ERRORS] = "errors",
 	[RATE_DROPS] = "drops",
+	[RATE_OVERRUNS] = "overruns",
 };
+
+static const char *const dir_names[] = { "both", "rx", "tx" };
 
 static const char *const cond_keys[] = { "above", "below", "count" };
 
@@ -177,12 +181,48 @@ static void read_filters(struct cfg_ctx *ctx, const struct cfg_node *n,
 	}
 }
 
+/* interface (any name: interfaces come and go) and its direction. */
+static void read_interface(struct cfg_ctx *ctx, const struct cfg_node *n,
+			   struct traffic_alarm_cfg *a)
+{
+	const char *s;
+	int dir = TRAFFIC_DIR_BOTH;
+
+	if (cfg_get_string(ctx, n, "interface", &s) > 0) {
+		if (!cfg_valid_ifname(s))
+			cfg_key_error(ctx, n, "interface",
+				      "bad interface name '%s'", s);
+		else if (a->rate == RATE_BROADCAST_PPS)
+			cfg_key_error(ctx, n, "interface",
+				      "'interface' does not apply to "
+				      "'broadcast_pps' (the kernel does not "
+				      "count broadcasts)");
+		else if (a->host_family || a->service_proto)
+			cfg_key_error(ctx, n, "interface",
+				      "'interface' counts all of an "
+				      "interface's packets: it does not go "
+				      "with 'host' or 'service'");
+		else
+			snprintf(a->interface, sizeof(a->interface), "%s", s);
+	}
+	if (cfg_node_member(n, "direction") && !cfg_node_member(n, "interface"))
+		cfg_key_error(ctx, n, "direction",
+			      "'direction' needs an 'interface'");
+	else if (cfg_get_enum(ctx, n, "direction", dir_names, 3, &dir) > 0)
+		a->dir = (enum traffic_dir)dir;
+	if (a->rate == RATE_OVERRUNS && !cfg_node_member(n, "interface"))
+		cfg_node_error(ctx, n,
+			       "alarm '%s': 'overruns' needs an 'interface'",
+			       a->name);
+}
+
 static void read_alarm(struct cfg_ctx *ctx, const struct cfg_node *n,
 		       struct capture_cfg *cap, struct traffic_alarm_cfg *a)
 {
 	static const char *const keys[] = {
-		"name",	  "rate",  "above", "below",   "count", "within",
-		"window", "level", "host",  "service", NULL,
+		"name",	     "rate",	  "above", "below", "count",
+		"within",    "window",	  "level", "host",  "service",
+		"interface", "direction", NULL,
 	};
 	static const char *const levels[] = { "warning", "critical" };
 	int rate = 0, level = 1;
@@ -203,6 +243,7 @@ static void read_alarm(struct cfg_ctx *ctx, const struct cfg_node *n,
 	cfg_get_enum(ctx, n, "level", levels, 2, &level);
 	a->level = level ? STATE_CRITICAL : STATE_WARNING;
 	read_filters(ctx, n, a);
+	read_interface(ctx, n, a);
 }
 
 static void read_alarms(struct cfg_ctx *ctx, const struct cfg_node *g,

@@ -18,7 +18,9 @@
 #include "exports_int.h"
 #include "log.h"
 #include "loop.h"
+#include "netdev.h"
 #include "panel.h"
+#include "procself.h"
 
 struct exports {
 	struct loop *l;
@@ -34,6 +36,8 @@ struct exports {
 	int64_t start_wall_ns, reload_ok_wall_ns;
 	int64_t flush_timer;
 	int64_t flush_ns; /* when flush_timer fires (monotonic) */
+	struct netdev_table ifs; /* read per scrape */
+	bool ifs_failed;	 /* the last read failed (logged) */
 };
 
 /* ---- rendering -------------------------------------------------------- */
@@ -67,6 +71,22 @@ static void gather_self(struct exports *e, struct metrics_self *s,
 	}
 }
 
+/* Interfaces and the process are read when a scrape asks, not on a
+ * timer; a failed read leaves their families out (and is logged once). */
+static void render_system(struct exports *e, struct xbuf *out)
+{
+	struct procself proc;
+	bool have_ifs = netdev_read(&e->ifs, &e->cfg->interfaces, NULL) == 0;
+	bool have_proc = procself_read(&proc, NULL) == 0;
+
+	if (!have_ifs && !e->ifs_failed)
+		log_msg(LOG_WARNING, "metrics: cannot read interfaces: %s",
+			strerror(errno));
+	e->ifs_failed = !have_ifs;
+	metrics_render_system(out, have_ifs ? &e->ifs : NULL,
+			      have_proc ? &proc : NULL, e->cfg);
+}
+
 static const char *render(void *arg, enum httpd_page page, struct xbuf *out)
 {
 	struct exports *e = arg;
@@ -77,6 +97,7 @@ static const char *render(void *arg, enum httpd_page page, struct xbuf *out)
 	case HTTPD_METRICS:
 		gather_self(e, &self, wh);
 		metrics_render(out, e->st, &self);
+		render_system(e, out);
 		metrics_render_traffic(out, e->src.traffic, e->cfg);
 		return METRICS_CONTENT_TYPE;
 	case HTTPD_STATUS:

@@ -82,12 +82,23 @@ void metrics_render(struct xbuf *b, const struct status *st,
 
 /* ---- metrics_traffic.c ----------------------------------------------- */
 
-/* The traffic module's counters: interfaces and link state, capture
- * drops, new devices, and traffic by interface and direction, protocol,
+/* The traffic module's counters: capture state and drops, new devices, and traffic by interface and direction, protocol,
  * service and the top_hosts busiest hosts.  Nothing when t is NULL or no
  * capture is configured.  Interface names come from cfg. */
 void metrics_render_traffic(struct xbuf *b, const struct traffic *t,
 			    const struct pl_config *cfg);
+
+/* ---- metrics_system.c ------------------------------------------------ */
+
+struct netdev_table;
+struct procself;
+
+/* Every interface in ifs (NULL: none read) with pilotlight_interface_up 0
+ * for cfg's capture interfaces it lacks, and the process_* families of
+ * proc (NULL: not read). */
+void metrics_render_system(struct xbuf *b, const struct netdev_table *ifs,
+			   const struct procself *proc,
+			   const struct pl_config *cfg);
 
 /* ---- status_page.c --------------------------------------------------- */
 

@@ -1,7 +1,6 @@
 /*
- * metrics_traffic.c - the traffic module (traffic.h) on /metrics: the
- * interfaces' kernel counters and link state, capture drops, new
- * devices, and the accounting (account.h): bytes and frames by interface
+ * metrics_traffic.c - the traffic module (traffic.h) on /metrics: capture
+ * state and drops, new devices, and the accounting (account.h): bytes and frames by interface
  * and direction, by protocol, by service, and the busiest hosts.
  *
  * Label cardinality is bounded whatever the network does: hosts are the
@@ -19,7 +18,6 @@
 #include "account.h"
 #include "capture.h"
 #include "exports_int.h"
-#include "ifstats.h"
 #include "traffic.h"
 
 #define METRICS_SERVICES_MAX  50
@@ -158,24 +156,16 @@ static void render_top_hosts(struct xbuf *b, const struct account *a, int n)
 	}
 }
 
-/* ---- interfaces and capture ------------------------------------------- */
+/* ---- capture ------------------------------------------------------------ */
 
-struct iface_family {
+/* Every interface's kernel counters are metrics_system.c's; these are the
+ * capture's own, per capture interface. */
+struct cap_family {
 	const char *name, *type, *help;
 	int field;
 };
 
 enum {
-	IF_RX_BYTES,
-	IF_TX_BYTES,
-	IF_RX_PACKETS,
-	IF_TX_PACKETS,
-	IF_RX_ERRORS,
-	IF_TX_ERRORS,
-	IF_RX_DROPPED,
-	IF_TX_DROPPED,
-	IF_UP,
-	IF_SPEED,
 	CAP_ACTIVE,
 	CAP_DROPS,
 	CAP_IFDROPS,
@@ -183,28 +173,7 @@ enum {
 };
 
 /* clang-format off */
-static const struct iface_family iface_families[] = {
-	{ "pilotlight_interface_receive_bytes_total", "counter",
-	  "Bytes the interface received (kernel counter).", IF_RX_BYTES },
-	{ "pilotlight_interface_transmit_bytes_total", "counter",
-	  "Bytes the interface sent (kernel counter).", IF_TX_BYTES },
-	{ "pilotlight_interface_receive_packets_total", "counter",
-	  "Packets the interface received.", IF_RX_PACKETS },
-	{ "pilotlight_interface_transmit_packets_total", "counter",
-	  "Packets the interface sent.", IF_TX_PACKETS },
-	{ "pilotlight_interface_receive_errors_total", "counter",
-	  "Receive errors of the interface.", IF_RX_ERRORS },
-	{ "pilotlight_interface_transmit_errors_total", "counter",
-	  "Transmit errors of the interface.", IF_TX_ERRORS },
-	{ "pilotlight_interface_receive_drops_total", "counter",
-	  "Received packets the kernel dropped.", IF_RX_DROPPED },
-	{ "pilotlight_interface_transmit_drops_total", "counter",
-	  "Packets to send the kernel dropped.", IF_TX_DROPPED },
-	{ "pilotlight_interface_up", "gauge",
-	  "1 if the interface's link is up.", IF_UP },
-	{ "pilotlight_interface_speed_bytes", "gauge",
-	  "Link speed in bytes a second, when the driver knows it.",
-	  IF_SPEED },
+static const struct cap_family cap_families[] = {
 	{ "pilotlight_capture_active", "gauge",
 	  "1 while the interface is being captured.", CAP_ACTIVE },
 	{ "pilotlight_capture_kernel_drops_total", "counter",
@@ -219,68 +188,36 @@ static const struct iface_family iface_families[] = {
 };
 /* clang-format on */
 
-/* The value of field for interface i; NAN when not known. */
-static double iface_value(const struct traffic *t, int i, int field)
+static double cap_value(const struct capture_iface_stats *c, int field)
 {
-	const struct capture_iface_stats *c = traffic_capture(t, i);
-	const struct ifstats *s = traffic_ifstats(t, i);
-
-	if (field >= CAP_ACTIVE) {
-		if (!c)
-			return NAN;
-		return field == CAP_ACTIVE    ? c->active
-		       : field == CAP_DROPS   ? (double)c->drops
-		       : field == CAP_IFDROPS ? (double)c->ifdrops
-					      : (double)c->reopens;
-	}
-	if (!s || !s->present)
-		return field == IF_UP && s ? 0 : NAN;
-	switch (field) {
-	case IF_RX_BYTES:
-		return (double)s->rx_bytes;
-	case IF_TX_BYTES:
-		return (double)s->tx_bytes;
-	case IF_RX_PACKETS:
-		return (double)s->rx_packets;
-	case IF_TX_PACKETS:
-		return (double)s->tx_packets;
-	case IF_RX_ERRORS:
-		return (double)s->rx_errors;
-	case IF_TX_ERRORS:
-		return (double)s->tx_errors;
-	case IF_RX_DROPPED:
-		return (double)s->rx_dropped;
-	case IF_TX_DROPPED:
-		return (double)s->tx_dropped;
-	case IF_UP:
-		return s->link_up;
-	default:
-		return s->speed_mbps >= 0 ? s->speed_mbps * 125000.0 : NAN;
-	}
+	return field == CAP_ACTIVE    ? c->active
+	       : field == CAP_DROPS   ? (double)c->drops
+	       : field == CAP_IFDROPS ? (double)c->ifdrops
+				      : (double)c->reopens;
 }
 
-static void render_interfaces(struct xbuf *b, const struct traffic *t,
-			      const struct pl_config *cfg)
+static void render_capture(struct xbuf *b, const struct traffic *t,
+			   const struct pl_config *cfg)
 {
 	int n = traffic_iface_count(t);
 
 	if (n > cfg->capture.n_interfaces)
 		n = cfg->capture.n_interfaces;
-	for (size_t f = 0;
-	     f < sizeof(iface_families) / sizeof(iface_families[0]); f++) {
-		const struct iface_family *fam = &iface_families[f];
-		bool head = false;
+	if (n <= 0)
+		return;
+	for (size_t f = 0; f < sizeof(cap_families) / sizeof(cap_families[0]);
+	     f++) {
+		const struct cap_family *fam = &cap_families[f];
 
+		prom_family(b, fam->name, fam->type, fam->help);
 		for (int i = 0; i < n; i++) {
-			double v = iface_value(t, i, fam->field);
+			const struct capture_iface_stats *c =
+				traffic_capture(t, i);
 
-			if (isnan(v))
-				continue;
-			if (!head)
-				prom_family(b, fam->name, fam->type, fam->help);
-			head = true;
-			prom_sample1(b, fam->name, "interface",
-				     cfg->capture.interfaces[i], v);
+			if (c)
+				prom_sample1(b, fam->name, "interface",
+					     cfg->capture.interfaces[i],
+					     cap_value(c, fam->field));
 		}
 	}
 }
@@ -331,7 +268,7 @@ void metrics_render_traffic(struct xbuf *b, const struct traffic *t,
 
 	if (!t || cfg->capture.n_interfaces == 0)
 		return;
-	render_interfaces(b, t, cfg);
+	render_capture(b, t, cfg);
 	render_devices(b, t);
 	a = traffic_account(t);
 	if (a)

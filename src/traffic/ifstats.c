@@ -61,12 +61,15 @@ static uint64_t read_u64(const char *root, const char *ifname, const char *attr)
 	return v;
 }
 
-/* Mb/s; the kernel writes -1 (or fails) when it does not know. */
-static int read_speed(const char *root, const char *ifname)
+int ifstats_speed_mbps(const char *root, const char *ifname)
 {
 	char buf[ATTR_MAX], *end;
 	long v;
 
+	if (!root)
+		root = IFSTATS_SYSFS;
+	if (!ifname[0] || strchr(ifname, '/'))
+		return -1;
 	if (read_attr(root, ifname, "speed", buf, sizeof(buf)) <= 0)
 		return -1;
 	errno = 0;
@@ -111,7 +114,7 @@ int ifstats_read(const char *root, const char *ifname, struct ifstats *out)
 	if (read_attr(root, ifname, "operstate", state, sizeof(state)) > 0)
 		snprintf(out->operstate, sizeof(out->operstate), "%s", state);
 	out->carrier = read_u64(root, ifname, "carrier") == 1;
-	out->speed_mbps = read_speed(root, ifname);
+	out->speed_mbps = ifstats_speed_mbps(root, ifname);
 	out->link_up = strcmp(out->operstate, "up") == 0 ||
 		       (strcmp(out->operstate, "unknown") == 0 && out->carrier);
 	return 0;

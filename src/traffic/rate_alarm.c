@@ -22,6 +22,7 @@ static const char *const rate_label[RATE_COUNT] = {
 	[RATE_BROADCAST_PPS] = "broadcast ",
 	[RATE_ERRORS] = "errors ",
 	[RATE_DROPS] = "drops ",
+	[RATE_OVERRUNS] = "overruns ",
 };
 
 /* What a count counts. */
@@ -31,6 +32,7 @@ static const char *const count_label[RATE_COUNT] = {
 	[RATE_BROADCAST_PPS] = "broadcast ",
 	[RATE_ERRORS] = "errors ",
 	[RATE_DROPS] = "drops ",
+	[RATE_OVERRUNS] = "overruns ",
 };
 
 /* Appended to a number: "52.1Mb/s", "812 pps", "errors 3/s". */
@@ -40,6 +42,13 @@ static const char *const rate_unit[RATE_COUNT] = {
 	[RATE_BROADCAST_PPS] = " pps",
 	[RATE_ERRORS] = "/s",
 	[RATE_DROPS] = "/s",
+	[RATE_OVERRUNS] = "/s",
+};
+
+static const char *const dir_label[] = {
+	[TRAFFIC_DIR_BOTH] = "",
+	[TRAFFIC_DIR_RX] = "rx ",
+	[TRAFFIC_DIR_TX] = "tx ",
 };
 
 static int64_t second_of(int64_t ns)
@@ -82,7 +91,8 @@ bool rate_alarm_same_window(const struct traffic_alarm_cfg *a,
 	       a->host_family == b->host_family &&
 	       memcmp(a->host, b->host, sizeof(a->host)) == 0 &&
 	       a->service_proto == b->service_proto &&
-	       a->service_port == b->service_port;
+	       a->service_port == b->service_port &&
+	       strcmp(a->interface, b->interface) == 0 && a->dir == b->dir;
 }
 
 void rate_alarm_retune(struct rate_alarm *a, const struct traffic_alarm_cfg *b)
@@ -131,7 +141,17 @@ static void fmt_reason(const struct rate_alarm *a, bool holds, bool filling,
 	const struct traffic_alarm_cfg *c = &a->cfg;
 	const char *label = rate_label[c->rate], *unit = rate_unit[c->rate];
 	char v[16], lim[16];
+	int n = 0;
 
+	/* an interface alarm names it: "eth0 tx errors 51 > 50 in 60s" */
+	if (c->interface[0]) {
+		n = snprintf(buf, len, "%s %s", c->interface,
+			     dir_label[c->dir]);
+		if (n < 0 || (size_t)n >= len)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
 	traffic_fmt_si(a->value, v, sizeof(v));
 	traffic_fmt_si(c->limit, lim, sizeof(lim));
 	if (c->cond == TRAFFIC_COUNT && holds)

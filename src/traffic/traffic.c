@@ -5,7 +5,8 @@
  * Per frame (the hot path): decode, account, new-device lookup, the
  * alarms' counters and the activity count; nothing allocates.  Per second
  * (the tick, just after a second boundary so the alarm windows see whole
- * seconds): pcap and sysfs counters, error and drop deltas, one result per
+ * seconds): pcap and sysfs counters, error and drop deltas, the kernel
+ * counters of interfaces alarms name (netdev.h), one result per
  * "capture/..." check, the known-devices save and the LCD summary.
  * Everything is allocated at open and reload.
  */
@@ -22,6 +23,7 @@
 #include "decode.h"
 #include "ifstats.h"
 #include "log.h"
+#include "netdev.h"
 #include "loop.h"
 #include "policy.h"
 #include "probe.h"
@@ -35,7 +37,10 @@
 
 struct alarm_slot {
 	struct rate_alarm ra;
-	int check; /* flat check index, -1 */
+	int check;	/* flat check index, -1 */
+	uint64_t prev;	/* interface alarms: the counter at the last tick */
+	bool have_prev; /* prev holds a reading */
+	bool missing;	/* the interface was not there at the last tick */
 };
 
 struct traffic {
@@ -51,7 +56,8 @@ struct traffic {
 	bool have_prev[CFG_MAX_IFACES]; /* prev_* hold a first reading */
 	struct alarm_slot alarms[CFG_MAX_TRAFFIC_ALARMS];
 	int n_alarms;
-	int link_check; /* flat index of capture/link, -1 */
+	struct netdev_table netdev; /* read by ticks with interface alarms */
+	int link_check;		    /* flat index of capture/link, -1 */
 	int64_t tick_timer;
 	int64_t wall_s; /* cached by the tick for new-device times */
 	int64_t last_new_ns;
@@ -86,7 +92,8 @@ static void count_alarms(struct traffic *t, const struct frame_info *fi,
 	for (int i = 0; i < t->n_alarms; i++) {
 		const struct traffic_alarm_cfg *c = &t->alarms[i].ra.cfg;
 
-		if (c->rate > RATE_BROADCAST_PPS || !frame_matches(c, fi))
+		if (c->rate > RATE_BROADCAST_PPS || c->interface[0] ||
+		    !frame_matches(c, fi))
 			continue;
 		rate_alarm_add(&t->alarms[i].ra, now,
 			       c->rate == RATE_BPS ? (uint64_t)fi->wire_len * 8
@@ -158,10 +165,47 @@ static void read_counters(struct traffic *t, int64_t now)
 	for (i = 0; i < t->n_alarms; i++) {
 		struct rate_alarm *ra = &t->alarms[i].ra;
 
+		if (ra->cfg.interface[0])
+			continue;
 		if (ra->cfg.rate == RATE_ERRORS)
 			rate_alarm_add(ra, now, errors);
 		else if (ra->cfg.rate == RATE_DROPS)
 			rate_alarm_add(ra, now, drops);
+	}
+}
+
+/* Interface alarms count their interface's kernel counters: one netlink
+ * dump a tick, only while such an alarm is configured. */
+static void count_interfaces(struct traffic *t, int64_t now)
+{
+	static const struct interfaces_cfg every = { .loopback = true };
+	bool any = false, ok;
+	int i;
+
+	for (i = 0; i < t->n_alarms; i++)
+		any |= t->alarms[i].ra.cfg.interface[0] != '\0';
+	if (!any)
+		return;
+	ok = netdev_read(&t->netdev, &every, NULL) == 0;
+	for (i = 0; i < t->n_alarms; i++) {
+		struct alarm_slot *s = &t->alarms[i];
+		const struct traffic_alarm_cfg *c = &s->ra.cfg;
+		const struct netdev_if *d;
+		uint64_t v;
+
+		if (!c->interface[0])
+			continue;
+		d = ok ? netdev_find(&t->netdev, c->interface) : NULL;
+		s->missing = !d;
+		if (!d) {
+			s->have_prev = false;
+			continue;
+		}
+		v = netdev_counter(d, c->rate, c->dir);
+		if (!s->have_prev) /* counters since boot are no burst */
+			s->prev = v;
+		s->have_prev = true;
+		rate_alarm_add(&s->ra, now, delta(&s->prev, v));
 	}
 }
 
@@ -210,8 +254,18 @@ static void report(struct traffic *t, int64_t now)
 		policy_report(t->pol, t->link_check, &r, now);
 	}
 	for (int i = 0; i < t->n_alarms; i++) {
+		const struct alarm_slot *s = &t->alarms[i];
+
 		probe_result_init(&r);
-		rate_alarm_eval(&t->alarms[i].ra, now, &r);
+		if (s->missing) {
+			r.ok = false;
+			r.has_state = true;
+			r.state = STATE_UNKNOWN;
+			snprintf(r.reason, sizeof(r.reason),
+				 "interface %s not found", s->ra.cfg.interface);
+		} else {
+			rate_alarm_eval(&t->alarms[i].ra, now, &r);
+		}
 		if (t->alarms[i].check >= 0)
 			policy_report(t->pol, t->alarms[i].check, &r, now);
 	}
@@ -299,6 +353,7 @@ static int64_t on_tick(struct loop *l, void *arg)
 	now = clock_now_ns();
 	t->wall_s = clock_wall_ns() / NS_PER_S;
 	read_counters(t, now);
+	count_interfaces(t, now);
 	if (t->acct)
 		account_tick(t->acct, now);
 	report(t, now);
