@@ -3,14 +3,13 @@
  *
  * Pages are built as UTF-8 text, encoded cell by cell through the A00 ROM
  * map and cut to the width; nothing here decides states, it only words
- * what the policy decided.  The system page's IP address and temperature
- * are read here too, at most every LCD_SYSINFO_PERIOD_NS; the traffic
- * page reads the running capture's summary (traffic.h).
+ * what the policy decided.  The system page's IP address, temperature
+ * and interfaces are read by lcd_sysinfo.c, not here; the traffic page
+ * reads the running capture's summary (traffic.h).
  */
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <inttypes.h>
-#include <net/if.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +23,6 @@
 #ifndef PL_VERSION
 #define PL_VERSION "?"
 #endif
-
-#define THERMAL_PATH "/sys/class/thermal/thermal_zone0/temp"
 
 /* The page being written: the caller's cells, cut to the module's size. */
 struct page {
@@ -259,9 +256,9 @@ static void page_host_row(struct page *pg, int row,
 	int nr, avail, nn;
 
 	if (st && st->hosts) {
-		state = page_host_flapping(ctx, h) ?
-				"FLAP" :
-				page_state_abbrev(st->hosts[h].state);
+		state = page_host_flapping(ctx, h)
+				? "FLAP"
+				: page_state_abbrev(st->hosts[h].state);
 		reason = page_host_reason(ctx, h);
 	}
 	nr = lcd_charset_encode(state, tmp, pg->cols);
@@ -276,8 +273,9 @@ static void page_host_row(struct page *pg, int row,
 
 static bool page_host_bad(const struct status *st, int h)
 {
-	return st && st->hosts && (st->hosts[h].state == STATE_WARNING ||
-				   st->hosts[h].state == STATE_CRITICAL);
+	return st && st->hosts &&
+	       (st->hosts[h].state == STATE_WARNING ||
+		st->hosts[h].state == STATE_CRITICAL);
 }
 
 /* Hosts with a problem stay on the page, first; the other rows take
@@ -300,10 +298,10 @@ static void page_hosts(struct page *pg, const struct lcd_page_ctx *ctx,
 	for (int pass = 0; pass < 2; pass++)
 		for (i = 0; i < cfg->n_hosts; i++)
 			if (!page_host_bad(st, i) &&
-			    (st && st->hosts && st->hosts[i].state != STATE_OK) ==
-				    (pass == 0))
+			    (st && st->hosts &&
+			     st->hosts[i].state != STATE_OK) == (pass == 0))
 				rest[nr++] = i;
-	if (nb >= rows) {	/* more problems than rows: they take turns */
+	if (nb >= rows) { /* more problems than rows: they take turns */
 		start = (int)(ctx->visit % (unsigned)((nb + rows - 1) / rows)) *
 			rows;
 		for (i = 0; i < rows && start + i < nb; i++)
@@ -420,11 +418,40 @@ static void page_alarms(struct page *pg, const struct lcd_page_ctx *ctx)
 		page_put(pg, 2, "quiet hours");
 }
 
+/* "eth0 up    1.02M/345k": link, then rx/tx bits a second once known. */
+static void page_iface_row(struct page *pg, int row, const struct lcd_iface *f)
+{
+	char left[32], rx[16], tx[16], right[40] = "";
+
+	snprintf(left, sizeof(left), "%s %s", f->name, f->up ? "up" : "down");
+	if (!isnan(f->rx_bps) && !isnan(f->tx_bps)) {
+		traffic_fmt_si(f->rx_bps, rx, sizeof(rx));
+		traffic_fmt_si(f->tx_bps, tx, sizeof(tx));
+		snprintf(right, sizeof(right), "%s/%s", rx, tx);
+	}
+	page_put_lr(pg, row, left, right);
+}
+
+/* Every other visit lists the interfaces, a page's worth each time. */
+static void page_system_ifaces(struct page *pg, const struct lcd_page_ctx *ctx)
+{
+	const struct lcd_sysinfo *si = ctx->sys;
+	int first = (int)((ctx->visit / 2 * (unsigned)pg->rows) %
+			  (unsigned)si->n_ifs);
+
+	for (int r = 0; r < pg->rows && r < si->n_ifs; r++)
+		page_iface_row(pg, r, &si->ifs[(first + r) % si->n_ifs]);
+}
+
 static void page_system(struct page *pg, const struct lcd_page_ctx *ctx)
 {
 	const struct lcd_sysinfo *si = ctx->sys;
 	char up[16], buf[64];
 
+	if (si && si->valid && si->n_ifs > 0 && ctx->visit % 2 == 1) {
+		page_system_ifaces(pg, ctx);
+		return;
+	}
 	up[0] = '-';
 	up[1] = '\0';
 	if (ctx->st && ctx->st->started_ns <= ctx->now_ns)
@@ -486,7 +513,9 @@ static void page_config_error(struct page *pg, const char *err)
  *		next rows' worth each visit
  *	traffic	"frames N" | "on eth0"
  *	alarms	"ALARM CRIT" | "unack maint 59m" | "quiet hours"
- *	system	"up 3d04h  48.3°C" | "192.168.1.10" | "cfg 1a2b3c4d" | version
+ *	system	"up 3d04h  48.3°C" | "192.168.1.10" | "cfg 1a2b3c4d" | version;
+ *		every other visit an interface a row, "eth0 up 1.2M/345k"
+ *		(link, rx/tx bits a second), the next rows' worth each time
  *
  * A failed reload ("cfg err demo.cfg:12"; where that does not fit
  * "cfg: demo.cfg:12", "cfg: demo:12", then "!demo:12") takes the last
@@ -528,54 +557,4 @@ void lcd_page_render(const struct lcd_page_ctx *ctx, enum lcd_page page,
 	}
 	if (err[0])
 		page_config_error(&pg, err);
-}
-
-static void sysinfo_read_temp(char *buf, size_t len)
-{
-	char line[32], *end;
-	FILE *f = fopen(THERMAL_PATH, "re");
-	long milli;
-
-	snprintf(buf, len, "-");
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f)) {
-		milli = strtol(line, &end, 10);
-		if (end != line && (*end == '\n' || *end == '\0') &&
-		    milli > -100000 && milli < 200000)
-			snprintf(buf, len, "%.1f\u00b0C", milli / 1000.0);
-	}
-	fclose(f);
-}
-
-static void sysinfo_read_ip(char *buf, size_t len)
-{
-	struct ifaddrs *ifs, *ifa;
-	const struct sockaddr_in *sin;
-
-	snprintf(buf, len, "-");
-	if (getifaddrs(&ifs) < 0)
-		return;
-	for (ifa = ifs; ifa; ifa = ifa->ifa_next) {
-		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET ||
-		    !(ifa->ifa_flags & IFF_UP) ||
-		    (ifa->ifa_flags & IFF_LOOPBACK))
-			continue;
-		sin = (const struct sockaddr_in *)(const void *)ifa->ifa_addr;
-		if (inet_ntop(AF_INET, &sin->sin_addr, buf, (socklen_t)len))
-			break;
-		snprintf(buf, len, "-");
-	}
-	freeifaddrs(ifs);
-}
-
-void lcd_sysinfo_refresh(struct lcd_sysinfo *si, int64_t now_ns)
-{
-	if (si->valid && now_ns - si->read_ns < LCD_SYSINFO_PERIOD_NS &&
-	    now_ns >= si->read_ns)
-		return;
-	sysinfo_read_temp(si->temp, sizeof(si->temp));
-	sysinfo_read_ip(si->ip, sizeof(si->ip));
-	si->read_ns = now_ns;
-	si->valid = true;
 }

@@ -305,7 +305,7 @@ static void panel_render_lcd(struct panel *p, struct panel_view *v)
 	v->rows = lcd->rows < LCD_MAX_ROWS ? lcd->rows : LCD_MAX_ROWS;
 	v->cols = lcd->cols < LCD_MAX_COLS ? lcd->cols : LCD_MAX_COLS;
 	if (v->page == PAGE_SYSTEM)
-		lcd_sysinfo_refresh(&p->sys, v->now_ns);
+		lcd_sysinfo_refresh(&p->sys, v->now_ns, &p->cfg->interfaces);
 	ctx.visit = p->visits[v->page];
 	lcd_page_render(&ctx, v->page, v->lcd);
 	v->backlight = !p->quiet || (st && st->alarm && !st->acknowledged);
