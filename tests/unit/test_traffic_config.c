@@ -132,10 +132,40 @@ static void test_demo_link_only(void **state)
 	config_free(cfg);
 }
 
+/* interface alarms and the interfaces section, as written */
+static void test_interfaces(void **state)
+{
+	struct pl_config *cfg = load("tests/configs/good/interfaces.cfg");
+	const struct traffic_alarm_cfg *a = cfg->capture.alarms;
+
+	(void)state;
+	assert_true(cfg->interfaces.loopback);
+	assert_int_equal(cfg->interfaces.n_exclude, 2);
+	assert_string_equal(cfg->interfaces.exclude[0], "veth*");
+	assert_string_equal(cfg->interfaces.exclude[1], "docker?");
+	assert_int_equal(cfg->capture.n_alarms, 3);
+	assert_string_equal(a[0].interface, "eth0");
+	assert_int_equal(a[0].dir, TRAFFIC_DIR_TX);
+	assert_int_equal(a[0].rate, RATE_ERRORS);
+	assert_int_equal(a[0].cond, TRAFFIC_COUNT);
+	assert_string_equal(a[1].interface, "eth0");
+	assert_int_equal(a[1].dir, TRAFFIC_DIR_BOTH);
+	assert_int_equal(a[2].rate, RATE_OVERRUNS);
+	assert_int_equal(a[2].dir, TRAFFIC_DIR_RX);
+	config_free(cfg);
+	/* without the section: no loopback, nothing excluded */
+	cfg = load("tests/configs/good/traffic.cfg");
+	assert_false(cfg->interfaces.loopback);
+	assert_int_equal(cfg->interfaces.n_exclude, 0);
+	assert_string_equal(cfg->capture.alarms[0].interface, "");
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alarms),
+		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_capture_host),
 		cmocka_unit_test(test_no_capture),
 		cmocka_unit_test(test_demo_link_only),
