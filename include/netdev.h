@@ -59,6 +59,9 @@ int netdev_read(struct netdev_table *t, const struct interfaces_cfg *f,
 int netdev_parse(struct netdev_table *t, const struct interfaces_cfg *f,
 		 const void *buf, size_t len);
 
+/* Does f (NULL: all but loopback) list an interface named name? */
+bool netdev_wanted(const struct interfaces_cfg *f, const char *name, bool lo);
+
 /* The interface named name, or NULL. */
 const struct netdev_if *netdev_find(const struct netdev_table *t,
 				    const char *name);

@@ -5,7 +5,7 @@
  *
  * Interfaces are at most NETDEV_MAX series per family (loopback and
  * interfaces.exclude left out); speed is written only when the driver
- * knows it.  A capture interface that is missing still gets
+ * knows it.  A capture interface that is missing (not excluded) still gets
  * pilotlight_interface_up 0, so an alert on it fires instead of going
  * quiet.  The process_* families follow client_golang's process
  * collector: cpu seconds is a counter, the rest are gauges.
@@ -84,10 +84,13 @@ static void render_up(struct xbuf *b, const struct netdev_table *t,
 	prom_family(b, up, "gauge", "1 if the interface's link is up.");
 	for (int i = 0; i < t->n; i++)
 		prom_sample1(b, up, "interface", t->ifs[i].name, t->ifs[i].up);
-	for (int i = 0; i < cfg->capture.n_interfaces; i++)
-		if (!netdev_find(t, cfg->capture.interfaces[i]))
-			prom_sample1(b, up, "interface",
-				     cfg->capture.interfaces[i], 0);
+	for (int i = 0; i < cfg->capture.n_interfaces; i++) {
+		const char *name = cfg->capture.interfaces[i];
+
+		if (!netdev_find(t, name) &&
+		    netdev_wanted(&cfg->interfaces, name, false))
+			prom_sample1(b, up, "interface", name, 0);
+	}
 }
 
 static void render_interfaces(struct xbuf *b, const struct netdev_table *t,

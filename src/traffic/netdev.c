@@ -25,7 +25,7 @@
  * least a page, at most 32 KiB by default). */
 #define NETDEV_RECV_MAX 32768
 
-static bool wanted(const struct interfaces_cfg *f, const char *name, bool lo)
+bool netdev_wanted(const struct interfaces_cfg *f, const char *name, bool lo)
 {
 	if (!f)
 		return !lo;
@@ -125,7 +125,7 @@ static int add_link(struct netdev_table *t, const struct interfaces_cfg *f,
 		return 0;
 	d.index = ifi->ifi_index;
 	d.loopback = (ifi->ifi_flags & IFF_LOOPBACK) != 0;
-	if (!wanted(f, d.name, d.loopback))
+	if (!netdev_wanted(f, d.name, d.loopback))
 		return 0;
 	if (t->n >= NETDEV_MAX) {
 		t->omitted++;
