@@ -3,6 +3,7 @@
  * each page says on 16x2 and 20x4 modules, read back the way a person
  * (or the virtual panel) sees the glass.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -325,6 +326,48 @@ static void test_system(void **state)
 			    "-                   ");
 }
 
+static void add_iface(const char *name, bool up, double rx, double tx)
+{
+	struct lcd_iface *f = &sys.ifs[sys.n_ifs++];
+
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->up = up;
+	f->rx_bps = rx;
+	f->tx_bps = tx;
+}
+
+/* Odd visits list the interfaces, a page's worth at a time. */
+static void test_system_interfaces(void **state)
+{
+	(void)state;
+	add_iface("eth0", true, 1.23e6, 345e3);
+	add_iface("cap0", true, 52.1e6, 0);
+	add_iface("wlan0", false, NAN, NAN);
+	set_size(20, 4);
+	/* even visits: the usual page */
+	assert_string_equal(row_text(PAGE_SYSTEM, FX_T0, 2, 0),
+			    "cfg 1a2b3c4d        ");
+	assert_string_equal(row_text(PAGE_SYSTEM, FX_T0, 0, 1),
+			    "eth0 up   1.23M/345k");
+	assert_string_equal(row_text(PAGE_SYSTEM, FX_T0, 1, 1),
+			    "cap0 up      52.1M/0");
+	/* no rate yet (one read): link only */
+	assert_string_equal(row_text(PAGE_SYSTEM, FX_T0, 2, 1),
+			    "wlan0 down          ");
+	assert_string_equal(row_text(PAGE_SYSTEM, FX_T0, 3, 1),
+			    "                    ");
+	/* 16x2: the next two on the next interface visit */
+	set_size(16, 2);
+	assert_string_equal(row_text(PAGE_SYSTEM, FX_T0, 0, 1),
+			    "eth0  1.23M/345k");
+	assert_string_equal(row_text(PAGE_SYSTEM, FX_T0, 0, 3),
+			    "wlan0 down      ");
+	/* nothing read: the usual page on every visit */
+	sys.n_ifs = 0;
+	assert_string_equal(row_text(PAGE_SYSTEM, FX_T0, 1, 1),
+			    "192.168.1.10    ");
+}
+
 /* A failed reload is on the last row of every page. */
 static void test_config_error_everywhere(void **state)
 {
@@ -379,6 +422,7 @@ int main(void)
 		cmocka_unit_test_setup(test_traffic, setup),
 		cmocka_unit_test_setup(test_alarms, setup),
 		cmocka_unit_test_setup(test_system, setup),
+		cmocka_unit_test_setup(test_system_interfaces, setup),
 		cmocka_unit_test_setup(test_config_error_everywhere, setup),
 	};
 

@@ -19,6 +19,8 @@
 #include "../../src/exports/exports_int.h"
 #include "clock.h"
 #include "lcd_charset.h"
+#include "netdev.h"
+#include "procself.h"
 
 #define NOW_NS	(1000 * NS_PER_S)
 #define WALL_NS (INT64_C(1795000000) * NS_PER_S + 250 * NS_PER_MS)
@@ -321,6 +323,71 @@ static void test_values_and_labels(void **state)
 				    "m 18446744073709\n");
 }
 
+/* Every interface, the capture interface that is gone, the process. */
+static void test_render_system(void **state)
+{
+	struct fixture *f = *state;
+	static struct netdev_table t;
+	struct procself p = {
+		.cpu_seconds = 1.5,
+		.resident_bytes = 8 << 20,
+		.open_fds = 9,
+		.max_fds = -1,
+		.start_time_s = 1795310625.5,
+	};
+	struct pl_config cfg = { 0 };
+	char *cap[] = { "eth1" };
+
+	t.n = 1;
+	t.omitted = 2;
+	t.ifs[0] = (struct netdev_if){ .name = "eth0",
+				       .rx_bytes = 12345,
+				       .tx_errors = 51,
+				       .mtu = 1500,
+				       .up = true,
+				       .speed_bps = 1000000000 };
+	cfg.capture.interfaces[0] = cap[0];
+	cfg.capture.n_interfaces = 1;
+	xbuf_reset(&f->b);
+	metrics_render_system(&f->b, &t, &p, &cfg);
+	assert_false(f->b.oom);
+	assert_non_null(strstr(
+		f->b.p,
+		"# TYPE pilotlight_interface_receive_bytes_total counter\n"
+		"pilotlight_interface_receive_bytes_total{interface=\"eth0\"} "
+		"12345\n"));
+	assert_non_null(strstr(f->b.p, "pilotlight_interface_transmit_errors_"
+				       "total{interface=\"eth0\"} "
+				       "51\n"));
+	assert_non_null(strstr(
+		f->b.p, "pilotlight_interface_up{interface=\"eth0\"} 1\n"
+			"pilotlight_interface_up{interface=\"eth1\"} 0\n"));
+	assert_non_null(strstr(
+		f->b.p,
+		"pilotlight_interface_mtu_bytes{interface=\"eth0\"} 1500\n"));
+	assert_non_null(strstr(
+		f->b.p, "pilotlight_interface_speed_bytes{interface=\"eth0\"} "
+			"125000000\n"));
+	assert_non_null(strstr(f->b.p, "pilotlight_interfaces_omitted 2\n"));
+	assert_non_null(strstr(f->b.p,
+			       "# TYPE process_cpu_seconds_total counter\n"
+			       "process_cpu_seconds_total 1.5\n"));
+	assert_non_null(
+		strstr(f->b.p, "process_resident_memory_bytes 8388608\n"));
+	assert_non_null(strstr(f->b.p, "process_open_fds 9\n"));
+	/* unlimited: no max_fds rather than a made-up number */
+	assert_null(strstr(f->b.p, "process_max_fds"));
+	assert_non_null(
+		strstr(f->b.p, "process_start_time_seconds 1795310625.5\n"));
+	/* an excluded capture interface is not "down" */
+	cfg.interfaces.n_exclude = 1;
+	snprintf(cfg.interfaces.exclude[0], CFG_IF_PATTERN_MAX, "eth*");
+	xbuf_reset(&f->b);
+	metrics_render_system(&f->b, &t, NULL, &cfg);
+	assert_null(strstr(f->b.p, "interface=\"eth1\""));
+	assert_null(strstr(f->b.p, "process_"));
+}
+
 static void test_route(void **state)
 {
 	(void)state;
@@ -369,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_render_no_status),
 		cmocka_unit_test(test_reload_failed_and_no_reply),
 		cmocka_unit_test(test_values_and_labels),
+		cmocka_unit_test(test_render_system),
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_status_page),
 	};

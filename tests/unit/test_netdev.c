@@ -27,13 +27,15 @@ static struct dump d;
 
 static void put_attr(unsigned short type, const void *data, size_t n)
 {
-	struct rtattr *a = (struct rtattr *)(void *)((char *)d.cur +
-						      NLMSG_ALIGN(d.cur->nlmsg_len));
+	struct rtattr *a =
+		(struct rtattr *)(void *)((char *)d.cur +
+					  NLMSG_ALIGN(d.cur->nlmsg_len));
 
 	a->rta_type = type;
 	a->rta_len = (unsigned short)RTA_LENGTH(n);
 	memcpy(RTA_DATA(a), data, n);
-	d.cur->nlmsg_len = NLMSG_ALIGN(d.cur->nlmsg_len) + RTA_ALIGN(a->rta_len);
+	d.cur->nlmsg_len =
+		NLMSG_ALIGN(d.cur->nlmsg_len) + RTA_ALIGN(a->rta_len);
 }
 
 static void begin_link(int index, unsigned flags, const char *name,
@@ -98,7 +100,8 @@ static int setup(void **state)
 static void test_parse_dump(void **state)
 {
 	struct netdev_table t = { 0 };
-	struct rtnl_link_stats s32 = { .rx_bytes = 4000000000u, .tx_errors = 3 };
+	struct rtnl_link_stats s32 = { .rx_bytes = 4000000000u,
+				       .tx_errors = 3 };
 	const struct netdev_if *e;
 
 	(void)state;
@@ -144,8 +147,8 @@ static void test_filter(void **state)
 
 	(void)state;
 	snprintf(f.exclude[0], sizeof(f.exclude[0]), "veth*");
-	add_link64(1, IFF_LOOPBACK | IFF_LOWER_UP, "lo", 65536,
-		   IF_OPER_UNKNOWN, 0);
+	add_link64(1, IFF_LOOPBACK | IFF_LOWER_UP, "lo", 65536, IF_OPER_UNKNOWN,
+		   0);
 	add_link64(2, IFF_LOWER_UP, "veth1a2b", 1500, IF_OPER_UP, 0);
 	add_link64(3, IFF_LOWER_UP, "eth0", 1500, IF_OPER_UP, 0);
 	add_done();
@@ -217,11 +220,16 @@ static void test_bad_replies(void **state)
 static void test_counter(void **state)
 {
 	struct netdev_if i = {
-		.rx_bytes = 1000, .tx_bytes = 10,
-		.rx_packets = 7, .tx_packets = 3,
-		.rx_errors = 1, .tx_errors = 51,
-		.rx_dropped = 4, .tx_dropped = 5,
-		.rx_overruns = 2, .tx_overruns = 0,
+		.rx_bytes = 1000,
+		.tx_bytes = 10,
+		.rx_packets = 7,
+		.tx_packets = 3,
+		.rx_errors = 1,
+		.tx_errors = 51,
+		.rx_dropped = 4,
+		.tx_dropped = 5,
+		.rx_overruns = 2,
+		.tx_overruns = 0,
 	};
 
 	(void)state;

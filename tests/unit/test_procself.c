@@ -23,8 +23,8 @@
 
 /* proc(5): pid (comm) state ppid ... utime(14) stime(15) ... starttime(22)
  * vsize rss ... */
-#define STAT_FMT                                                          \
-	"%d (%s) S 1 1 1 0 -1 4194560 100 0 0 0 %llu %llu 0 0 20 0 1 0 " \
+#define STAT_FMT                                                               \
+	"%d (%s) S 1 1 1 0 -1 4194560 100 0 0 0 %llu %llu 0 0 20 0 1 0 "       \
 	"%llu 10000000 300 18446744073709551615\n"
 
 static void test_parse_stat(void **state)
@@ -33,8 +33,8 @@ static void test_parse_stat(void **state)
 	uint64_t cpu, start;
 
 	(void)state;
-	snprintf(line, sizeof(line), STAT_FMT, 42, "pilotlight", 250ULL,
-		 50ULL, 123456ULL);
+	snprintf(line, sizeof(line), STAT_FMT, 42, "pilotlight", 250ULL, 50ULL,
+		 123456ULL);
 	assert_int_equal(procself_parse_stat(line, &cpu, &start), 0);
 	assert_true(cpu == 300);
 	assert_true(start == 123456);
@@ -52,8 +52,7 @@ static void test_parse_stat_bad(void **state)
 
 	(void)state;
 	errno = 0;
-	assert_int_equal(procself_parse_stat("42 (x) S 1 1", &cpu, &start),
-			 -1);
+	assert_int_equal(procself_parse_stat("42 (x) S 1 1", &cpu, &start), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(procself_parse_stat("no parenthesis", &cpu, &start),
 			 -1);
@@ -69,9 +68,8 @@ static void test_parse_statm(void **state)
 	uint64_t pages;
 
 	(void)state;
-	assert_int_equal(procself_parse_statm("5000 1234 300 10 0 900 0\n",
-					      &pages),
-			 0);
+	assert_int_equal(
+		procself_parse_statm("5000 1234 300 10 0 900 0\n", &pages), 0);
 	assert_true(pages == 1234);
 	assert_int_equal(procself_parse_statm("5000\n", &pages), -1);
 	assert_int_equal(procself_parse_statm("5000 -3 1\n", &pages), -1);

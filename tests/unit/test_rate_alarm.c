@@ -136,6 +136,35 @@ static void test_count_within(void **state)
 	rate_alarm_free(&a);
 }
 
+/* An interface alarm names its interface and direction. */
+static void test_interface_reason(void **state)
+{
+	struct traffic_alarm_cfg c = alarm(RATE_ERRORS, TRAFFIC_COUNT, 50, 60);
+	struct traffic_alarm_cfg other;
+	struct probe_result r;
+	struct rate_alarm a;
+
+	(void)state;
+	snprintf(c.interface, sizeof(c.interface), "eth0");
+	c.dir = TRAFFIC_DIR_TX;
+	assert_int_equal(rate_alarm_init(&a, &c, SEC(0)), 0);
+	rate_alarm_add(&a, SEC(2.5), 51);
+	probe_result_init(&r);
+	assert_true(rate_alarm_eval(&a, SEC(3.3), &r));
+	assert_string_equal(r.reason, "eth0 tx errors 51 > 50 in 60s");
+	/* another interface or direction is another window */
+	other = c;
+	other.dir = TRAFFIC_DIR_RX;
+	assert_false(rate_alarm_same_window(&c, &other));
+	other = c;
+	snprintf(other.interface, sizeof(other.interface), "eth1");
+	assert_false(rate_alarm_same_window(&c, &other));
+	other = c;
+	other.limit = 10;
+	assert_true(rate_alarm_same_window(&c, &other));
+	rate_alarm_free(&a);
+}
+
 static void test_warning_level_and_bps(void **state)
 {
 	struct traffic_alarm_cfg c = alarm(RATE_BPS, TRAFFIC_ABOVE, 50e6, 5);
@@ -199,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_below_waits_for_full_window),
 		cmocka_unit_test(test_below_after_traffic_stops),
 		cmocka_unit_test(test_count_within),
+		cmocka_unit_test(test_interface_reason),
 		cmocka_unit_test(test_warning_level_and_bps),
 		cmocka_unit_test(test_late_tick),
 		cmocka_unit_test(test_retune_keeps_window),
