@@ -6,7 +6,7 @@
  * alarms' counters and the activity count; nothing allocates.  Per second
  * (the tick, just after a second boundary so the alarm windows see whole
  * seconds): pcap and sysfs counters, error and drop deltas, the kernel
- * counters of interfaces alarms name (netdev.h), one result per
+ * counters of interfaces alarms name (alarm_slots.c), one result per
  * "capture/..." check, the known-devices save and the LCD summary.
  * Everything is allocated at open and reload.
  */
@@ -18,13 +18,14 @@
 #include <sys/socket.h>
 
 #include "account.h"
+#include "alarm_slots.h"
 #include "capture.h"
 #include "clock.h"
 #include "decode.h"
 #include "ifstats.h"
 #include "log.h"
-#include "netdev.h"
 #include "loop.h"
+#include "netdev.h"
 #include "policy.h"
 #include "probe.h"
 #include "rate_alarm.h"
@@ -34,14 +35,6 @@
 /* Ticks run this long after each second boundary: late enough for the
  * flush timer to have handed over the second's last ring blocks. */
 #define TICK_PHASE_NS (300 * NS_PER_MS)
-
-struct alarm_slot {
-	struct rate_alarm ra;
-	int check;	/* flat check index, -1 */
-	uint64_t prev;	/* interface alarms: the counter at the last tick */
-	bool have_prev; /* prev holds a reading */
-	bool missing;	/* the interface was not there at the last tick */
-};
 
 struct traffic {
 	struct loop *loop;
@@ -68,39 +61,6 @@ struct traffic {
 
 /* ---- per frame ---------------------------------------------------------- */
 
-static bool frame_matches(const struct traffic_alarm_cfg *c,
-			  const struct frame_info *fi)
-{
-	size_t n = c->host_family == AF_INET ? 4 : 16;
-
-	if (c->rate == RATE_BROADCAST_PPS && !fi->broadcast)
-		return false;
-	if (c->host_family &&
-	    (fi->family != c->host_family ||
-	     (memcmp(fi->src, c->host, n) && memcmp(fi->dst, c->host, n))))
-		return false;
-	if (c->service_proto &&
-	    (fi->proto != c->service_proto || !fi->has_ports ||
-	     (fi->sport != c->service_port && fi->dport != c->service_port)))
-		return false;
-	return true;
-}
-
-static void count_alarms(struct traffic *t, const struct frame_info *fi,
-			 int64_t now)
-{
-	for (int i = 0; i < t->n_alarms; i++) {
-		const struct traffic_alarm_cfg *c = &t->alarms[i].ra.cfg;
-
-		if (c->rate > RATE_BROADCAST_PPS || c->interface[0] ||
-		    !frame_matches(c, fi))
-			continue;
-		rate_alarm_add(&t->alarms[i].ra, now,
-			       c->rate == RATE_BPS ? (uint64_t)fi->wire_len * 8
-						   : 1);
-	}
-}
-
 /* The pair newdev just learned becomes the policy's event. */
 static void announce_device(struct traffic *t, int64_t now)
 {
@@ -125,21 +85,11 @@ static void on_frame(void *arg, int iface, const uint8_t *data, uint32_t caplen,
 	account_frame(t->acct, iface, &fi, now);
 	if (newdev_frame(t->nd, &fi, now, t->wall_s) == 1)
 		announce_device(t, now);
-	count_alarms(t, &fi, now);
+	alarm_slots_count_frame(t->alarms, t->n_alarms, &fi, now);
 	policy_add_activity(t->pol, 1);
 }
 
 /* ---- per second --------------------------------------------------------- */
-
-/* What went up since last time; a counter that went down (the interface
- * was re-created, a handle reopened) restarts from its new value. */
-static uint64_t delta(uint64_t *prev, uint64_t now)
-{
-	uint64_t d = now >= *prev ? now - *prev : 0;
-
-	*prev = now;
-	return d;
-}
 
 static void read_counters(struct traffic *t, int64_t now)
 {
@@ -158,9 +108,11 @@ static void read_counters(struct traffic *t, int64_t now)
 			t->prev_drops[i] = cs->drops + cs->ifdrops;
 			t->have_prev[i] = true;
 		}
-		errors += delta(&t->prev_errors[i],
-				t->ifs[i].rx_errors + t->ifs[i].tx_errors);
-		drops += delta(&t->prev_drops[i], cs->drops + cs->ifdrops);
+		errors += alarm_slots_delta(&t->prev_errors[i],
+					    t->ifs[i].rx_errors +
+						    t->ifs[i].tx_errors);
+		drops += alarm_slots_delta(&t->prev_drops[i],
+					   cs->drops + cs->ifdrops);
 	}
 	for (i = 0; i < t->n_alarms; i++) {
 		struct rate_alarm *ra = &t->alarms[i].ra;
@@ -171,41 +123,6 @@ static void read_counters(struct traffic *t, int64_t now)
 			rate_alarm_add(ra, now, errors);
 		else if (ra->cfg.rate == RATE_DROPS)
 			rate_alarm_add(ra, now, drops);
-	}
-}
-
-/* Interface alarms count their interface's kernel counters: one netlink
- * dump a tick, only while such an alarm is configured. */
-static void count_interfaces(struct traffic *t, int64_t now)
-{
-	static const struct interfaces_cfg every = { .loopback = true };
-	bool any = false, ok;
-	int i;
-
-	for (i = 0; i < t->n_alarms; i++)
-		any |= t->alarms[i].ra.cfg.interface[0] != '\0';
-	if (!any)
-		return;
-	ok = netdev_read(&t->netdev, &every, NULL) == 0;
-	for (i = 0; i < t->n_alarms; i++) {
-		struct alarm_slot *s = &t->alarms[i];
-		const struct traffic_alarm_cfg *c = &s->ra.cfg;
-		const struct netdev_if *d;
-		uint64_t v;
-
-		if (!c->interface[0])
-			continue;
-		d = ok ? netdev_find(&t->netdev, c->interface) : NULL;
-		s->missing = !d;
-		if (!d) {
-			s->have_prev = false;
-			continue;
-		}
-		v = netdev_counter(d, c->rate, c->dir);
-		if (!s->have_prev) /* counters since boot are no burst */
-			s->prev = v;
-		s->have_prev = true;
-		rate_alarm_add(&s->ra, now, delta(&s->prev, v));
 	}
 }
 
@@ -254,18 +171,8 @@ static void report(struct traffic *t, int64_t now)
 		policy_report(t->pol, t->link_check, &r, now);
 	}
 	for (int i = 0; i < t->n_alarms; i++) {
-		const struct alarm_slot *s = &t->alarms[i];
-
 		probe_result_init(&r);
-		if (s->missing) {
-			r.ok = false;
-			r.has_state = true;
-			r.state = STATE_UNKNOWN;
-			snprintf(r.reason, sizeof(r.reason),
-				 "interface %s not found", s->ra.cfg.interface);
-		} else {
-			rate_alarm_eval(&t->alarms[i].ra, now, &r);
-		}
+		alarm_slots_eval(&t->alarms[i], now, &r);
 		if (t->alarms[i].check >= 0)
 			policy_report(t->pol, t->alarms[i].check, &r, now);
 	}
@@ -353,7 +260,7 @@ static int64_t on_tick(struct loop *l, void *arg)
 	now = clock_now_ns();
 	t->wall_s = clock_wall_ns() / NS_PER_S;
 	read_counters(t, now);
-	count_interfaces(t, now);
+	alarm_slots_count_interfaces(t->alarms, t->n_alarms, &t->netdev, now);
 	if (t->acct)
 		account_tick(t->acct, now);
 	report(t, now);
@@ -365,78 +272,6 @@ static int64_t on_tick(struct loop *l, void *arg)
 }
 
 /* ---- configuration ------------------------------------------------------ */
-
-/* Flat indices of the capture host's checks into link and slots. */
-static void find_checks(const struct pl_config *cfg, int *link,
-			struct alarm_slot *slots, int n)
-{
-	int h, c, flat = 0;
-
-	*link = -1;
-	for (int i = 0; i < n; i++)
-		slots[i].check = -1;
-	for (h = 0; h < cfg->n_hosts; h++) {
-		for (c = 0; c < cfg->hosts[h].n_checks; c++, flat++) {
-			const struct check_cfg *k = &cfg->hosts[h].checks[c];
-
-			if (k->type != CHECK_TRAFFIC)
-				continue;
-			if (k->u.traffic.alarm < 0)
-				*link = flat;
-			else if (k->u.traffic.alarm < n)
-				slots[k->u.traffic.alarm].check = flat;
-		}
-	}
-}
-
-/* Undo build_alarms() for next[0..n): moved windows go back to old[]. */
-static void unbuild_alarms(struct alarm_slot *old, int n_old,
-			   struct alarm_slot *next, int n)
-{
-	int i, j;
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n_old; j++)
-			if (!old[j].ra.bucket &&
-			    rate_alarm_same_window(&old[j].ra.cfg,
-						   &next[i].ra.cfg))
-				break;
-		if (j < n_old)
-			old[j].ra.bucket = next[i].ra.bucket;
-		else
-			rate_alarm_free(&next[i].ra);
-	}
-}
-
-/* New windows for cfg's alarms in next[], reusing old ones that fit (they
- * are moved out of old[]).  Returns 0 or -1/ENOMEM (next[] freed). */
-static int build_alarms(struct alarm_slot *old, int n_old,
-			const struct capture_cfg *cap, struct alarm_slot *next,
-			int64_t now)
-{
-	int i, j;
-
-	for (i = 0; i < cap->n_alarms; i++) {
-		const struct traffic_alarm_cfg *c = &cap->alarms[i];
-
-		for (j = 0; j < n_old; j++)
-			if (old[j].ra.bucket &&
-			    rate_alarm_same_window(&old[j].ra.cfg, c))
-				break;
-		if (j < n_old) {
-			next[i] = old[j];
-			old[j].ra.bucket = NULL;
-			rate_alarm_retune(&next[i].ra, c);
-		} else if (rate_alarm_init(&next[i].ra, c, now) < 0) {
-			goto fail;
-		}
-	}
-	return 0;
-fail:
-	unbuild_alarms(old, n_old, next, i);
-	errno = ENOMEM;
-	return -1;
-}
 
 static struct account *new_account(const struct capture_cfg *cap)
 {
@@ -478,10 +313,10 @@ struct traffic *traffic_open(struct loop *l, struct policy *pol,
 	t->acct = new_account(&cfg->capture);
 	t->nd = new_newdev(cfg);
 	if (!t->acct || !t->nd ||
-	    build_alarms(NULL, 0, &cfg->capture, t->alarms, now) < 0)
+	    alarm_slots_build(NULL, 0, &cfg->capture, t->alarms, now) < 0)
 		goto fail;
 	t->n_alarms = cfg->capture.n_alarms;
-	find_checks(cfg, &t->link_check, t->alarms, t->n_alarms);
+	alarm_slots_find_checks(cfg, &t->link_check, t->alarms, t->n_alarms);
 	t->cap = capture_open(l, &cfg->capture, on_frame, t);
 	if (!t->cap)
 		goto fail;
@@ -559,7 +394,7 @@ static void commit(struct traffic *t, const struct pl_config *cfg,
 					  cap->n_local_networks);
 	}
 	t->cfg = cfg;
-	find_checks(cfg, &t->link_check, t->alarms, t->n_alarms);
+	alarm_slots_find_checks(cfg, &t->link_check, t->alarms, t->n_alarms);
 }
 
 int traffic_reload(struct traffic *t, const struct pl_config *cfg)
@@ -571,7 +406,7 @@ int traffic_reload(struct traffic *t, const struct pl_config *cfg)
 	int64_t now = clock_now_ns();
 
 	memset(next, 0, sizeof(next));
-	if (build_alarms(t->alarms, t->n_alarms, cap, next, now) < 0)
+	if (alarm_slots_build(t->alarms, t->n_alarms, cap, next, now) < 0)
 		return -1;
 	if (!same_interfaces(&t->cfg->capture, cap) &&
 	    !(acct = new_account(cap)) && cap->n_interfaces)
@@ -591,7 +426,7 @@ fail_account:
 	if (acct != t->acct)
 		account_free(acct);
 fail_alarms:
-	unbuild_alarms(t->alarms, t->n_alarms, next, cap->n_alarms);
+	alarm_slots_unbuild(t->alarms, t->n_alarms, next, cap->n_alarms);
 	errno = ENOMEM;
 	return -1;
 }
