@@ -139,8 +139,12 @@ int netdev_parse(struct netdev_table *t, const struct interfaces_cfg *f,
 		 const void *buf, size_t len)
 {
 	const struct nlmsghdr *h = buf;
-	int left = len > NETDEV_RECV_MAX ? NETDEV_RECV_MAX : (int)len;
+	int left = (int)len;
 
+	if (len > NETDEV_RECV_MAX) { /* more than one recv() can bring */
+		errno = EMSGSIZE;
+		return -1;
+	}
 	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 		if (h->nlmsg_type == NLMSG_DONE)
 			return 1;

@@ -195,6 +195,9 @@ static void test_bad_replies(void **state)
 	errno = 0;
 	assert_int_equal(netdev_parse(&t, NULL, d.buf, d.len - 8), -1);
 	assert_int_equal(errno, EBADMSG);
+	/* more than one recv() can bring is refused, not half read */
+	assert_int_equal(netdev_parse(&t, NULL, d.buf, sizeof(d.buf)), -1);
+	assert_int_equal(errno, EMSGSIZE);
 	/* the kernel's error reply */
 	memset(&d, 0, sizeof(d));
 	d.cur = (struct nlmsghdr *)(void *)d.buf;
