@@ -35,7 +35,7 @@ struct exports {
 	uint64_t unlisted; /* st->devices_unlisted handed on */
 	int64_t start_wall_ns, reload_ok_wall_ns;
 	int64_t flush_timer;
-	int64_t flush_ns; /* when flush_timer fires (monotonic) */
+	int64_t flush_ns;	 /* when flush_timer fires (monotonic) */
 	struct netdev_table ifs; /* read per scrape */
 	bool ifs_failed;	 /* the last read failed (logged) */
 };
