@@ -85,6 +85,7 @@ struct check_cfg {
 		struct {
 			int count;	  /* echo requests per round */
 			int payload;	  /* bytes of ICMP payload */
+			int64_t spacing_ms; /* between two requests */
 		} ping;
 		struct {
 			int port;

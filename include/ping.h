@@ -29,8 +29,11 @@ struct ping;
 
 /* One burst.  The payload opens with the engine's 8-byte cookie, so a
  * payload below 8 bytes is sent as 8. */
-/* Between two echo requests of one burst, as the scheduler sends them. */
-#define PING_SPACING_MS 100
+/* Between two echo requests of one burst: a ping check's 'spacing'
+ * (config.h), its default and its range. */
+#define PING_SPACING_MS	    100
+#define PING_SPACING_MIN_MS 10
+#define PING_SPACING_MAX_MS 1000
 
 struct ping_params {
 	int count;	    /* echo requests in the burst (1..100) */

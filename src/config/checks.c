@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "match.h"
+#include "ping.h"
 
 #define BIT(m) (1u << (m))
 #define DURATION_METRICS                                                       \
@@ -40,8 +41,10 @@ static const struct {
 	const char *key;
 	enum check_type type;
 } type_keys[] = {
+	/* clang-format off */
 	{ "count", CHECK_PING },
 	{ "payload", CHECK_PING },
+	{ "spacing", CHECK_PING },
 	{ "port", CHECK_TCP },
 	{ "send", CHECK_TCP },
 	{ "expect", CHECK_TCP },
@@ -61,6 +64,7 @@ static const struct {
 	{ "max_hops", CHECK_TRACE },
 	{ "open", CHECK_PORTS },
 	{ "closed", CHECK_PORTS },
+	/* clang-format on */
 };
 
 #define N_TYPE_KEYS (int)(sizeof(type_keys) / sizeof(type_keys[0]))
@@ -252,8 +256,40 @@ static void read_ping(struct cfg_ctx *ctx, const struct cfg_node *n,
 {
 	c->u.ping.count = 5;
 	c->u.ping.payload = 56;
+	c->u.ping.spacing_ms = PING_SPACING_MS;
 	cfg_get_int(ctx, n, "count", 1, 100, &c->u.ping.count);
 	cfg_get_int(ctx, n, "payload", 0, 1472, &c->u.ping.payload);
+	cfg_get_duration(ctx, n, "spacing", PING_SPACING_MIN_MS,
+			 PING_SPACING_MAX_MS, false, &c->u.ping.spacing_ms);
+}
+
+/* A burst's last request leaves (count - 1) x spacing after its first
+ * and may wait timeout for its answer: all of it must end before the
+ * next round is due, or rounds are skipped.  Named on 'spacing' when it
+ * is given, else on 'count' or the timing keys that made it too long. */
+static void check_burst(struct cfg_ctx *ctx, const struct cfg_node *n,
+			const struct check_cfg *c)
+{
+	int64_t burst_ms =
+		(c->u.ping.count - 1) * c->u.ping.spacing_ms + c->timeout_ms;
+	static const char *const keys[] = { "spacing", "count", "timeout",
+					    "interval" };
+	const char *key = "type";
+	char sp[32], to[32], bu[32], in[32];
+
+	if (burst_ms < c->interval_ms)
+		return;
+	for (size_t i = sizeof(keys) / sizeof(keys[0]); i-- > 0;)
+		if (cfg_node_member(n, keys[i]))
+			key = keys[i];
+	cfg_fmt_duration(c->u.ping.spacing_ms, sp, sizeof(sp));
+	cfg_fmt_duration(c->timeout_ms, to, sizeof(to));
+	cfg_fmt_duration(burst_ms, bu, sizeof(bu));
+	cfg_fmt_duration(c->interval_ms, in, sizeof(in));
+	cfg_key_error(ctx, n, key,
+		      "a burst of %d pings %s apart plus the timeout (%s) "
+		      "takes %s, must be below interval (%s)",
+		      c->u.ping.count, sp, to, bu, in);
 }
 
 static void read_tcp(struct cfg_ctx *ctx, const struct cfg_node *n,
@@ -476,8 +512,14 @@ static void read_timing(struct cfg_ctx *ctx, const struct cfg_node *n,
 	cfg_get_int(ctx, n, "fail_after", 1, 100, &c->fail_after);
 	cfg_get_int(ctx, n, "recover_after", 1, 100, &c->recover_after);
 	/* the defaults' own pair is checked where they are read */
-	if (ri < 0 || rt < 0 || (ri == 0 && rt == 0) ||
-	    c->timeout_ms < c->interval_ms)
+	if (ri < 0 || rt < 0)
+		return;
+	if (c->timeout_ms < c->interval_ms) {
+		if (c->type == CHECK_PING)
+			check_burst(ctx, n, c);
+		return;
+	}
+	if (ri == 0 && rt == 0)
 		return;
 	cfg_fmt_duration(c->timeout_ms, a, sizeof(a));
 	cfg_fmt_duration(c->interval_ms, b, sizeof(b));

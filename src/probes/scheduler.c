@@ -188,7 +188,7 @@ static void start_ping(struct slot *sl, const struct host_addr *ha)
 	struct ping_params pp = {
 		.count = sl->c->u.ping.count,
 		.payload = sl->c->u.ping.payload,
-		.spacing_ns = PING_SPACING_MS * NS_PER_MS,
+		.spacing_ns = sl->c->u.ping.spacing_ms * NS_PER_MS,
 		.timeout_ns = sl->c->timeout_ms * NS_PER_MS,
 	};
 
