@@ -359,6 +359,12 @@ struct events_cfg {
 	int rate_limit;		  /* events a minute, then summarised; 0 none */
 };
 
+/* Every result as a JSON line (README "Measurement stream"). */
+struct measurements_cfg {
+	char file[CFG_PATH_MAX];  /* "" none, "-" stdout, else absolute */
+	int line;		  /* of 'file', for errors found at start */
+};
+
 enum webhook_format {
 	WEBHOOK_GENERIC,	  /* the event JSON line */
 	WEBHOOK_NTFY,
@@ -414,6 +420,7 @@ struct pl_config {
 	struct indicators_cfg indicators;
 	struct metrics_cfg metrics;
 	struct events_cfg events;
+	struct measurements_cfg measurements;
 	struct webhook_cfg webhooks[CFG_MAX_WEBHOOKS];
 	int n_webhooks;
 };

@@ -40,8 +40,9 @@ struct exports;
 struct exports *exports_open(struct loop *l, const struct pl_config *cfg,
 			     const struct exports_sources *src);
 
-/* Open the events file.  -1 after logging "events: cannot open FILE:
- * why". */
+/* Open the events file and the measurement stream's file (stdout, for
+ * "-", is taken in exports_open()).  -1 after logging "events: cannot
+ * open FILE: why" or "measurements: cannot open FILE: why". */
 int exports_start(struct exports *e);
 
 /* Switch to cfg (the old config may be freed after this returns).
@@ -57,6 +58,15 @@ void exports_set_sources(struct exports *e, const struct exports_sources *src);
 /* The policy's status changed: write and send its new events.  st must
  * stay valid until the next call (policy_status() does). */
 void exports_notify(struct exports *e, const struct status *st);
+
+struct probe_result;
+
+/* One result of check c of host h, whose own state is state: a line of
+ * the measurement stream when one is configured (README "Measurement
+ * stream").  Never blocks. */
+void exports_measurement(struct exports *e, const struct host_cfg *h,
+			 const struct check_cfg *c,
+			 const struct probe_result *r, enum pl_state state);
 
 /* Accepts NULL. */
 void exports_close(struct exports *e);

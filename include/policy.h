@@ -68,6 +68,15 @@ typedef int64_t (*policy_last_seen_fn)(void *arg, int host);
  * while it is seen sending is "ICMP blocked", a WARNING, not down. */
 void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn, void *arg);
 
+/* Every result as it arrives, with the state it alone says (a ping
+ * burst without reply is CRITICAL even before fail_after makes the check
+ * so): for the measurement stream, which the policy does not write. */
+typedef void (*policy_result_fn)(void *arg, const struct host_cfg *h,
+				 const struct check_cfg *c,
+				 const struct probe_result *r,
+				 enum pl_state state);
+void policy_set_result_hook(struct policy *p, policy_result_fn fn, void *arg);
+
 /*
  * What daemon.state_dir keeps across a restart (alarmfile.h reads and
  * writes it): the acknowledged alarm and the end of a maintenance window.

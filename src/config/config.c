@@ -253,7 +253,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 	static const char *const keys[] = {
 		"daemon",   "logging",	  "defaults",	"thresholds", "hosts",
 		"groups",   "capture",	  "indicators", "metrics",    "events",
-		"webhooks", "interfaces", NULL,
+		"webhooks", "interfaces", "measurements", NULL,
 	};
 	struct cfg_defaults def;
 

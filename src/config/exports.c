@@ -1,7 +1,7 @@
 /*
- * exports.c - the 'events' group and the 'webhooks' list: where state
- * changes go besides the panel (a JSON lines file, syslog, HTTP alert
- * receivers).  The 'metrics' group, being older, is in sections.c.
+ * exports.c - the 'events' and 'measurements' groups and the 'webhooks'
+ * list: where state changes and results go besides the panel (JSON lines
+ * files, syslog, HTTP alert receivers).  The 'metrics' group, being older, is in sections.c.
  *
  * Strings are copied into the fixed arrays of struct events_cfg and
  * struct webhook_cfg, so nothing here needs freeing in config_free().
@@ -116,6 +116,32 @@ static void read_events(struct cfg_ctx *ctx, const struct cfg_node *root,
 			      ev->file);
 }
 
+/* The file is checked as the events file is; "-" (stdout) is refused at
+ * start when a virtual panel writes there (service.c), hence the line. */
+static void read_measurements(struct cfg_ctx *ctx, const struct cfg_node *root,
+			      struct measurements_cfg *m)
+{
+	static const char *const keys[] = { "file", NULL };
+	const struct cfg_node *g, *f;
+
+	*m = (struct measurements_cfg){ 0 };
+	if (cfg_get_group(ctx, root, "measurements", &g) <= 0)
+		return;
+	cfg_check_keys(ctx, g, keys, "'measurements'");
+	f = cfg_node_member(g, "file");
+	m->line = cfg_node_line(f ? f : g);
+	if (copy_string(ctx, g, "file", m->file, sizeof(m->file)) <= 0 ||
+	    !m->file[0] || strcmp(m->file, "-") == 0)
+		return;
+	if (m->file[0] == '/')
+		check_events_file(ctx, g, m->file);
+	else
+		cfg_key_error(ctx, g, "file",
+			      "'file' must be an absolute path, \"-\" (stdout) "
+			      "or \"\" (none), not '%s'",
+			      m->file);
+}
+
 static void webhook_name(struct cfg_ctx *ctx, const struct cfg_node *n,
 			 const struct pl_config *cfg, struct webhook_cfg *w)
 {
@@ -221,5 +247,6 @@ void cfg_read_exports(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
 	read_events(ctx, root, &cfg->events);
+	read_measurements(ctx, root, &cfg->measurements);
 	read_webhooks(ctx, root, cfg);
 }

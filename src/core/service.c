@@ -67,6 +67,31 @@ static void on_result(void *arg)
 	show_status(arg);
 }
 
+/* For the policy: each result goes to the measurement stream. */
+static void on_measurement(void *arg, const struct host_cfg *h,
+			   const struct check_cfg *c,
+			   const struct probe_result *r, enum pl_state state)
+{
+	struct service *s = arg;
+
+	exports_measurement(s->exports, h, c, r, state);
+}
+
+/* A virtual panel writes to stdout: the measurement stream cannot.
+ * Returns true after logging FILE:LINE. */
+static bool stdout_taken(const struct pl_config *cfg, const char *panel,
+			 const char *doing)
+{
+	if (strcmp(cfg->measurements.file, "-") != 0 ||
+	    strcmp(panel, "hw") == 0)
+		return false;
+	log_always(LOG_ERR,
+		   "%s%s:%d: measurements 'file' \"-\" is stdout, which "
+		   "--panel=%s writes; give a file",
+		   doing, cfg->path, cfg->measurements.line, panel);
+	return true;
+}
+
 /* For the policy: when did host h last send on the capture port? */
 static int64_t host_last_seen(void *arg, int h)
 {
@@ -199,6 +224,12 @@ static void reload(struct service *s)
 		policy_set_config_error(s->policy, first);
 		goto out;
 	}
+	if (stdout_taken(next, s->opt.panel, "reload failed: ")) {
+		policy_set_config_error(s->policy,
+					"measurements: stdout taken");
+		config_free(next);
+		goto out;
+	}
 	if (policy_reload(s->policy, next, now) < 0 ||
 	    scheduler_reload(s->scheduler, next) < 0 ||
 	    traffic_reload(s->traffic, next) < 0 ||
@@ -326,6 +357,8 @@ struct service *service_open(struct pl_config *cfg, const struct options *opt)
 			   opt->panel);
 		goto fail_s;
 	}
+	if (stdout_taken(cfg, opt->panel, ""))
+		goto fail_s;
 	s->loop = loop_new();
 	if (!s->loop || add_signals(s) < 0) {
 		log_always(LOG_ERR, "event loop: %s", strerror(errno));
@@ -357,6 +390,7 @@ struct service *service_open(struct pl_config *cfg, const struct options *opt)
 	s->exports = open_exports(s);
 	if (!s->exports)
 		goto fail_traffic;
+	policy_set_result_hook(s->policy, on_measurement, s);
 	return s;
 
 fail_traffic:

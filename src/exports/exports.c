@@ -30,6 +30,7 @@ struct exports {
 	struct httpd *httpd;	 /* NULL: metrics disabled */
 	char listen[sizeof(((struct metrics_cfg *)0)->listen)];
 	struct events *events;
+	struct measurements *meas;
 	struct webhooks *webhooks;
 	uint64_t last_seq; /* newest event handed on */
 	uint64_t unlisted; /* st->devices_unlisted handed on */
@@ -92,12 +93,15 @@ static const char *render(void *arg, enum httpd_page page, struct xbuf *out)
 	struct exports *e = arg;
 	struct metrics_webhook wh[CFG_MAX_WEBHOOKS];
 	struct metrics_self self;
+	struct measurements_counts mc;
 
 	switch (page) {
 	case HTTPD_METRICS:
 		gather_self(e, &self, wh);
 		metrics_render(out, e->st, &self);
 		render_system(e, out);
+		measurements_counts(e->meas, &mc);
+		measurements_render(out, &mc);
 		metrics_render_traffic(out, e->src.traffic, e->cfg);
 		return METRICS_CONTENT_TYPE;
 	case HTTPD_STATUS:
@@ -179,7 +183,59 @@ void exports_notify(struct exports *e, const struct status *st)
 	schedule_flush(e, now);
 }
 
+void exports_measurement(struct exports *e, const struct host_cfg *h,
+			 const struct check_cfg *c,
+			 const struct probe_result *r, enum pl_state state)
+{
+	struct measurement m = {
+		.wall_ns = clock_wall_ns(),
+		.host = h->name,
+		.check = c->name,
+		.type = check_type_name(c->type),
+		.state = state,
+		.r = r,
+	};
+
+	if (e)
+		measurements_write(e->meas, &m);
+}
+
 /* ---- opening and reloading ------------------------------------------- */
+
+/* The stream for a reload: the same file is reopened in place (SIGHUP
+ * after log rotation), keeping the old one if that fails; another one is
+ * opened in *out for the swap. */
+static int reload_measurements(struct exports *e, const struct pl_config *cfg,
+			       struct measurements **out)
+{
+	char err[CFG_PATH_MAX + 64];
+
+	*out = NULL;
+	if (measurements_same(e->meas, cfg->measurements.file)) {
+		if (measurements_reopen(e->meas) < 0)
+			log_always(LOG_WARNING,
+				   "measurements: cannot reopen %s: %s; "
+				   "keeping it open",
+				   cfg->measurements.file, strerror(errno));
+		return 0;
+	}
+	*out = measurements_open(e->l, cfg->measurements.file, err,
+				 sizeof(err));
+	if (!*out)
+		log_always(LOG_ERR, "%s", err);
+	return *out ? 0 : -1;
+}
+
+static int open_measurements(struct exports *e, const struct pl_config *cfg)
+{
+	char err[CFG_PATH_MAX + 64];
+
+	e->meas = measurements_open(e->l, cfg->measurements.file, err,
+				    sizeof(err));
+	if (!e->meas)
+		log_always(LOG_ERR, "%s", err);
+	return e->meas ? 0 : -1;
+}
 
 static struct events *open_events(const struct pl_config *cfg)
 {
@@ -258,14 +314,24 @@ int exports_reload(struct exports *e, const struct pl_config *cfg)
 {
 	struct events *ev;
 	struct events_counts n;
+	struct measurements *meas;
+	struct measurements_counts mc;
 
 	if (reload_events(e, cfg, &ev) < 0)
 		goto fail;
-	if (switch_httpd(e, cfg) < 0)
+	if (reload_measurements(e, cfg, &meas) < 0)
 		goto fail_ev;
+	if (switch_httpd(e, cfg) < 0)
+		goto fail_meas;
 	if (webhooks_reload(e->webhooks, cfg) < 0) {
 		log_always(LOG_ERR, "webhooks: %s", strerror(errno));
-		goto fail_ev; /* the new listener stays: harmless */
+		goto fail_meas; /* the new listener stays: harmless */
+	}
+	if (meas) {
+		measurements_counts(e->meas, &mc);
+		measurements_set_counts(meas, &mc);
+		measurements_close(e->meas);
+		e->meas = meas;
 	}
 	if (ev) {
 		events_counts(e->events, &n);
@@ -281,6 +347,8 @@ int exports_reload(struct exports *e, const struct pl_config *cfg)
 	schedule_flush(e, clock_now_ns());
 	return 0;
 
+fail_meas:
+	measurements_close(meas);
 fail_ev:
 	events_close(ev);
 fail:
@@ -307,8 +375,12 @@ struct exports *exports_open(struct loop *l, const struct pl_config *cfg,
 	e->cfg = cfg;
 	exports_set_sources(e, src);
 	e->start_wall_ns = e->reload_ok_wall_ns = clock_wall_ns();
-	if (switch_httpd(e, cfg) < 0)
+	/* stdout now: /proc/self/fd is root's once privileges are dropped */
+	if (strcmp(cfg->measurements.file, "-") == 0 &&
+	    open_measurements(e, cfg) < 0)
 		goto fail;
+	if (switch_httpd(e, cfg) < 0)
+		goto fail_meas;
 	e->webhooks = webhooks_open(l, cfg);
 	if (!e->webhooks) {
 		log_always(LOG_ERR, "webhooks: %s", strerror(errno));
@@ -318,6 +390,8 @@ struct exports *exports_open(struct loop *l, const struct pl_config *cfg,
 
 fail_httpd:
 	httpd_close(e->httpd);
+fail_meas:
+	measurements_close(e->meas);
 fail:
 	free(e);
 	return NULL;
@@ -325,6 +399,8 @@ fail:
 
 int exports_start(struct exports *e)
 {
+	if (e && !e->meas && open_measurements(e, e->cfg) < 0)
+		return -1;
 	if (!e || e->events)
 		return 0;
 	e->events = open_events(e->cfg);
@@ -338,6 +414,7 @@ void exports_close(struct exports *e)
 	httpd_close(e->httpd);
 	webhooks_close(e->webhooks);
 	events_close(e->events);
+	measurements_close(e->meas);
 	if (e->flush_timer > 0)
 		loop_del_timer(e->l, e->flush_timer);
 	free(e);

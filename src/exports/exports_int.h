@@ -230,6 +230,56 @@ struct events_counts {
 void events_counts(const struct events *ev, struct events_counts *c);
 void events_set_counts(struct events *ev, const struct events_counts *c);
 
+/* ---- measurements.c: every result as a JSON line -------------------- */
+
+/* Lines waiting for a slow reader of stdout; more are dropped. */
+#define MEAS_PENDING_MAX 65536
+
+struct probe_result;
+
+/* One result of one check, at wall_ns (CLOCK_REALTIME); state is what
+ * this result alone says (verdict.h's raw state). */
+struct measurement {
+	int64_t wall_ns;
+	const char *host, *check, *type;
+	enum pl_state state;
+	const struct probe_result *r;
+};
+
+/* The JSON object for m as line seq, without a newline.  Returns the
+ * length it needs, as snprintf() does. */
+size_t measurements_format(char *buf, size_t len, uint64_t seq,
+			   const struct measurement *m);
+
+struct measurements_counts {
+	uint64_t lines;	  /* results offered: the last line's seq */
+	uint64_t written; /* lines the kernel took whole */
+	uint64_t dropped; /* lines lost: no room, a write error */
+};
+
+struct measurements;
+
+/* file: "" none (writes nothing), "-" stdout (through a non-blocking
+ * descriptor of its own, watched by l when l is not NULL), else a path
+ * opened for appending.  NULL with "measurements: cannot open FILE: why"
+ * in err. */
+struct measurements *measurements_open(struct loop *l, const char *file,
+				       char *err, size_t errlen);
+/* Accepts NULL.  Lines still waiting are tried once more, then dropped. */
+void measurements_close(struct measurements *m);
+/* Write (or queue, or drop and count) one line; never blocks. */
+void measurements_write(struct measurements *m, const struct measurement *ms);
+/* Open the path anew (SIGHUP); 0, or -1/errno keeping the old file. */
+int measurements_reopen(struct measurements *m);
+/* Does m write to file (a config value) already? */
+bool measurements_same(const struct measurements *m, const char *file);
+void measurements_counts(const struct measurements *m,
+			 struct measurements_counts *c);
+void measurements_set_counts(struct measurements *m,
+			     const struct measurements_counts *c);
+/* pilotlight_measurements_{written,dropped}_total. */
+void measurements_render(struct xbuf *b, const struct measurements_counts *c);
+
 /* ---- webhook_queue.c: what to send, in order, with backoff ----------- */
 
 #define WEBHOOK_QUEUE_MAX      64

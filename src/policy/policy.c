@@ -432,6 +432,12 @@ void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn,
 	p->last_seen_arg = arg;
 }
 
+void policy_set_result_hook(struct policy *p, policy_result_fn fn, void *arg)
+{
+	p->on_result = fn;
+	p->on_result_arg = arg;
+}
+
 /* A ping burst that got no reply from a host the capture port saw
  * sending while the burst ran is degraded, not down: its ICMP is
  * filtered.  Only traffic during the burst counts - the host's replies to
@@ -470,6 +476,10 @@ void policy_report(struct policy *p, int idx, const struct probe_result *res,
 	v = &p->verdicts[idx];
 	if (verdict_feed(v, p->check_cfgs[idx], r))
 		p->st.checks[idx].since_ns = now_ns;
+	if (p->on_result)
+		p->on_result(p->on_result_arg,
+			     &p->cfg->hosts[p->check_host[idx]],
+			     p->check_cfgs[idx], r, verdict_last_raw(v));
 	memcpy(p->st.checks[idx].values, r->value, sizeof(r->value));
 	p->st.checks[idx].rtt_min_ms = r->rtt_min_ms;
 	p->st.checks[idx].rtt_max_ms = r->rtt_max_ms;

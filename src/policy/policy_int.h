@@ -24,6 +24,8 @@ struct policy {
 	uint64_t acked;	   /* value of problems when acknowledged */
 	policy_last_seen_fn last_seen;
 	void *last_seen_arg;
+	policy_result_fn on_result; /* every result, see policy.h */
+	void *on_result_arg;
 	int64_t devices_since_ns; /* this second of new devices began */
 	int devices_listed;	  /* ring slots they took in it */
 	struct policy_memory mem;
