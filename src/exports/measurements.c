@@ -192,12 +192,21 @@ static size_t count_lines(const char *s, size_t n)
 	return k;
 }
 
+/* err 0: the buffer is full, the reader too slow. */
 static void write_failed(struct measurements *m, int err, size_t lines)
 {
+	const char *to = m->path[0] ? m->path : "stdout";
+
 	m->n.dropped += lines;
-	if (!m->failing)
+	if (m->failing)
+		return;
+	if (err)
 		log_warn("measurements: cannot write %s: %s; dropping lines",
-			 m->path[0] ? m->path : "stdout", strerror(err));
+			 to, strerror(err));
+	else
+		log_warn("measurements: %s is not read fast enough; dropping "
+			 "lines",
+			 to);
 	m->failing = true;
 }
 
@@ -302,7 +311,7 @@ void measurements_write(struct measurements *m, const struct measurement *ms)
 		w = w < 0 ? 0 : w;
 	}
 	if (m->pend_len + n - (size_t)w > sizeof(m->pend)) {
-		write_failed(m, ENOBUFS, 1);
+		write_failed(m, 0, 1);
 		return;
 	}
 	memcpy(m->pend + m->pend_len, line + w, n - (size_t)w);
