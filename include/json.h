@@ -26,4 +26,24 @@ size_t json_escape(char *buf, size_t len, const char *s);
 #define JSON_TIME_LEN 25
 void json_format_time(char *buf, size_t len, int64_t wall_ns);
 
+/*
+ * A JSON object built into a caller's buffer, member by member, as
+ * snprintf() would: used counts what the whole needs even when buf is
+ * too small (the text is cut, still NUL-terminated).  Start with
+ * { buf, len, 0 } and json_line_head(), end with json_line_printf(l, "}").
+ */
+struct json_line {
+	char *buf;
+	size_t len, used;
+};
+
+void json_line_printf(struct json_line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* ,"key":"s" escaped; NULL writes null. */
+void json_line_string(struct json_line *l, const char *key, const char *s);
+/* ,"key":v with 15 significant digits; null when not finite. */
+void json_line_number(struct json_line *l, const char *key, double v);
+/* {"time":"...Z","epoch":S.mmm for wall_ns (CLOCK_REALTIME). */
+void json_line_head(struct json_line *l, int64_t wall_ns);
+
 #endif

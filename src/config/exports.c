@@ -90,6 +90,23 @@ static void check_events_file(struct cfg_ctx *ctx, const struct cfg_node *g,
 			      file, dir);
 }
 
+/* g's 'file' of JSON lines into buf: "" none, "-" stdout, or an
+ * absolute path checked as above. */
+static void read_output_file(struct cfg_ctx *ctx, const struct cfg_node *g,
+			     char *buf, size_t len)
+{
+	if (copy_string(ctx, g, "file", buf, len) <= 0 || !buf[0] ||
+	    strcmp(buf, "-") == 0)
+		return;
+	if (buf[0] == '/')
+		check_events_file(ctx, g, buf);
+	else
+		cfg_key_error(ctx, g, "file",
+			      "'file' must be an absolute path, \"-\" (stdout) "
+			      "or \"\" (none), not '%s'",
+			      buf);
+}
+
 static void read_events(struct cfg_ctx *ctx, const struct cfg_node *root,
 			struct events_cfg *ev)
 {
@@ -104,16 +121,7 @@ static void read_events(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_check_keys(ctx, g, keys, "'events'");
 	cfg_get_bool(ctx, g, "syslog", &ev->syslog);
 	cfg_get_int(ctx, g, "rate_limit", 0, MAX_RATE_LIMIT, &ev->rate_limit);
-	if (copy_string(ctx, g, "file", ev->file, sizeof(ev->file)) <= 0 ||
-	    !ev->file[0] || strcmp(ev->file, "-") == 0)
-		return;
-	if (ev->file[0] == '/')
-		check_events_file(ctx, g, ev->file);
-	else
-		cfg_key_error(ctx, g, "file",
-			      "'file' must be an absolute path, \"-\" (stdout) "
-			      "or \"\" (none), not '%s'",
-			      ev->file);
+	read_output_file(ctx, g, ev->file, sizeof(ev->file));
 }
 
 /* The file is checked as the events file is; "-" (stdout) is refused at
@@ -130,16 +138,7 @@ static void read_measurements(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_check_keys(ctx, g, keys, "'measurements'");
 	f = cfg_node_member(g, "file");
 	m->line = cfg_node_line(f ? f : g);
-	if (copy_string(ctx, g, "file", m->file, sizeof(m->file)) <= 0 ||
-	    !m->file[0] || strcmp(m->file, "-") == 0)
-		return;
-	if (m->file[0] == '/')
-		check_events_file(ctx, g, m->file);
-	else
-		cfg_key_error(ctx, g, "file",
-			      "'file' must be an absolute path, \"-\" (stdout) "
-			      "or \"\" (none), not '%s'",
-			      m->file);
+	read_output_file(ctx, g, m->file, sizeof(m->file));
 }
 
 static void webhook_name(struct cfg_ctx *ctx, const struct cfg_node *n,

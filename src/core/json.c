@@ -4,8 +4,14 @@
  *
  * One escaper writes to either a stream or a buffer through a tiny sink,
  * so both entry points escape exactly alike.  Output is always valid
- * UTF-8: bytes that are not well-formed UTF-8 become U+FFFD.
+ * UTF-8: bytes that are not well-formed UTF-8 become U+FFFD.  The
+ * json_line calls build one JSON-lines object in a fixed buffer, for the
+ * measurement stream (and the events file's lines, which have the same
+ * head).
  */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -144,4 +150,48 @@ void json_format_time(char *buf, size_t len, int64_t wall_ns)
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, ms);
+}
+
+void json_line_printf(struct json_line *l, const char *fmt, ...)
+{
+	size_t room = l->used < l->len ? l->len - l->used : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? l->buf + l->used : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->used += (size_t)n;
+}
+
+void json_line_string(struct json_line *l, const char *key, const char *s)
+{
+	size_t room;
+
+	if (!s) {
+		json_line_printf(l, ",\"%s\":null", key);
+		return;
+	}
+	json_line_printf(l, ",\"%s\":", key);
+	room = l->used < l->len ? l->len - l->used : 0;
+	l->used += json_escape(room ? l->buf + l->used : NULL, room, s);
+}
+
+void json_line_number(struct json_line *l, const char *key, double v)
+{
+	if (isfinite(v))
+		json_line_printf(l, ",\"%s\":%.15g", key, v);
+	else
+		json_line_printf(l, ",\"%s\":null", key);
+}
+
+void json_line_head(struct json_line *l, int64_t wall_ns)
+{
+	char when[JSON_TIME_LEN];
+	int64_t ms = wall_ns / 1000000;
+
+	json_format_time(when, sizeof(when), wall_ns);
+	json_line_printf(l, "{\"time\":\"%s\",\"epoch\":%" PRId64 ".%03" PRId64,
+			 when, ms / 1000, ms % 1000);
 }

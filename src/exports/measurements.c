@@ -27,7 +27,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,72 +59,31 @@ struct measurements {
 
 /* ---- formatting ------------------------------------------------------- */
 
-struct mline {
-	char *buf;
-	size_t len, used; /* used: what the whole needs */
-};
-
-static void mline_put(struct mline *l, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void mline_put(struct mline *l, const char *fmt, ...)
-{
-	size_t room = l->used < l->len ? l->len - l->used : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? l->buf + l->used : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		l->used += (size_t)n;
-}
-
-static void mline_string(struct mline *l, const char *key, const char *s)
-{
-	size_t room;
-
-	mline_put(l, ",\"%s\":", key);
-	room = l->used < l->len ? l->len - l->used : 0;
-	l->used += json_escape(room ? l->buf + l->used : NULL, room, s);
-}
-
-static void mline_number(struct mline *l, const char *key, double v)
-{
-	if (isfinite(v))
-		mline_put(l, ",\"%s\":%.15g", key, v);
-	else
-		mline_put(l, ",\"%s\":null", key);
-}
-
 size_t measurements_format(char *buf, size_t len, uint64_t seq,
 			   const struct measurement *m)
 {
 	const struct probe_result *r = m->r;
-	struct mline l = { buf, len, 0 };
-	char when[JSON_TIME_LEN];
-	int64_t ms = m->wall_ns / NS_PER_MS;
+	struct json_line l = { buf, len, 0 };
 	bool has_rtt = isfinite(r->value[METRIC_RTT]);
 
-	json_format_time(when, sizeof(when), m->wall_ns);
-	mline_put(&l, "{\"time\":\"%s\",\"epoch\":%" PRId64 ".%03" PRId64, when,
-		  ms / 1000, ms % 1000);
-	mline_put(&l, ",\"seq\":%" PRIu64, seq);
-	mline_string(&l, "host", m->host);
-	mline_string(&l, "check", m->check);
-	mline_string(&l, "type", m->type);
-	mline_string(&l, "state", state_name(m->state));
-	mline_put(&l, ",\"ok\":%s", r->ok ? "true" : "false");
-	mline_number(&l, "rtt_ms", r->value[METRIC_RTT]);
+	json_line_head(&l, m->wall_ns);
+	json_line_printf(&l, ",\"seq\":%" PRIu64, seq);
+	json_line_string(&l, "host", m->host);
+	json_line_string(&l, "check", m->check);
+	json_line_string(&l, "type", m->type);
+	json_line_string(&l, "state", state_name(m->state));
+	json_line_printf(&l, ",\"ok\":%s", r->ok ? "true" : "false");
+	json_line_number(&l, "rtt_ms", r->value[METRIC_RTT]);
 	/* only a ping with replies has them; other probes leave them 0 */
-	mline_number(&l, "rtt_min_ms", has_rtt ? r->rtt_min_ms : NAN);
-	mline_number(&l, "rtt_max_ms", has_rtt ? r->rtt_max_ms : NAN);
-	mline_number(&l, "jitter_ms", r->value[METRIC_JITTER]);
-	mline_number(&l, "loss_pct", r->value[METRIC_LOSS]);
-	mline_number(&l, "response_time_ms", r->value[METRIC_RESPONSE_TIME]);
-	mline_number(&l, "cert_days", r->value[METRIC_CERT_DAYS]);
-	mline_string(&l, "reason", r->reason);
-	mline_put(&l, "}");
+	json_line_number(&l, "rtt_min_ms", has_rtt ? r->rtt_min_ms : NAN);
+	json_line_number(&l, "rtt_max_ms", has_rtt ? r->rtt_max_ms : NAN);
+	json_line_number(&l, "jitter_ms", r->value[METRIC_JITTER]);
+	json_line_number(&l, "loss_pct", r->value[METRIC_LOSS]);
+	json_line_number(&l, "response_time_ms",
+			 r->value[METRIC_RESPONSE_TIME]);
+	json_line_number(&l, "cert_days", r->value[METRIC_CERT_DAYS]);
+	json_line_string(&l, "reason", r->reason);
+	json_line_printf(&l, "}");
 	return l.used;
 }
 
