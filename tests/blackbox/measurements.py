@@ -15,7 +15,8 @@ the real binary on loopback.
     matches pilotlight_measurements_written_total); SIGHUP opens the path
     anew; /metrics still passes promtool;
   - stdout mode feeds a pipe reader, and beside the JSON panel (which
-    owns stdout) it is refused at start with FILE:LINE.
+    owns stdout) it is refused with FILE:LINE: at start (exit 1) and on
+    SIGHUP (the running configuration keeps writing its file).
 
 Traffic goes to loopback addresses only.  Run as root (ICMP, tcpdump):
 python3 tests/blackbox/measurements.py --binary BUILD/pilotlight
@@ -258,6 +259,21 @@ class Stream(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("%s:12: measurements 'file' \"-\" is stdout, which "
                       "--panel=json writes; give a file" % self.cfg, err)
+
+    def test_reload_to_stdout_refused_beside_the_json_panel(self):
+        self.write_cfg(self.file)
+        with PilotlightProc(BINARY, self.cfg) as pl:
+            wait_for(lambda: len(read_lines(self.file)) >= 2, 20,
+                     "2 lines", pl)
+            self.write_cfg("-")
+            pl.sighup()
+            wait_for(lambda: "reload failed: %s:12: measurements" % self.cfg
+                     in pl.stderr_text(), 20, "the reload refused", pl)
+            # the old configuration keeps writing the file
+            n = len(read_lines(self.file))
+            wait_for(lambda: len(read_lines(self.file)) > n, 20,
+                     "more lines in the file", pl)
+            self.assertTrue(pl.alive())
 
 
 if __name__ == "__main__":
