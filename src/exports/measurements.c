@@ -225,7 +225,7 @@ static void follow_rotation(struct measurements *m)
 	if (stat(m->path, &st) == 0 && st.st_dev == m->dev &&
 	    st.st_ino == m->ino)
 		return;
-	flush_pending(m); /* a line cut by a full disk ends where it began */
+	flush_pending(m); /* what waits belongs to the old file */
 	if (open_file(m) < 0) {
 		if (!m->reopen_failing)
 			log_warn("measurements: cannot create %s: %s; still "
