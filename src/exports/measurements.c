@@ -93,13 +93,16 @@ static int open_file(struct measurements *m)
 {
 	struct stat st;
 	int fd = open(m->path,
-		      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+		      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
+			      O_NONBLOCK,
 		      0644);
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0) {
+	/* a FIFO or a device put at the path must not stop the loop */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
+		errno = EINVAL;
 		return -1;
 	}
 	m->fd = fd;

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,22 +185,62 @@ static void test_file_rotation(void **state)
 	rmdir(dir);
 }
 
-/* A file that cannot be written (a full disk, here a descriptor opened
- * on /dev/full through the path) drops and counts, never stops. */
+/* A file that cannot be written (a full disk; here the file size limit,
+ * which fails the same write() with EFBIG) drops and counts, never stops,
+ * and writes again once it can. */
 static void test_disk_full(void **state)
 {
+	char dir[] = "/tmp/pl-meas-XXXXXX", path[64], err[128];
+	struct rlimit was, lim;
 	struct measurements_counts c;
 	struct measurements *ms;
-	char err[128];
+	unsigned long seq[8];
+	struct stat st;
 
 	(void)state;
-	ms = measurements_open(NULL, "/dev/full", err, sizeof(err));
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.jsonl", dir);
+	ms = measurements_open(NULL, path, err, sizeof(err));
 	assert_non_null(ms);
+	write_n(ms, 2);
+	assert_int_equal(stat(path, &st), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &was);
+	lim = was;
+	lim.rlim_cur = (rlim_t)st.st_size;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	write_n(ms, 3);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
 	measurements_counts(ms, &c);
-	assert_int_equal(c.written, 0);
+	assert_int_equal(c.written, 2);
 	assert_int_equal(c.dropped, 3);
+	write_n(ms, 1);
+	assert_int_equal(read_seqs(path, seq, 8), 3);
+	assert_int_equal(seq[1], 2);
+	assert_int_equal(seq[2], 6);
+	measurements_counts(ms, &c);
+	assert_int_equal(c.written, 3);
 	measurements_close(ms);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A FIFO at the path (put there after a rotation) would block the
+ * loop's writes: refused, like anything but a regular file. */
+static void test_fifo_refused(void **state)
+{
+	char dir[] = "/tmp/pl-meas-XXXXXX", path[64], err[128], want[128];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.jsonl", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(measurements_open(NULL, path, err, sizeof(err)));
+	/* no reader: ENXIO at once, never a wait */
+	snprintf(want, sizeof(want), "measurements: cannot open %s: ", path);
+	assert_memory_equal(err, want, strlen(want));
+	unlink(path);
+	rmdir(dir);
 }
 
 struct reader {
@@ -305,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_format_failure_escaped),
 		cmocka_unit_test(test_file_rotation),
 		cmocka_unit_test(test_disk_full),
+		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_pipe_never_blocks),
 		cmocka_unit_test(test_render),
 	};
