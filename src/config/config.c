@@ -251,9 +251,10 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
 	static const char *const keys[] = {
-		"daemon",   "logging",	  "defaults",	"thresholds", "hosts",
-		"groups",   "capture",	  "indicators", "metrics",    "events",
-		"webhooks", "interfaces", "measurements", NULL,
+		"daemon",	"logging", "defaults", "thresholds",
+		"hosts",	"groups",  "capture",  "indicators",
+		"metrics",	"events",  "webhooks", "interfaces",
+		"measurements", NULL,
 	};
 	struct cfg_defaults def;
 

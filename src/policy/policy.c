@@ -450,8 +450,8 @@ static bool icmp_blocked(const struct policy *p, int idx,
 
 	if (c->type != CHECK_PING || r->ok || !p->last_seen)
 		return false;
-	burst_ns = ((c->u.ping.count - 1) * c->u.ping.spacing_ms +
-		    c->timeout_ms) * NS_PER_MS;
+	burst_ns = (c->u.ping.count - 1) * c->u.ping.spacing_ms + c->timeout_ms;
+	burst_ns *= NS_PER_MS;
 	seen = p->last_seen(p->last_seen_arg, p->check_host[idx]);
 	return seen >= 0 && now_ns - seen <= burst_ns;
 }
