@@ -146,6 +146,23 @@ static void test_burst_fits_interval(void **state)
 	assert_error(first, 3, "key 'spacing' does not apply to a tcp check");
 }
 
+/* A 'measurements' group on line 2 and the error it gets. */
+static const struct {
+	const char *group, *error;
+} bad_files[] = {
+	{ "{ file = \"m.jsonl\"; }",
+	  "'file' must be an absolute path, \"-\" (stdout) or \"\" (none), "
+	  "not 'm.jsonl'" },
+	{ "{ file = \"/nonexistent-dir/m.jsonl\"; }",
+	  "'file' '/nonexistent-dir/m.jsonl': no directory '/nonexistent-dir' "
+	  "to create it in" },
+	{ "{ file = \"/tmp\"; }",
+	  "'file' '/tmp' is a directory, not a regular file" },
+	{ "{ file = \"/tmp/m\"; rotate = true; }",
+	  "unknown key 'rotate' in 'measurements'" },
+	{ "{ file = 7; }", "'file' must be a string" },
+};
+
 static void test_measurements_file(void **state)
 {
 	char text[512], first[512];
@@ -164,33 +181,13 @@ static void test_measurements_file(void **state)
 	assert_int_equal(cfg->measurements.line, 4);
 	config_free(cfg);
 
-	snprintf(text, sizeof(text),
-		 "hosts = ();\nmeasurements = { file = \"m.jsonl\"; };\n");
-	assert_null(load(text, first, sizeof(first)));
-	assert_error(first, 2,
-		     "'file' must be an absolute path, \"-\" (stdout) or \"\" "
-		     "(none), not 'm.jsonl'");
-
-	snprintf(text, sizeof(text),
-		 "hosts = ();\n"
-		 "measurements = { file = \"/nonexistent-dir/m.jsonl\"; };\n");
-	assert_null(load(text, first, sizeof(first)));
-	assert_error(first, 2,
-		     "'file' '/nonexistent-dir/m.jsonl': no directory "
-		     "'/nonexistent-dir' to create it in");
-
-	snprintf(text, sizeof(text),
-		 "hosts = ();\nmeasurements = { file = \"/tmp\"; };\n");
-	assert_null(load(text, first, sizeof(first)));
-	assert_error(first, 2,
-		     "'file' '/tmp' is a directory, not a regular "
-		     "file");
-
-	snprintf(text, sizeof(text),
-		 "hosts = ();\n"
-		 "measurements = { file = \"/tmp/m\"; rotate = true; };\n");
-	assert_null(load(text, first, sizeof(first)));
-	assert_error(first, 2, "unknown key 'rotate' in 'measurements'");
+	for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "hosts = ();\nmeasurements = %s;\n",
+			 bad_files[i].group);
+		assert_null(load(text, first, sizeof(first)));
+		assert_error(first, 2, bad_files[i].error);
+	}
 }
 
 int main(void)
