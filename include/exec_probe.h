@@ -8,7 +8,9 @@
  *
  * Exit 0/1/2/3 is OK/WARNING/CRITICAL/UNKNOWN; any other exit, a signal,
  * a command that cannot be run and the timeout are UNKNOWN.  At the
- * check's timeout_ms the group gets SIGTERM, and SIGKILL a second later.
+ * check's timeout_ms the group, and every descendant that left it with
+ * setsid(), get SIGTERM, and SIGKILL a second later.  Whatever is left of
+ * them when the plugin has ended is SIGKILLed and reaped by the reaper.
  * stdin is /dev/null; stdout and stderr share one pipe, of which the first
  * EXEC_PROBE_OUT_MAX bytes are kept and the rest read and dropped.
  */
@@ -22,8 +24,10 @@
 
 struct loop;
 struct exec_probe;
+struct reaper;
 
-/* Run c's u.exec.argv (argv[0] an absolute path).  c must stay valid until
+/* Run c's u.exec.argv (argv[0] an absolute path), its pid tracked by
+ * reaper (NULL: nothing cleans up after it).  c must stay valid until
  * done runs or the probe is cancelled.  Returns NULL with errno only if
  * nothing could be set up (bad arguments, no memory, no descriptors); a
  * command that cannot be executed is reported through done ("cannot run
@@ -32,12 +36,13 @@ struct exec_probe;
  * Children are reaped through a pidfd, or by polling waitpid(WNOHANG) on
  * kernels without pidfd_open; the caller must not reap them itself (no
  * SIGCHLD set to SIG_IGN, no waitpid(-1)). */
-struct exec_probe *exec_probe_start(struct loop *l, const struct check_cfg *c,
+struct exec_probe *exec_probe_start(struct loop *l, struct reaper *reaper,
+				    const struct check_cfg *c,
 				    probe_done_fn done, void *arg);
 
-/* Kill the command's process group (SIGKILL) and forget the probe: done is
- * not called.  The process is still reaped from the loop, after which the
- * last memory is freed.  Accepts NULL; not for a probe whose done has run. */
+/* Kill the command, its group and its descendants (SIGKILL), reap it and
+ * forget the probe: done is not called.  Accepts NULL; not for a probe
+ * whose done has run. */
 void exec_probe_cancel(struct exec_probe *p);
 
 #endif

@@ -3,10 +3,13 @@
  * read its output from a non-blocking pipe in the loop, reap it through a
  * pidfd (or a short waitpid(WNOHANG) poll where pidfd_open is missing),
  * kill the whole group at the deadline: SIGTERM, then SIGKILL a second on.
+ * The plugin's descendants that left its group (setsid) are signalled
+ * with it, and whatever it leaves behind when it ends is the reaper's
+ * (reaper.h): the plugin's pid is tracked while it runs, and a sweep
+ * follows its end.
  *
  * done runs only once the child is reaped, so no result ever leaves a
- * zombie behind; a cancelled probe lives on, silently, until its child is
- * reaped.  The exit code is the plugin's verdict (monitoring-plugins).
+ * zombie behind.  The exit code is the plugin's verdict (monitoring-plugins).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include "exec_probe.h"
 #include "probe_util.h"
 #include "loop.h"
+#include "reaper.h"
 
 #define EXEC_POLL_NS	      (20 * NS_PER_MS) /* waitpid poll without pidfd */
 #define EXEC_KILL_GRACE_NS    NS_PER_S	       /* SIGTERM → SIGKILL */
@@ -31,6 +35,8 @@
 
 struct exec_probe {
 	struct loop *l;
+	struct reaper *reaper;
+	struct reaper_child tracked; /* while pid > 0 */
 	const struct check_cfg *c;
 	probe_done_fn done; /* NULL once cancelled */
 	void *arg;
@@ -80,13 +86,23 @@ static void exec_release(struct exec_probe *p)
 	p->poll_timer = 0;
 }
 
-/* Signal the child's group, and the child should it have left it. */
+/* Signal the child's descendants (while it lives they are found as
+ * such, setsid or not), its group, and the child should it have left it. */
 static void exec_kill(struct exec_probe *p, int sig)
 {
 	if (p->pid <= 0)
 		return;
+	reaper_kill_tree(p->pid, sig);
 	kill(-p->pid, sig);
 	kill(p->pid, sig);
+}
+
+/* The child has been reaped: what it left behind goes too. */
+static void exec_reaped(struct exec_probe *p)
+{
+	p->pid = 0;
+	reaper_untrack(p->reaper, &p->tracked);
+	reaper_sweep(p->reaper);
 }
 
 /* Read what the pipe has, up to max_reads reads; keep the first
@@ -209,7 +225,7 @@ static void exec_try_reap(struct exec_probe *p)
 	if (w < 0) /* ECHILD: reaped elsewhere (SIGCHLD ignored?) */
 		p->status = 0xff << 8;
 	p->run_ns = clock_now_ns() - p->start_ns;
-	p->pid = 0;
+	exec_reaped(p);
 	if (p->done)
 		exec_read(p, 256);
 	exec_finish(p);
@@ -294,6 +310,8 @@ static int exec_spawn(struct exec_probe *p, int devnull, int wr)
 			 p->c->u.exec.argv, environ);
 	if (rc != 0)
 		p->pid = 0;
+	else
+		reaper_track(p->reaper, &p->tracked, p->pid);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	return rc;
@@ -350,7 +368,8 @@ err_null:
 	return -1;
 }
 
-struct exec_probe *exec_probe_start(struct loop *l, const struct check_cfg *c,
+struct exec_probe *exec_probe_start(struct loop *l, struct reaper *reaper,
+				    const struct check_cfg *c,
 				    probe_done_fn done, void *arg)
 {
 	struct exec_probe *p;
@@ -365,6 +384,7 @@ struct exec_probe *exec_probe_start(struct loop *l, const struct check_cfg *c,
 	if (!p)
 		return NULL;
 	*p = (struct exec_probe){ .l = l,
+				  .reaper = reaper,
 				  .c = c,
 				  .done = done,
 				  .arg = arg,
@@ -381,6 +401,7 @@ struct exec_probe *exec_probe_start(struct loop *l, const struct check_cfg *c,
 		exec_kill(p, SIGKILL);
 		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		exec_reaped(p);
 	}
 	free(p);
 	errno = err;
@@ -403,6 +424,7 @@ void exec_probe_cancel(struct exec_probe *p)
 	exec_kill(p, SIGKILL);
 	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	exec_reaped(p);
 	exec_release(p);
 	free(p);
 }

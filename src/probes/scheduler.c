@@ -4,8 +4,8 @@
  * probes.  Results go to the policy and then to whoever asked to hear.
  *
  * Engines shared by all slots (the ICMP sockets, the resolver, libcurl's
- * multi handle) are opened once and survive reloads; the slots are
- * rebuilt from the new config.  The http engine waits for the first
+ * multi handle, the reaper of what exec checks leave behind) are opened
+ * once and survive reloads; the slots are rebuilt from the new config.  The http engine waits for the first
  * config with http checks, the only kind that loads libcurl.
  */
 #include <arpa/inet.h>
@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "ports_probe.h"
 #include "probe.h"
+#include "reaper.h"
 #include "resolver.h"
 #include "scheduler.h"
 #include "tcp_probe.h"
@@ -72,6 +73,7 @@ struct scheduler {
 	char ping_error[96];
 	struct resolver *resolver;
 	struct http_engine *http;
+	struct reaper *reaper; /* what exec checks leave behind */
 	struct host_addr *hosts;
 	struct slot *slots;
 	int n_slots;
@@ -280,8 +282,8 @@ static void start_round(struct slot *sl)
 
 	sl->busy = true;
 	if (sl->c->type == CHECK_EXEC) {
-		sl->exec = exec_probe_start(sl->s->loop, sl->c, on_probe_done,
-					    sl);
+		sl->exec = exec_probe_start(sl->s->loop, sl->s->reaper, sl->c,
+					    on_probe_done, sl);
 		if (!sl->exec)
 			fail_now(sl, true, "cannot run: %s", strerror(errno));
 		return;
@@ -524,6 +526,11 @@ struct scheduler *scheduler_open(struct loop *l, struct policy *pol,
 	if (!s)
 		return NULL;
 	*s = (struct scheduler){ .loop = l, .pol = pol, .fn = fn, .arg = arg };
+	s->reaper = reaper_open(l);
+	if (!s->reaper) {
+		free(s);
+		return NULL;
+	}
 	open_engines(s);
 	open_http(s, cfg);
 	if (slots_build(s, cfg) < 0) {
@@ -562,6 +569,7 @@ void scheduler_close(struct scheduler *s)
 	if (!s)
 		return;
 	slots_free(s);
+	reaper_close(s->reaper);
 	ping_close(s->ping);
 	resolver_close(s->resolver);
 	http_engine_close(s->http);

@@ -2,7 +2,9 @@
  * test_exec_probe.c - the exec check running small shell scripts written
  * to a temporary directory: exit codes to states, the first output line
  * as reason and output, timeouts that kill the whole process group (and
- * leave no process or zombie behind), bounded output, commands that cannot
+ * leave no process or zombie behind), children that left it with setsid()
+ * killed at the timeout, at the plugin's end and at shutdown (the reaper),
+ * bounded output, commands that cannot
  * run, the waitpid poll used when pidfd_open is refused, and Debian's
  * check_dummy when monitoring-plugins-basic is installed.
  */
@@ -28,10 +30,12 @@
 
 #include "exec_probe.h"
 #include "loop_fixture.h"
+#include "reaper.h"
 
 #define CHECK_DUMMY "/usr/lib/nagios/plugins/check_dummy"
 
 static struct probe_run run;
+static struct reaper *reaper;
 static char dir[64]; /* the test's scripts and pid files */
 
 /* Write an executable script dir/name; returns its path (static). */
@@ -109,7 +113,7 @@ static double run_probe(const struct check_cfg *c)
 	struct exec_probe *p;
 
 	probe_run_begin(&run);
-	p = exec_probe_start(run.l, c, probe_run_done, &run);
+	p = exec_probe_start(run.l, reaper, c, probe_run_done, &run);
 	assert_non_null(p);
 	return probe_run_finish(&run, c->timeout_ms + 5000);
 }
@@ -275,6 +279,40 @@ static void timeout_kills_stragglers(void **state)
 	assert_gone(read_pid("straggler.child"));
 }
 
+/* Detached children: setsid'd in the background, and setsid'd from a
+ * subshell that exits at once (a double fork: orphaned while the plugin
+ * still runs).  Each writes its own pid (setsid(1) may fork). */
+#define DETACH                                                                 \
+	"setsid sh -c 'echo $$ >\"$1\"; exec sleep 1000' sh \"$0.a\" &\n"      \
+	"(setsid sh -c 'echo $$ >\"$1\"; exec sleep 1000' sh \"$0.b\" &)\n"    \
+	"while [ ! -s \"$0.a\" ] || [ ! -s \"$0.b\" ]; do sleep 0.02; done\n"
+
+static void setsid_children_die_at_the_timeout(void **state)
+{
+	const char *s = script("detach_hang", DETACH "exec sleep 100");
+	struct check_cfg c = exec_cfg(1000, s, NULL, NULL);
+
+	(void)state;
+	run_probe(&c);
+	assert_int_equal(run.r.state, STATE_UNKNOWN);
+	assert_string_equal(run.r.reason, "timeout after 1000 ms");
+	assert_gone(read_pid("detach_hang.a"));
+	assert_gone(read_pid("detach_hang.b"));
+}
+
+static void setsid_children_die_when_the_plugin_ends(void **state)
+{
+	const char *s = script("detach_ok", DETACH "echo 'DETACH OK'");
+	struct check_cfg c = exec_cfg(20000, s, NULL, NULL);
+
+	(void)state;
+	run_probe(&c);
+	assert_int_equal(run.r.state, STATE_OK);
+	assert_string_equal(run.r.reason, "DETACH OK");
+	assert_gone(read_pid("detach_ok.a"));
+	assert_gone(read_pid("detach_ok.b"));
+}
+
 static void megabytes_of_output_are_bounded(void **state)
 {
 	const char *s = script("chatty", "yes | head -c 20000000\nexit 1");
@@ -365,9 +403,10 @@ static void cancel_kills_and_reaps(void **state)
 
 	(void)state;
 	run.calls = 0;
-	p = exec_probe_start(run.l, &c, probe_run_done, &run);
+	p = exec_probe_start(run.l, reaper, &c, probe_run_done, &run);
 	assert_non_null(p);
-	exec_probe_cancel(exec_probe_start(run.l, &bad, probe_run_done, &run));
+	exec_probe_cancel(
+		exec_probe_start(run.l, reaper, &bad, probe_run_done, &run));
 	exec_probe_cancel(NULL);
 	loop_add_timer(run.l, 200 * NS_PER_MS, cancel_probe, p);
 	loop_add_timer(run.l, 500 * NS_PER_MS, probe_run_on_guard, NULL);
@@ -378,12 +417,62 @@ static void cancel_kills_and_reaps(void **state)
 	assert_int_equal(errno, ESRCH);
 }
 
+/* Cancelled while its detached children run: they go with it. */
+static void cancel_kills_setsid_children(void **state)
+{
+	const char *s =
+		script("detach_cancel", DETACH "echo \"$$\" >\"$0.pid\"\n"
+					       "exec sleep 100");
+	struct check_cfg c = exec_cfg(20000, s, NULL, NULL);
+	char path[128];
+	struct exec_probe *p;
+
+	(void)state;
+	run.calls = 0;
+	p = exec_probe_start(run.l, reaper, &c, probe_run_done, &run);
+	assert_non_null(p);
+	snprintf(path, sizeof(path), "%s/detach_cancel.pid", dir);
+	for (int i = 0; i < 500 && access(path, F_OK) != 0; i++)
+		usleep(10000);
+	usleep(50000); /* the pid written whole */
+	exec_probe_cancel(p);
+	assert_int_equal(run.calls, 0);
+	assert_gone(read_pid("detach_cancel.pid"));
+	assert_gone(read_pid("detach_cancel.a"));
+	assert_gone(read_pid("detach_cancel.b"));
+}
+
+/* At shutdown every child left is killed and reaped, whoever made it. */
+static void close_kills_every_child_left(void **state)
+{
+	struct loop *l = loop_new();
+	struct reaper *r;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	assert_non_null(l);
+	r = reaper_open(l);
+	assert_non_null(r);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/sleep", "sleep", "1000", (char *)NULL);
+		_exit(127);
+	}
+	reaper_close(r);
+	assert_int_equal(waitpid(pid, &st, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(kill(pid, 0), -1);
+	loop_free(l);
+}
+
 static void bad_arguments_do_not_start(void **state)
 {
 	struct check_cfg c = exec_cfg(5000, NULL, NULL, NULL);
 
 	(void)state;
-	assert_null(exec_probe_start(run.l, &c, probe_run_done, &run));
+	assert_null(exec_probe_start(run.l, reaper, &c, probe_run_done, &run));
 	assert_int_equal(errno, EINVAL);
 }
 
@@ -444,7 +533,10 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	run.l = loop_new();
-	return run.l ? 0 : -1;
+	if (!run.l)
+		return -1;
+	reaper = reaper_open(run.l);
+	return reaper ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -452,6 +544,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
+	reaper_close(reaper);
 	loop_free(run.l);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -468,10 +561,14 @@ int main(void)
 		cmocka_unit_test(timeout_kills_the_process),
 		cmocka_unit_test(sigterm_ignored_gets_sigkill),
 		cmocka_unit_test(timeout_kills_stragglers),
+		cmocka_unit_test(setsid_children_die_at_the_timeout),
+		cmocka_unit_test(setsid_children_die_when_the_plugin_ends),
 		cmocka_unit_test(megabytes_of_output_are_bounded),
 		cmocka_unit_test(command_that_cannot_run),
 		cmocka_unit_test(monitoring_plugins_check_dummy),
 		cmocka_unit_test(cancel_kills_and_reaps),
+		cmocka_unit_test(cancel_kills_setsid_children),
+		cmocka_unit_test(close_kills_every_child_left),
 		cmocka_unit_test(bad_arguments_do_not_start),
 		cmocka_unit_test(without_pidfd_waitpid_is_polled),
 	};
