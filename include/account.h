@@ -55,9 +55,13 @@ struct account_params {
 	size_t max_hosts;	   /* 0: ACCOUNT_HOSTS_LIVE */
 	size_t max_services;	   /* 0: ACCOUNT_SERVICES_LIVE */
 	bool grow;		   /* replay: tables start small and
-					 * double up to the bounds instead
-					 * of evicting (the daemon allocates
+					 * double as they fill, up to the
+					 * bounds (the daemon allocates
 					 * them whole at start) */
+	uint64_t seed;		   /* hash seed; 0: random (live, so
+					 * senders cannot aim at a bucket);
+					 * replay fixes one: the same file
+					 * evicts the same hosts */
 	int smooth_s;		   /* 0: ACCOUNT_SMOOTH_S_DEFAULT */
 	const char *services_path; /* NULL: "/etc/services" */
 };
@@ -111,7 +115,8 @@ int account_set_local_networks(struct account *a, const struct cidr *nets,
 /* Keep a host in the table whatever the traffic (the hosts the policy
  * watches): its entry is never evicted, so account_last_seen() keeps
  * answering under a flood of new hosts.  Returns 0, or -1 with errno
- * EINVAL (bad address) or ENOSPC (its 8-way bucket is all watched). */
+ * EINVAL (bad address) or ENOSPC (the table is full and every host
+ * it may evict for this one is watched). */
 int account_watch_host(struct account *a, int family, const uint8_t *addr);
 
 /* Forget every watch (before re-watching on reload); counts are kept. */

@@ -463,10 +463,10 @@ struct account *account_new(const struct account_params *p)
 	a->names = services_load(p->services_path);
 	if (!a->names)
 		goto err_account;
-	a->hosts = toptable_new(nh, p->grow);
+	a->hosts = toptable_new(nh, p->grow, p->seed);
 	if (!a->hosts)
 		goto err_names;
-	a->svcs = toptable_new(ns, p->grow);
+	a->svcs = toptable_new(ns, p->grow, p->seed);
 	if (!a->svcs)
 		goto err_hosts;
 	return a;

@@ -1,21 +1,36 @@
 /*
  * toptable.c - a bounded, set-associative table of byte counters.
  *
- * Eviction rule: the table is an array of 8-way buckets; a key hashes to
- * one bucket.  A new key takes a free way, else it replaces the way with
- * the fewest bytes (ties: the one seen longest ago), pinned ways excepted.
- * So heavy talkers stay, and a stream of new one-packet keys churns only
- * the lightest way of each bucket; an evicted key seen again starts from
- * zero.  The hash is seeded from getrandom() at start, so a sender cannot
- * aim addresses at one bucket to push a chosen host out.  A bucket is 8
- * adjacent 64-byte entries; a lookup compares whole keys way by way (a
- * zero first word marks a free way: no key has one), which measured
- * faster than a separate fingerprint row.
+ * The table is an array of 8-way buckets with room for its bound at no
+ * more than 7/8 load.  A key hashes to its home bucket; a new key takes
+ * the first free way from there on, bucket after bucket, and every bucket
+ * it passed counts it in its spill, so a lookup goes past its home only
+ * while the bucket it looks at has spilled.  Nearly every key sits in its
+ * home bucket, and a hit costs what it cost before spilling was possible.
  *
- * The daemon allocates the whole bound at start.  Replay may instead ask
- * for a table that starts small and doubles (rehashing everything) when a
- * bucket is full, up to the bound, and evicts only then: its counts stay
- * exact and its memory dense, in proportion to the hosts it has seen.
+ * Eviction rule: a table evicts only when it holds its bound.  Then a new
+ * key replaces the entry with the fewest bytes (ties: the one seen longest
+ * ago, then the first found) among the first 16 unpinned entries found
+ * from its home bucket on, whole buckets at a time (at least 7/16 full at
+ * the bound, that is a few buckets; if PROBE_MAX buckets hold no unpinned
+ * entry, the key is not counted).  A window of entries, not of buckets:
+ * in a table sparse near the newcomer's home a heavy entry alone there
+ * would otherwise be the victim.  So heavy talkers stay, a stream of new
+ * one-packet keys churns only the lightest, and an evicted key seen again
+ * starts from zero.  The one exception below the bound:
+ * when the PROBE_MAX buckets from a key's home are all full (at 7/8 load
+ * random keys never make such a run; only keys aimed at a known seed do),
+ * the key evicts as if at the bound, so an attack costs its own hosts
+ * their counts instead of costing every frame a long search.
+ *
+ * The live table draws its hash seed from getrandom() at start, so a
+ * sender cannot aim addresses at one bucket; replay fixes the seed so the
+ * same file always makes the same table.  A bucket is 8 adjacent 64-byte
+ * entries; a lookup compares whole keys way by way (a zero first word
+ * marks a free way: no key has one), which measured faster than a separate
+ * fingerprint row.  The daemon allocates the whole table at start; replay
+ * starts small and doubles (rehashing everything) as the table passes 7/8
+ * load, so its memory follows the hosts it has seen.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,17 +41,20 @@
 
 #define WAYS	   TOPTABLE_WAYS
 #define GROW_START 512 /* buckets of a growing table at first */
+#define PROBE_MAX  64  /* buckets an insert searches for a free way */
+#define EVICT_SEEN 16  /* entries an eviction chooses from, at least */
 
 static bool way_free(const struct toptable_entry *e)
 {
 	return e->key.w[0] == 0;
 }
 
+/* Buckets (a power of two) that hold entries at no more than 7/8 load. */
 static size_t buckets_for(size_t entries)
 {
 	size_t n = 1;
 
-	while (n * WAYS < entries)
+	while (n * WAYS / 8 * 7 < entries)
 		n *= 2;
 	return n;
 }
@@ -58,29 +76,44 @@ static int table_alloc(struct toptable *t, size_t n)
 	return 0;
 }
 
-struct toptable *toptable_new(size_t bound, bool grow)
+static void seed_table(struct toptable *t, uint64_t seed)
+{
+	if (seed == 0 &&
+	    getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint64_t)(uintptr_t)t ^ UINT64_C(0x9e3779b97f4a7c15);
+	/* splitmix64 steps: three unrelated words from one. */
+	for (int i = 0; i < 3; i++) {
+		uint64_t z = (seed += UINT64_C(0x9e3779b97f4a7c15));
+
+		z = (z ^ z >> 30) * UINT64_C(0xbf58476d1ce4e5b9);
+		z = (z ^ z >> 27) * UINT64_C(0x94d049bb133111eb);
+		t->seed[i] = z ^ z >> 31;
+	}
+}
+
+struct toptable *toptable_new(size_t bound, bool grow, uint64_t seed)
 {
 	struct toptable *t;
 	size_t n;
 
 	/* Bucket numbers are 32-bit; on a 32-bit size_t the allocation
 	 * limit comes first. */
-	if (bound == 0 || bound / WAYS > UINT32_MAX) {
+	if (bound == 0 || bound / WAYS > UINT32_MAX / 4) {
 		errno = EINVAL;
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	t->bound = bound;
+	t->grow = grow;
 	t->max_buckets = buckets_for(bound);
 	n = grow && GROW_START < t->max_buckets ? GROW_START : t->max_buckets;
 	if (table_alloc(t, n) < 0) {
 		free(t);
 		return NULL;
 	}
-	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) !=
-	    sizeof(t->seed))
-		t->seed = (uint64_t)(uintptr_t)t ^ UINT64_C(0x9e3779b97f4a7c15);
+	seed_table(t, seed);
 	return t;
 }
 
@@ -93,36 +126,117 @@ void toptable_free(struct toptable *t)
 	free(t);
 }
 
-/* A free way, else the lightest unpinned one; -1 if all are pinned.
- * *full tells whether taking it evicts. */
-static int bucket_victim(const struct toptable *t, size_t b, bool *full)
+static struct toptable_entry *bucket_of(const struct toptable *t, size_t b)
 {
-	const struct toptable_entry *e = &t->entries[b * WAYS];
-	int w, best = -1;
+	return &t->entries[b * WAYS];
+}
 
-	*full = false;
-	for (w = 0; w < WAYS; w++) {
-		if (way_free(&e[w]))
-			return w;
-		if (e[w].pinned)
-			continue;
-		if (best < 0 || e[w].bytes < e[best].bytes ||
-		    (e[w].bytes == e[best].bytes &&
-		     e[w].last_seen_ns < e[best].last_seen_ns))
-			best = w;
+struct toptable_entry *toptable_lookup_far(const struct toptable *t, size_t b,
+					   const struct toptable_key *key)
+{
+	while (bucket_of(t, b)->spill) {
+		struct toptable_entry *e;
+
+		b = (b + 1) & t->mask;
+		e = bucket_of(t, b);
+		for (int w = 0; w < WAYS; w++)
+			if (toptable_key_equal(&e[w].key, key))
+				return &e[w];
 	}
-	*full = true;
-	return best;
+	return NULL;
 }
 
-static struct toptable_entry *place(struct toptable *t, size_t b, int w)
+/* The first free way within limit buckets from b: its bucket's distance
+ * from b in *dist, the way returned; -1 if there is none. */
+static int find_free(const struct toptable *t, size_t b, size_t limit,
+		     size_t *dist)
 {
-	t->used[b / 64] |= UINT64_C(1) << (b % 64);
-	return &t->entries[b * WAYS + w];
+	for (size_t d = 0; d < limit; d++) {
+		const struct toptable_entry *e =
+			bucket_of(t, (b + d) & t->mask);
+
+		for (int w = 0; w < WAYS; w++)
+			if (way_free(&e[w])) {
+				*dist = d;
+				return w;
+			}
+	}
+	return -1;
 }
 
-/* Twice the buckets, every entry rehashed.  Returns 0, or -1 (no memory,
- * or an entry found no room: then the old table is kept). */
+/* Key into way w of the bucket dist after its home b; the buckets passed
+ * count it in their spill. */
+static struct toptable_entry *place(struct toptable *t, size_t b, size_t dist,
+				    int w, const struct toptable_key *key)
+{
+	size_t at = (b + dist) & t->mask;
+	struct toptable_entry *e = &bucket_of(t, at)[w];
+	uint32_t spill = e->spill;
+
+	for (size_t d = 0; d < dist; d++)
+		bucket_of(t, (b + d) & t->mask)->spill++;
+	t->used[at / 64] |= UINT64_C(1) << (at % 64);
+	*e = (struct toptable_entry){ .key = *key,
+				      .last_seen_ns = -1,
+				      .spill = spill };
+	t->count++;
+	return e;
+}
+
+/* Empty way w of bucket at, undoing the spill its key made. */
+static void take_out(struct toptable *t, size_t at, int w)
+{
+	struct toptable_entry *e = &bucket_of(t, at)[w];
+	uint32_t spill = e->spill;
+
+	for (size_t b = toptable_bucket(t, &e->key); b != at;
+	     b = (b + 1) & t->mask)
+		bucket_of(t, b)->spill--;
+	*e = (struct toptable_entry){ .spill = spill };
+	t->count--;
+}
+
+/* Whether a should be evicted before b: fewer bytes, else seen longer
+ * ago; a tie keeps the one found first. */
+static bool lighter(const struct toptable_entry *a,
+		    const struct toptable_entry *b)
+{
+	return a->bytes < b->bytes ||
+	       (a->bytes == b->bytes && a->last_seen_ns < b->last_seen_ns);
+}
+
+/* Evict by the rule for a key whose home is b: the lightest of the first
+ * EVICT_SEEN unpinned entries from b on, whole buckets at a time.
+ * Returns 0, or -1 when PROBE_MAX buckets hold no unpinned entry. */
+static int evict_for(struct toptable *t, size_t b)
+{
+	struct toptable_entry *best = NULL;
+	size_t best_at = 0, seen = 0;
+
+	for (size_t d = 0; d < PROBE_MAX && d <= t->mask && seen < EVICT_SEEN;
+	     d++) {
+		size_t at = (b + d) & t->mask;
+		struct toptable_entry *e = bucket_of(t, at);
+
+		for (int w = 0; w < WAYS; w++) {
+			if (way_free(&e[w]) || e[w].pinned)
+				continue;
+			seen++;
+			if (!best || lighter(&e[w], best)) {
+				best = &e[w];
+				best_at = at;
+			}
+		}
+	}
+	if (!best)
+		return -1;
+	take_out(t, best_at, (int)(best - bucket_of(t, best_at)));
+	t->evictions++;
+	return 0;
+}
+
+/* Twice the buckets, every entry placed again in index order.  Returns 0,
+ * or -1 (no memory: the old table is kept). */
 static int table_grow(struct toptable *t)
 {
 	struct toptable old = *t;
@@ -130,46 +244,54 @@ static int table_grow(struct toptable *t)
 
 	if (table_alloc(t, (old.mask + 1) * 2) < 0)
 		return -1;
+	t->count = 0;
 	for (i = 0; i < n; i++) {
 		const struct toptable_entry *e = &old.entries[i];
-		size_t b;
-		bool full;
+		struct toptable_entry *moved;
+		size_t b, dist = 0;
+		uint32_t spill;
 		int w;
 
 		if (way_free(e))
 			continue;
 		b = toptable_bucket(t, &e->key);
-		w = bucket_victim(t, b, &full);
-		if (full) { /* 9 keys in 8 ways: keep what we had */
-			free(t->entries);
-			free(t->used);
-			*t = old;
-			return -1;
-		}
-		*place(t, b, w) = *e;
+		w = find_free(t, b, t->mask + 1, &dist); /* below 1/2 load */
+		moved = place(t, b, dist, w, &e->key);
+		spill = moved->spill;
+		*moved = *e;
+		moved->spill = spill;
 	}
 	free(old.entries);
 	free(old.used);
 	return 0;
 }
 
+/* Below the bound a key takes a free way near its home, the table growing
+ * first when it may; at the bound, or when no way is free near its home
+ * (see the rule above), it takes the place of the entry evicted. */
 struct toptable_entry *toptable_insert(struct toptable *t, size_t b,
 				       const struct toptable_key *key)
 {
-	bool full;
-	int w = bucket_victim(t, b, &full);
-	struct toptable_entry *e;
+	bool can_grow = t->grow && t->mask + 1 < t->max_buckets;
+	size_t dist = 0;
+	int w = -1;
 
-	while (full && t->mask + 1 < t->max_buckets && table_grow(t) == 0) {
+	if (can_grow && t->count >= (t->mask + 1) * WAYS / 8 * 7 &&
+	    table_grow(t) == 0)
 		b = toptable_bucket(t, key);
-		w = bucket_victim(t, b, &full);
+	if (t->count < t->bound)
+		w = find_free(t, b, PROBE_MAX, &dist);
+	while (w < 0 && t->count < t->bound && can_grow && table_grow(t) == 0) {
+		b = toptable_bucket(t, key);
+		w = find_free(t, b, PROBE_MAX, &dist);
+		can_grow = t->mask + 1 < t->max_buckets;
 	}
-	if (w < 0)
-		return NULL;
-	t->evictions += full;
-	e = place(t, b, w);
-	*e = (struct toptable_entry){ .key = *key, .last_seen_ns = -1 };
-	return e;
+	if (w < 0) {
+		if (evict_for(t, b) < 0)
+			return NULL;
+		w = find_free(t, b, PROBE_MAX, &dist);
+	}
+	return place(t, b, dist, w, key);
 }
 
 uint64_t toptable_evictions(const struct toptable *t)

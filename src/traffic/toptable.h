@@ -29,6 +29,8 @@ struct toptable_entry {
 	struct toptable_key key;
 	uint16_t pinned; /* never evicted */
 	uint16_t tag;	 /* the owner's; hosts: the address is local */
+	uint32_t spill;	 /* way 0 only: keys stored past this bucket whose
+			  * probe began here or before (0 elsewhere) */
 	uint64_t packets, bytes;
 	int64_t last_seen_ns; /* -1: never a source */
 	const char *name;     /* the owner's; services: /etc/services name */
@@ -38,33 +40,41 @@ struct toptable {
 	struct toptable_entry *entries; /* n_buckets * TOPTABLE_WAYS */
 	uint64_t *used;			/* a bit per bucket ever used */
 	size_t mask;			/* n_buckets - 1 (a power of 2) */
-	size_t max_buckets;		/* the bound, in buckets */
-	uint64_t seed;
+	size_t max_buckets;		/* room for bound at 7/8 load */
+	size_t bound, count;		/* entries: most, now */
+	bool grow;
+	uint64_t seed[3];
 	uint64_t evictions;
 };
 
-/* A table of at least bound entries (rounded up to whole buckets), all
- * allocated now; with grow, one that starts small and doubles instead of
- * evicting until it reaches the bound (replay).  Returns NULL with errno
- * set.  Free with toptable_free(). */
-struct toptable *toptable_new(size_t bound, bool grow);
+/* A table that holds bound entries, all allocated now; with grow, one that
+ * starts small and doubles as it fills (replay).  seed 0 draws a random
+ * hash seed (live traffic); any other value fixes it, so that the same
+ * keys in the same order make the same table and evict the same keys.
+ * Returns NULL with errno set.  Free with toptable_free(). */
+struct toptable *toptable_new(size_t bound, bool grow, uint64_t seed);
 void toptable_free(struct toptable *t);
 
-/* Put key in bucket b (not there yet), growing or evicting if needed;
- * NULL only when every way of the bucket is pinned.  A growing table may
- * move every entry.  Use toptable_get(). */
+/* Put key (not there yet) in the table, its home bucket b, evicting only
+ * when it holds bound entries; NULL only when every entry it may evict is
+ * pinned.  A growing table may move every entry.  Use toptable_get(). */
 struct toptable_entry *toptable_insert(struct toptable *t, size_t b,
 				       const struct toptable_key *key);
 
-/* The high half of a multiply is well mixed; it is scaled onto the
+/* The rest of a lookup whose home bucket b spilled into the next ones. */
+struct toptable_entry *toptable_lookup_far(const struct toptable *t, size_t b,
+					   const struct toptable_key *key);
+
+/* Every word goes through a seeded multiply and a fold, so two keys meet
+ * in a bucket by the seed's chance only; the high bits are scaled onto the
  * buckets (a doubled table sends bucket b's keys to 2b and 2b + 1). */
 static inline size_t toptable_bucket(const struct toptable *t,
 				     const struct toptable_key *k)
 {
-	uint64_t h = (k->w[0] ^ t->seed) * UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t h = (k->w[1] ^ t->seed[0]) * UINT64_C(0x9e3779b97f4a7c15);
 
-	h = (h ^ k->w[1] ^ (k->w[2] << 1 | k->w[2] >> 63)) *
-	    UINT64_C(0xd6e8feb86659fd93);
+	h = (h ^ h >> 32 ^ k->w[2] ^ t->seed[1]) * UINT64_C(0xd6e8feb86659fd93);
+	h = (h ^ h >> 29 ^ k->w[0] ^ t->seed[2]) * UINT64_C(0xbf58476d1ce4e5b9);
 	return (size_t)(((h >> 32) * (uint64_t)(t->mask + 1)) >> 32);
 }
 
@@ -75,7 +85,8 @@ static inline bool toptable_key_equal(const struct toptable_key *a,
 		(a->w[2] ^ b->w[2])) == 0;
 }
 
-/* The entry for key in bucket b, or NULL. */
+/* The entry for key, whose home bucket is b, or NULL.  Nearly every key
+ * sits in its home bucket; only when it spilled does the search go on. */
 static inline struct toptable_entry *
 toptable_lookup(const struct toptable *t, size_t b,
 		const struct toptable_key *key)
@@ -87,7 +98,7 @@ toptable_lookup(const struct toptable *t, size_t b,
 		if (toptable_key_equal(&e[w].key, key))
 			return &e[w];
 	}
-	return NULL;
+	return e[0].spill ? toptable_lookup_far(t, b, key) : NULL;
 }
 
 /* The entry for key, or NULL if absent. */
@@ -108,8 +119,8 @@ static inline void toptable_prefetch(const struct toptable *t,
 }
 
 /* The entry for key, inserting it (counters zero, last_seen -1) and
- * evicting another if needed; *inserted tells.  NULL only when every
- * entry of the key's bucket is pinned. */
+ * evicting another if the table is full; *inserted tells.  NULL only when
+ * every entry it may evict is pinned. */
 static inline struct toptable_entry *
 toptable_get(struct toptable *t, const struct toptable_key *key, bool *inserted)
 {
@@ -120,7 +131,7 @@ toptable_get(struct toptable *t, const struct toptable_key *key, bool *inserted)
 	return e ? e : toptable_insert(t, b, key);
 }
 
-/* Replacements made so far. */
+/* Replacements made so far (when, see toptable.c). */
 uint64_t toptable_evictions(const struct toptable *t);
 
 /* Unpin every entry (reload). */
