@@ -2,7 +2,7 @@
  * toptable.c - a bounded, set-associative table of byte counters.
  *
  * The table is an array of 8-way buckets with room for its bound at no
- * more than 7/8 load.  A key hashes to its home bucket; a new key takes
+ * more than 3/4 load.  A key hashes to its home bucket; a new key takes
  * the first free way from there on, bucket after bucket, and every bucket
  * it passed counts it in its spill, so a lookup goes past its home only
  * while the bucket it looks at has spilled.  Nearly every key sits in its
@@ -11,17 +11,18 @@
  * Eviction rule: a table evicts only when it holds its bound.  Then a new
  * key replaces the entry with the fewest bytes (ties: the one seen longest
  * ago, then the first found) among the first 16 unpinned entries found
- * from its home bucket on, whole buckets at a time (at least 7/16 full at
- * the bound, that is a few buckets; if PROBE_MAX buckets hold no unpinned
- * entry, the key is not counted).  A window of entries, not of buckets:
- * in a table sparse near the newcomer's home a heavy entry alone there
- * would otherwise be the victim.  So heavy talkers stay, a stream of new
- * one-packet keys churns only the lightest, and an evicted key seen again
- * starts from zero.  The one exception below the bound:
- * when the PROBE_MAX buckets from a key's home are all full (at 7/8 load
- * random keys never make such a run; only keys aimed at a known seed do),
- * the key evicts as if at the bound, so an attack costs its own hosts
- * their counts instead of costing every frame a long search.
+ * from its home bucket on, whole buckets at a time (a table at its bound
+ * is nearly 3/4 full: two or three buckets); if PROBE_MAX buckets hold no
+ * unpinned entry, the key is not counted.  A window of entries, not of
+ * buckets: where the table is sparse near the newcomer's home, a heavy
+ * entry alone there would otherwise be the victim.  So heavy talkers stay,
+ * a stream of new one-packet keys churns only the lightest, and an evicted
+ * key seen again starts from zero.  The one exception below the bound: a
+ * key whose PROBE_MAX buckets from home are all full evicts as if at the
+ * bound, so keys aimed at a known seed cost their own hosts their counts
+ * instead of costing every frame a long search.  Random keys do not get
+ * there: at 3/4 load, 1 000 000 of them (three kinds, five seeds; see
+ * test_toptable.c for the kinds) never sat more than 25 buckets from home.
  *
  * The live table draws its hash seed from getrandom() at start, so a
  * sender cannot aim addresses at one bucket; replay fixes the seed so the
@@ -29,7 +30,7 @@
  * entries; a lookup compares whole keys way by way (a zero first word
  * marks a free way: no key has one), which measured faster than a separate
  * fingerprint row.  The daemon allocates the whole table at start; replay
- * starts small and doubles (rehashing everything) as the table passes 7/8
+ * starts small and doubles (rehashing everything) as the table passes 3/4
  * load, so its memory follows the hosts it has seen.
  */
 #include <errno.h>
@@ -41,7 +42,7 @@
 
 #define WAYS	   TOPTABLE_WAYS
 #define GROW_START 512 /* buckets of a growing table at first */
-#define PROBE_MAX  64  /* buckets an insert searches for a free way */
+#define PROBE_MAX  128 /* buckets an insert searches for a free way */
 #define EVICT_SEEN 16  /* entries an eviction chooses from, at least */
 
 static bool way_free(const struct toptable_entry *e)
@@ -49,14 +50,16 @@ static bool way_free(const struct toptable_entry *e)
 	return e->key.w[0] == 0;
 }
 
-/* Buckets (a power of two) that hold entries at no more than 7/8 load. */
+/* Buckets that hold entries at no more than 3/4 load: 6 a bucket. */
 static size_t buckets_for(size_t entries)
 {
-	size_t n = 1;
+	return (entries + 5) / 6;
+}
 
-	while (n * WAYS / 8 * 7 < entries)
-		n *= 2;
-	return n;
+/* Bucket b + d, round the end; d < n_buckets. */
+static size_t wrap(const struct toptable *t, size_t b, size_t d)
+{
+	return b + d < t->n_buckets ? b + d : b + d - t->n_buckets;
 }
 
 /* Fresh, empty arrays for n buckets into t.  Returns 0 or -1. */
@@ -72,7 +75,7 @@ static int table_alloc(struct toptable *t, size_t n)
 	}
 	t->entries = entries;
 	t->used = used;
-	t->mask = n - 1;
+	t->n_buckets = n;
 	return 0;
 }
 
@@ -137,7 +140,7 @@ struct toptable_entry *toptable_lookup_far(const struct toptable *t, size_t b,
 	while (bucket_of(t, b)->spill) {
 		struct toptable_entry *e;
 
-		b = (b + 1) & t->mask;
+		b = wrap(t, b, 1);
 		e = bucket_of(t, b);
 		for (int w = 0; w < WAYS; w++)
 			if (toptable_key_equal(&e[w].key, key))
@@ -152,8 +155,7 @@ static int find_free(const struct toptable *t, size_t b, size_t limit,
 		     size_t *dist)
 {
 	for (size_t d = 0; d < limit; d++) {
-		const struct toptable_entry *e =
-			bucket_of(t, (b + d) & t->mask);
+		const struct toptable_entry *e = bucket_of(t, wrap(t, b, d));
 
 		for (int w = 0; w < WAYS; w++)
 			if (way_free(&e[w])) {
@@ -169,12 +171,12 @@ static int find_free(const struct toptable *t, size_t b, size_t limit,
 static struct toptable_entry *place(struct toptable *t, size_t b, size_t dist,
 				    int w, const struct toptable_key *key)
 {
-	size_t at = (b + dist) & t->mask;
+	size_t at = wrap(t, b, dist);
 	struct toptable_entry *e = &bucket_of(t, at)[w];
 	uint32_t spill = e->spill;
 
 	for (size_t d = 0; d < dist; d++)
-		bucket_of(t, (b + d) & t->mask)->spill++;
+		bucket_of(t, wrap(t, b, d))->spill++;
 	t->used[at / 64] |= UINT64_C(1) << (at % 64);
 	*e = (struct toptable_entry){ .key = *key,
 				      .last_seen_ns = -1,
@@ -189,8 +191,7 @@ static void take_out(struct toptable *t, size_t at, int w)
 	struct toptable_entry *e = &bucket_of(t, at)[w];
 	uint32_t spill = e->spill;
 
-	for (size_t b = toptable_bucket(t, &e->key); b != at;
-	     b = (b + 1) & t->mask)
+	for (size_t b = toptable_bucket(t, &e->key); b != at; b = wrap(t, b, 1))
 		bucket_of(t, b)->spill--;
 	*e = (struct toptable_entry){ .spill = spill };
 	t->count--;
@@ -213,9 +214,9 @@ static int evict_for(struct toptable *t, size_t b)
 	struct toptable_entry *best = NULL;
 	size_t best_at = 0, seen = 0;
 
-	for (size_t d = 0; d < PROBE_MAX && d <= t->mask && seen < EVICT_SEEN;
-	     d++) {
-		size_t at = (b + d) & t->mask;
+	for (size_t d = 0;
+	     d < PROBE_MAX && d < t->n_buckets && seen < EVICT_SEEN; d++) {
+		size_t at = wrap(t, b, d);
 		struct toptable_entry *e = bucket_of(t, at);
 
 		for (int w = 0; w < WAYS; w++) {
@@ -235,14 +236,16 @@ static int evict_for(struct toptable *t, size_t b)
 	return 0;
 }
 
-/* Twice the buckets, every entry placed again in index order.  Returns 0,
+/* Twice the buckets (at most the bound's), every entry placed again in
+ * index order.  Returns 0,
  * or -1 (no memory: the old table is kept). */
 static int table_grow(struct toptable *t)
 {
 	struct toptable old = *t;
-	size_t i, n = (old.mask + 1) * WAYS;
+	size_t i, n = old.n_buckets * WAYS;
+	size_t twice = old.n_buckets * 2;
 
-	if (table_alloc(t, (old.mask + 1) * 2) < 0)
+	if (table_alloc(t, twice < t->max_buckets ? twice : t->max_buckets) < 0)
 		return -1;
 	t->count = 0;
 	for (i = 0; i < n; i++) {
@@ -255,7 +258,7 @@ static int table_grow(struct toptable *t)
 		if (way_free(e))
 			continue;
 		b = toptable_bucket(t, &e->key);
-		w = find_free(t, b, t->mask + 1, &dist); /* below 1/2 load */
+		w = find_free(t, b, t->n_buckets, &dist); /* room is there */
 		moved = place(t, b, dist, w, &e->key);
 		spill = moved->spill;
 		*moved = *e;
@@ -272,19 +275,18 @@ static int table_grow(struct toptable *t)
 struct toptable_entry *toptable_insert(struct toptable *t, size_t b,
 				       const struct toptable_key *key)
 {
-	bool can_grow = t->grow && t->mask + 1 < t->max_buckets;
+	bool can_grow = t->grow && t->n_buckets < t->max_buckets;
 	size_t dist = 0;
 	int w = -1;
 
-	if (can_grow && t->count >= (t->mask + 1) * WAYS / 8 * 7 &&
-	    table_grow(t) == 0)
+	if (can_grow && t->count >= t->n_buckets * 6 && table_grow(t) == 0)
 		b = toptable_bucket(t, key);
 	if (t->count < t->bound)
 		w = find_free(t, b, PROBE_MAX, &dist);
 	while (w < 0 && t->count < t->bound && can_grow && table_grow(t) == 0) {
 		b = toptable_bucket(t, key);
 		w = find_free(t, b, PROBE_MAX, &dist);
-		can_grow = t->mask + 1 < t->max_buckets;
+		can_grow = t->n_buckets < t->max_buckets;
 	}
 	if (w < 0) {
 		if (evict_for(t, b) < 0)
@@ -303,7 +305,7 @@ uint64_t toptable_evictions(const struct toptable *t)
  * at the end.  Buckets never used are skipped by their bit. */
 static struct toptable_entry *next_entry(const struct toptable *t, size_t *i)
 {
-	size_t n = (t->mask + 1) * WAYS;
+	size_t n = t->n_buckets * WAYS;
 
 	while (*i < n) {
 		size_t b = *i / WAYS;

@@ -39,9 +39,9 @@ struct toptable_entry {
 struct toptable {
 	struct toptable_entry *entries; /* n_buckets * TOPTABLE_WAYS */
 	uint64_t *used;			/* a bit per bucket ever used */
-	size_t mask;			/* n_buckets - 1 (a power of 2) */
-	size_t max_buckets;		/* room for bound at 7/8 load */
-	size_t bound, count;		/* entries: most, now */
+	size_t n_buckets;
+	size_t max_buckets;  /* room for bound at 3/4 load */
+	size_t bound, count; /* entries: most, now */
 	bool grow;
 	uint64_t seed[3];
 	uint64_t evictions;
@@ -67,7 +67,7 @@ struct toptable_entry *toptable_lookup_far(const struct toptable *t, size_t b,
 
 /* Every word goes through a seeded multiply and a fold, so two keys meet
  * in a bucket by the seed's chance only; the high bits are scaled onto the
- * buckets (a doubled table sends bucket b's keys to 2b and 2b + 1). */
+ * buckets, of which there may be any number. */
 static inline size_t toptable_bucket(const struct toptable *t,
 				     const struct toptable_key *k)
 {
@@ -75,7 +75,7 @@ static inline size_t toptable_bucket(const struct toptable *t,
 
 	h = (h ^ h >> 32 ^ k->w[2] ^ t->seed[1]) * UINT64_C(0xd6e8feb86659fd93);
 	h = (h ^ h >> 29 ^ k->w[0] ^ t->seed[2]) * UINT64_C(0xbf58476d1ce4e5b9);
-	return (size_t)(((h >> 32) * (uint64_t)(t->mask + 1)) >> 32);
+	return (size_t)(((h >> 32) * (uint64_t)t->n_buckets) >> 32);
 }
 
 static inline bool toptable_key_equal(const struct toptable_key *a,

@@ -85,9 +85,9 @@ static const struct toptable_entry *expected_victim(const struct toptable *t,
 	const struct toptable_entry *best = NULL;
 	size_t seen = 0;
 
-	for (size_t d = 0; seen < 16 && d <= t->mask; d++) {
+	for (size_t d = 0; seen < 16 && d < t->n_buckets; d++) {
 		const struct toptable_entry *e =
-			&t->entries[((b + d) & t->mask) * TOPTABLE_WAYS];
+			&t->entries[((b + d) % t->n_buckets) * TOPTABLE_WAYS];
 
 		for (int w = 0; w < TOPTABLE_WAYS; w++) {
 			if (e[w].key.w[0] == 0 || e[w].pinned)
@@ -136,7 +136,7 @@ static void fill_and_overflow(size_t bound, bool grow, int kind)
 
 static void full_to_the_bound_without_eviction(void **state)
 {
-	static const size_t bounds[] = { 1, 7, 8, 9, 1000, 4096, 50000 };
+	static const size_t bounds[] = { 1, 7, 8, 9, 1000, 4096, 100000 };
 
 	(void)state;
 	for (size_t b = 0; b < sizeof(bounds) / sizeof(bounds[0]); b++)
@@ -169,31 +169,31 @@ static size_t aimed_keys(const struct toptable *t, size_t home,
 }
 
 /* Keys aimed at one bucket (a seed that leaked): they spill over the next
- * buckets and are all kept while they fit in PROBE_MAX (64) buckets; past
+ * buckets and are all kept while they fit in PROBE_MAX (128) buckets; past
  * that each further one evicts near its home instead of searching on, and
  * every key still in the table is found. */
 static void keys_aimed_at_one_bucket(void **state)
 {
 	struct toptable *t = toptable_new(8192, false, SEED);
-	struct toptable_key *k = calloc(700, sizeof(*k));
+	struct toptable_key *k = calloc(1300, sizeof(*k));
 	size_t i, found = 0;
 
 	(void)state;
 	assert_non_null(t);
 	assert_non_null(k);
-	aimed_keys(t, 5, k, 700);
-	for (i = 0; i < 500; i++)
+	aimed_keys(t, 5, k, 1300);
+	for (i = 0; i < 1000; i++)
 		assert_non_null(add(t, &k[i], i + 1));
 	assert_int_equal(toptable_evictions(t), 0);
-	for (i = 0; i < 500; i++)
+	for (i = 0; i < 1000; i++)
 		assert_non_null(toptable_find(t, &k[i]));
-	for (i = 500; i < 700; i++)
+	for (i = 1000; i < 1300; i++)
 		assert_non_null(add(t, &k[i], i + 1));
-	assert_int_equal(toptable_evictions(t), 700 - 64 * TOPTABLE_WAYS);
-	for (i = 0; i < 700; i++)
+	assert_int_equal(toptable_evictions(t), 1300 - 128 * TOPTABLE_WAYS);
+	for (i = 0; i < 1300; i++)
 		found += toptable_find(t, &k[i]) != NULL;
-	assert_int_equal(found, 64 * TOPTABLE_WAYS);
-	assert_int_equal(entries(t), 64 * TOPTABLE_WAYS);
+	assert_int_equal(found, 128 * TOPTABLE_WAYS);
+	assert_int_equal(entries(t), 128 * TOPTABLE_WAYS);
 	free(k);
 	toptable_free(t);
 }
