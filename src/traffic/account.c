@@ -179,16 +179,17 @@ void account_tick(struct account *a, int64_t now_ns)
 /* ---- hosts and services ---------------------------------------------- */
 
 /* Entries are never NULL here: a host or service that is not counted (an
- * unspecified address, a bucket all watched, the source again as the
- * destination) adds to a->sink, which nothing reads. */
+ * unspecified address, a full table where every host it may evict is
+ * watched, the source again as the destination) adds to a->sink, which
+ * nothing reads. */
 static inline void entry_add(struct toptable_entry *e, uint32_t bytes)
 {
 	e->packets++;
 	e->bytes += bytes;
 }
 
-/* A host's entry, inserted if new; a->sink when its bucket is all
- * watched.  *local tells whether the host is local.  An insert may move
+/* A host's entry, inserted if new; a->sink when the table is full and
+ * every host it may evict is watched.  *local tells whether the host is local.  An insert may move
  * or replace other entries, so it forgets the last conversation. */
 static struct toptable_entry *
 host_entry(struct account *a, const struct toptable_key *k, bool *local)
