@@ -137,7 +137,9 @@ static struct toptable_entry *bucket_of(const struct toptable *t, size_t b)
 struct toptable_entry *toptable_lookup_far(const struct toptable *t, size_t b,
 					   const struct toptable_key *key)
 {
-	while (bucket_of(t, b)->spill) {
+	/* Once round at most: after evictions every bucket may have spilled
+	 * (spill is not undone by freeing a way, only by moving its key). */
+	for (size_t d = 1; d < t->n_buckets && bucket_of(t, b)->spill; d++) {
 		struct toptable_entry *e;
 
 		b = wrap(t, b, 1);
@@ -149,12 +151,13 @@ struct toptable_entry *toptable_lookup_far(const struct toptable *t, size_t b,
 	return NULL;
 }
 
-/* The first free way within limit buckets from b: its bucket's distance
- * from b in *dist, the way returned; -1 if there is none. */
+/* The first free way within limit buckets from b (and once round at
+ * most): its bucket's distance from b in *dist, the way returned; -1 if
+ * there is none. */
 static int find_free(const struct toptable *t, size_t b, size_t limit,
 		     size_t *dist)
 {
-	for (size_t d = 0; d < limit; d++) {
+	for (size_t d = 0; d < limit && d < t->n_buckets; d++) {
 		const struct toptable_entry *e = bucket_of(t, wrap(t, b, d));
 
 		for (int w = 0; w < WAYS; w++)

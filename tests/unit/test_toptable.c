@@ -6,7 +6,9 @@
  * more evicts the lightest of the first 16 entries from the newcomer's
  * home bucket on (the rule in toptable.c), pinned ones never; a fixed seed makes the
  * same table and the same evictions every time; a growing table keeps
- * every key across its doublings.
+ * every key across its doublings; a small table churned by evictions
+ * still finds what it holds, and a lookup ends after one round even where
+ * every bucket has spilled (the fuzzer once timed out in such a search).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -222,6 +224,39 @@ static void pinned_entries_stay(void **state)
 	toptable_free(t);
 }
 
+/* A small table churned by evictions: every key it holds is found, no
+ * absent one is, and it holds exactly its bound.  Then every bucket is
+ * marked spilled by hand (frees leave spill behind, so the state can
+ * arise): a lookup of an absent key still ends, after one round. */
+static void churned_small_table(void **state)
+{
+	struct toptable *t = toptable_new(16, false, SEED);
+	struct toptable_key k, absent;
+	size_t n;
+
+	(void)state;
+	assert_non_null(t);
+	for (uint64_t i = 0; i < 20000; i++) {
+		k = key_of(0, i * 40503);
+		assert_non_null(add(t, &k, (i * 131) % 97 + 1));
+		absent = key_of(2, i);
+		assert_null(toptable_find(t, &absent));
+	}
+	n = entries(t);
+	assert_int_equal(n, 16);
+	assert_int_equal(toptable_evictions(t), 20000 - 16);
+	for (uint64_t i = 0; i < 20000; i++) {
+		k = key_of(0, i * 40503);
+		n -= toptable_find(t, &k) != NULL;
+	}
+	assert_int_equal(n, 0);
+	for (size_t b = 0; b < t->n_buckets; b++)
+		t->entries[b * TOPTABLE_WAYS].spill++;
+	absent = key_of(2, 1);
+	assert_null(toptable_find(t, &absent));
+	toptable_free(t);
+}
+
 struct trace {
 	uint64_t sum;
 	size_t n;
@@ -266,6 +301,7 @@ int main(void)
 		cmocka_unit_test(growing_table_keeps_every_key),
 		cmocka_unit_test(keys_aimed_at_one_bucket),
 		cmocka_unit_test(pinned_entries_stay),
+		cmocka_unit_test(churned_small_table),
 		cmocka_unit_test(fixed_seed_same_table),
 	};
 
