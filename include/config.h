@@ -328,6 +328,9 @@ struct capture_cfg {
 	int n_local_networks;
 	struct traffic_alarm_cfg alarms[CFG_MAX_TRAFFIC_ALARMS];
 	int n_alarms;
+	bool reverse_dns;	  /* PTR lookups for new devices (rdns.h) */
+	char reverse_dns_server[48]; /* an IP literal; "": the system's */
+	int reverse_dns_rate;	  /* lookups started a second, 1..50 */
 };
 
 /* interfaces: which ones /metrics and the LCD's system page list. */

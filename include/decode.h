@@ -39,6 +39,10 @@ struct frame_info {
 	int vlans;	 /* 802.1Q/802.1ad tags seen (0..2+) */
 	enum decode_l3 l3;
 	int family;			/* AF_INET / AF_INET6 for IP, else 0 */
+	/* UDP outside fragments: where the datagram's data starts in the
+	 * frame and how much of it was captured (the UDP length, cut by the
+	 * snaplen); 0 and 0 otherwise.  For the name parsers (names.h). */
+	uint32_t payload_off, payload_len;
 	uint8_t dst_mac[6], src_mac[6]; /* wire order */
 	uint8_t src[16], dst[16];	/* IP addresses (first 4 bytes for v4);
 				   * ARP: sender and target protocol addr */

@@ -46,10 +46,12 @@ void policy_route_changed(struct policy *p, int idx, const char *old_path,
 			  const char *new_path, int64_t now_ns);
 
 /* A MAC/IP pair never seen before appeared on the capture port: an
- * event, not a state.  mac and ip are text.  Past STATUS_DEVICES_PER_S
- * in a second they are only counted (status.h, devices_unlisted). */
+ * event, not a state.  mac, ip and name (names.h; NULL or "" when none is
+ * known) are text: reason "new device NAME", detail "MAC IP NAME".  Past
+ * STATUS_DEVICES_PER_S in a second they are only counted (status.h,
+ * devices_unlisted). */
 void policy_new_device(struct policy *p, const char *mac, const char *ip,
-		       int64_t now_ns);
+		       const char *name, int64_t now_ns);
 
 /* Record (or, with NULL, clear) the error of a failed reload. */
 void policy_set_config_error(struct policy *p, const char *msg);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "names.h"
 #include "newdev.h"
 
 struct loop;
@@ -29,6 +30,7 @@ struct traffic;
 struct account;
 struct capture_iface_stats;
 struct ifstats;
+struct rdns;
 
 /* What the LCD's traffic page shows; refreshed by the tick. */
 struct traffic_summary {
@@ -43,9 +45,11 @@ struct traffic_summary {
 	bool have_top;		/* the top talker (most bytes) */
 	int top_family;
 	uint8_t top_addr[16];
+	char top_name[NAMES_LEN + 1]; /* its name (names.h), "" if none */
 	uint64_t new_devices; /* new MAC/IP pairs since start */
 	bool have_new;	      /* the newest of them */
 	struct newdev_pair last_new;
+	char new_name[NAMES_LEN + 1]; /* its name, "" if none */
 	int64_t last_new_ns; /* monotonic time it was seen */
 };
 
@@ -94,6 +98,12 @@ const struct account *traffic_account(const struct traffic *t);
  * seen or no capture: lets the policy tell "ICMP blocked" from "down". */
 int64_t traffic_last_seen(const struct traffic *t, int family,
 			  const uint8_t *addr);
+
+/* The names learned from the mirror (names.h); NULL without a module. */
+const struct names *traffic_names(const struct traffic *t);
+
+/* The reverse DNS channel (rdns.h); NULL when capture.reverse_dns is off. */
+const struct rdns *traffic_rdns(const struct traffic *t);
 
 void traffic_newdev_counts(const struct traffic *t, struct newdev_counts *out);
 

@@ -178,12 +178,35 @@ static void check_filter(struct cfg_ctx *ctx, const struct cfg_node *g,
 	pcap_close(p);
 }
 
+static void read_reverse_dns(struct cfg_ctx *ctx, const struct cfg_node *g,
+			     struct capture_cfg *cap)
+{
+	const char *server = "";
+
+	cfg_get_bool(ctx, g, "reverse_dns", &cap->reverse_dns);
+	cfg_get_int(ctx, g, "reverse_dns_rate", 1, 50, &cap->reverse_dns_rate);
+	if (cfg_get_string(ctx, g, "reverse_dns_server", &server) <= 0 ||
+	    !server[0])
+		return;
+	if (!cfg_is_ip_literal(server) ||
+	    strlen(server) >= sizeof(cap->reverse_dns_server))
+		cfg_key_error(ctx, g, "reverse_dns_server",
+			      "'reverse_dns_server' '%s' must be an IPv4 or "
+			      "IPv6 address",
+			      server);
+	else
+		snprintf(cap->reverse_dns_server,
+			 sizeof(cap->reverse_dns_server), "%s", server);
+}
+
 void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
 	static const char *const keys[] = {
-		"interfaces", "filter",		"snaplen", "promiscuous",
-		"buffer_kib", "local_networks", "alarms",  NULL,
+		"interfaces",	     "filter",		   "snaplen",
+		"promiscuous",	     "buffer_kib",	   "local_networks",
+		"alarms",	     "reverse_dns",	   "reverse_dns_server",
+		"reverse_dns_rate",  NULL,
 	};
 	struct capture_cfg *cap = &cfg->capture;
 	const struct cfg_node *g;
@@ -193,6 +216,7 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cap->snaplen = 128;
 	cap->promiscuous = true;
 	cap->buffer_kib = 1024;
+	cap->reverse_dns_rate = 2;
 	for (i = 0; i < sizeof(default_local_networks) / sizeof(char *); i++)
 		cfg_parse_cidr(default_local_networks[i],
 			       &cap->local_networks[cap->n_local_networks++]);
@@ -210,6 +234,7 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 		check_filter(ctx, g, filter, cap->snaplen);
 		cap->filter = cfg_strdup(ctx, g, filter);
 	}
+	read_reverse_dns(ctx, g, cap);
 	cfg_read_traffic(ctx, g, cfg);
 }
 

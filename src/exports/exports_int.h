@@ -100,6 +100,12 @@ void metrics_render_system(struct xbuf *b, const struct netdev_table *ifs,
 			   const struct procself *proc,
 			   const struct pl_config *cfg);
 
+/* ---- metrics_names.c ------------------------------------------------- */
+
+/* The names learned from the mirror: pilotlight_host_name_info and the
+ * names table's counters.  Nothing when t is NULL. */
+void metrics_render_names(struct xbuf *b, const struct traffic *t);
+
 /* ---- status_page.c --------------------------------------------------- */
 
 /* The human-readable page at "/": LEDs, LCD rows, hosts and checks.

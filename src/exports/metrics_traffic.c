@@ -270,6 +270,7 @@ void metrics_render_traffic(struct xbuf *b, const struct traffic *t,
 		return;
 	render_capture(b, t, cfg);
 	render_devices(b, t);
+	metrics_render_names(b, t);
 	a = traffic_account(t);
 	if (a)
 		render_account(b, a, cfg);

@@ -323,7 +323,7 @@ static void page_hosts(struct page *pg, const struct lcd_page_ctx *ctx,
 static void page_traffic_live(struct page *pg, const struct lcd_page_ctx *ctx,
 			      const struct traffic_summary *ts)
 {
-	char row[4][64], a[16], b[16], ip[INET6_ADDRSTRLEN], age[16];
+	char row[4][NAMES_LEN + 8], a[16], b[16], ip[INET6_ADDRSTRLEN], age[16];
 	int i, first = pg->rows < 4 && ctx->visit % 2 ? 2 : 0;
 
 	traffic_fmt_si(ts->bps, a, sizeof(a));
@@ -338,13 +338,20 @@ static void page_traffic_live(struct page *pg, const struct lcd_page_ctx *ctx,
 	snprintf(row[1], sizeof(row[1]), "in %s out %s", a, b);
 	if ((int)strlen(row[1]) > pg->cols)
 		snprintf(row[1], sizeof(row[1]), "i %s o %s", a, b);
+	/* a host's name (names.h) when one is known, cut to the row */
 	ip[0] = '\0';
 	if (ts->have_top)
 		inet_ntop(ts->top_family, ts->top_addr, ip, sizeof(ip));
-	snprintf(row[2], sizeof(row[2]), "top %s", ts->have_top ? ip : "-");
+	snprintf(row[2], sizeof(row[2]), "top %s",
+		 !ts->have_top	    ? "-"
+		 : ts->top_name[0] ? ts->top_name
+				   : ip);
 	if (ts->have_new)
 		inet_ntop(ts->last_new.family, ts->last_new.ip, ip, sizeof(ip));
-	snprintf(row[3], sizeof(row[3]), "new %s", ts->have_new ? ip : "none");
+	snprintf(row[3], sizeof(row[3]), "new %s",
+		 !ts->have_new	    ? "none"
+		 : ts->new_name[0] ? ts->new_name
+				   : ip);
 	for (i = first; i < 4 && i - first < pg->rows; i++)
 		page_put(pg, i - first, row[i]);
 	if (ts->have_new && 3 - first < pg->rows &&

@@ -511,8 +511,9 @@ void policy_route_changed(struct policy *p, int idx, const char *old_path,
  * changes out of the ring: past STATUS_DEVICES_PER_S in a second they are
  * counted, and the exports summarise them. */
 void policy_new_device(struct policy *p, const char *mac, const char *ip,
-		       int64_t now_ns)
+		       const char *name, int64_t now_ns)
 {
+	const char *sep = name && name[0] ? " " : "";
 	struct status *st = &p->st;
 	struct pl_event *e;
 
@@ -524,14 +525,16 @@ void policy_new_device(struct policy *p, const char *mac, const char *ip,
 	if (p->devices_listed >= STATUS_DEVICES_PER_S) {
 		st->devices_unlisted++;
 		snprintf(st->device_unlisted, sizeof(st->device_unlisted),
-			 "%s %s", mac, ip);
+			 "%s %s%s%.20s", mac, ip, sep, sep[0] ? name : "");
 		st->device_unlisted_ns = now_ns;
 		return;
 	}
 	p->devices_listed++;
 	e = push_event(p, EVENT_NEW_DEVICE, now_ns);
-	snprintf(e->reason, sizeof(e->reason), "new device");
-	snprintf(e->detail, sizeof(e->detail), "%s %s", mac, ip);
+	snprintf(e->reason, sizeof(e->reason), "new device%s%s", sep,
+		 sep[0] ? name : "");
+	snprintf(e->detail, sizeof(e->detail), "%s %s%s%s", mac, ip, sep,
+		 sep[0] ? name : "");
 }
 
 void policy_set_config_error(struct policy *p, const char *msg)

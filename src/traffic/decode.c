@@ -96,6 +96,15 @@ static inline void ipv6_addrs(const uint8_t *ip, struct frame_info *fi)
 
 /* ---- transport ------------------------------------------------------- */
 
+/* The data of a UDP datagram at off whose header says ulen (>= 8) and of
+ * which cap (>= 8) bytes were captured. */
+static inline void udp_payload(struct frame_info *fi, uint32_t off,
+			       uint32_t ulen, uint32_t cap)
+{
+	fi->payload_off = off + 8;
+	fi->payload_len = (ulen < cap ? ulen : cap) - 8;
+}
+
 /* Inline, so the cursor stays in registers (a call would put it in
  * memory for the whole decode).  Returns -1 when the transport header
  * lies about its length.  In a first fragment (frag) a header longer than
@@ -127,6 +136,8 @@ static inline int decode_l4(const struct cursor *c, struct frame_info *fi,
 
 		if (!frag && (ulen < 8 || ulen > left))
 			return -1;
+		if (!frag && fi->proto == IPPROTO_UDP)
+			udp_payload(fi, c->off, ulen, c->cap - c->off);
 	}
 	fi->sport = get16(p);
 	fi->dport = get16(p + 2);
@@ -413,6 +424,8 @@ static inline bool decode_plain(const uint8_t *p, uint32_t caplen,
 	}
 	if (proto == IPPROTO_TCP)
 		fi->tcp_flags = th[13];
+	else
+		udp_payload(fi, l4, v, caplen - l4);
 	fi->sport = get16(th);
 	fi->dport = get16(th + 2);
 	fi->has_ports = true;
@@ -467,7 +480,8 @@ bool decode_same_facts(const struct frame_info *a, const struct frame_info *b)
 	    a->vlan_id != b->vlan_id || a->ethertype != b->ethertype ||
 	    a->sport != b->sport || a->dport != b->dport ||
 	    a->arp_op != b->arp_op || a->vlans != b->vlans || a->l3 != b->l3 ||
-	    a->family != b->family ||
+	    a->family != b->family || a->payload_off != b->payload_off ||
+	    a->payload_len != b->payload_len ||
 	    memcmp(a->dst_mac, b->dst_mac, sizeof(a->dst_mac)) != 0 ||
 	    memcmp(a->src_mac, b->src_mac, sizeof(a->src_mac)) != 0)
 		return false;

@@ -25,10 +25,12 @@
 #include "ifstats.h"
 #include "log.h"
 #include "loop.h"
+#include "names.h"
 #include "netdev.h"
 #include "policy.h"
 #include "probe.h"
 #include "rate_alarm.h"
+#include "rdns.h"
 #include "status.h"
 #include "traffic.h"
 
@@ -43,6 +45,8 @@ struct traffic {
 	struct capture *cap;
 	struct account *acct;
 	struct newdev *nd;
+	struct names *names; /* kept across reloads */
+	struct rdns *rdns;   /* NULL: capture.reverse_dns off */
 	struct ifstats ifs[CFG_MAX_IFACES];
 	uint64_t prev_errors[CFG_MAX_IFACES];
 	uint64_t prev_drops[CFG_MAX_IFACES];
@@ -66,12 +70,17 @@ static void announce_device(struct traffic *t, int64_t now)
 {
 	const struct newdev_pair *p = newdev_last(t->nd);
 	char mac[18], ip[INET6_ADDRSTRLEN];
+	const char *name;
 
 	if (!p)
 		return;
 	newdev_fmt_mac(p->mac, mac, sizeof(mac));
 	inet_ntop(p->family, p->ip, ip, sizeof(ip));
-	policy_new_device(t->pol, mac, ip, now);
+	name = names_find_device(t->names, p->mac, p->family, p->ip);
+	/* a device newdev took is from the local networks: worth a PTR */
+	if (!name && t->rdns)
+		rdns_want(t->rdns, p->family, p->ip, now);
+	policy_new_device(t->pol, mac, ip, name, now);
 }
 
 static void on_frame(void *arg, int iface, const uint8_t *data, uint32_t caplen,
@@ -82,6 +91,7 @@ static void on_frame(void *arg, int iface, const uint8_t *data, uint32_t caplen,
 	struct frame_info fi;
 
 	decode_frame(data, caplen, wire_len, &fi);
+	names_frame(t->names, data, caplen, &fi, now); /* before the event names it */
 	account_frame(t->acct, iface, &fi, now);
 	if (newdev_frame(t->nd, &fi, now, t->wall_s) == 1)
 		announce_device(t, now);
@@ -188,6 +198,7 @@ static void sum_rates(const struct traffic *t, struct traffic_summary *s)
 	double *bps[] = { &s->bps, &s->in_bps, &s->out_bps };
 	struct account_stats st;
 	struct account_host top[8];
+	const char *name;
 	size_t i, n;
 
 	for (int k = 0; k < capture_count(t->cap); k++) {
@@ -207,6 +218,9 @@ static void sum_rates(const struct traffic *t, struct traffic_summary *s)
 		s->have_top = true;
 		s->top_family = top[i].family;
 		memcpy(s->top_addr, top[i].addr, sizeof(s->top_addr));
+		name = names_find(t->names, top[i].family, top[i].addr);
+		snprintf(s->top_name, sizeof(s->top_name), "%s",
+			 name ? name : "");
 	}
 }
 
@@ -215,7 +229,7 @@ static void publish(struct traffic *t, int64_t now)
 	struct traffic_summary s = { .valid = true };
 	const struct newdev_pair *last = newdev_last(t->nd);
 	struct newdev_counts nc;
-	const char *why;
+	const char *why, *name;
 
 	s.n_ifaces = capture_count(t->cap);
 	for (int i = 0; i < s.n_ifaces; i++) {
@@ -239,6 +253,10 @@ static void publish(struct traffic *t, int64_t now)
 		s.have_new = true;
 		s.last_new = *last;
 		s.last_new_ns = t->last_new_ns;
+		name = names_find_device(t->names, last->mac, last->family,
+					 last->ip);
+		snprintf(s.new_name, sizeof(s.new_name), "%s",
+			 name ? name : "");
 	}
 	traffic_summary_publish(&s);
 }
@@ -265,6 +283,7 @@ static int64_t on_tick(struct loop *l, void *arg)
 		account_tick(t->acct, now);
 	report(t, now);
 	newdev_tick(t->nd, now);
+	rdns_tick(t->rdns, now);
 	publish(t, now);
 	if (t->notify)
 		t->notify(t->notify_arg);
@@ -295,6 +314,42 @@ static struct newdev *new_newdev(const struct pl_config *cfg)
 	return newdev_open(&p);
 }
 
+static void on_rdns(void *arg, int family, const uint8_t *ip,
+		    const char *name)
+{
+	struct traffic *t = arg;
+	struct names_fact f = { .source = NAMES_RDNS, .family = family };
+
+	memcpy(f.ip, ip, family == AF_INET ? 4 : 16);
+	if (names_sanitize((const uint8_t *)name, strlen(name), f.name))
+		names_learn(t->names, &f, clock_now_ns());
+}
+
+/* *out: a reverse DNS channel for cap, NULL when it is off.  0 or -1. */
+static int new_rdns(struct traffic *t, const struct capture_cfg *cap,
+		    struct rdns **out)
+{
+	const char *server = cap->reverse_dns_server;
+
+	*out = NULL;
+	if (!cap->reverse_dns || cap->n_interfaces == 0)
+		return 0;
+	*out = rdns_open(t->loop, server[0] ? server : NULL,
+			 cap->reverse_dns_rate, on_rdns, t);
+	if (*out)
+		return 0;
+	log_err("capture: reverse DNS: %s", strerror(errno));
+	return -1;
+}
+
+static bool same_rdns(const struct capture_cfg *a, const struct capture_cfg *b)
+{
+	return a->reverse_dns == b->reverse_dns &&
+	       a->reverse_dns_rate == b->reverse_dns_rate &&
+	       strcmp(a->reverse_dns_server, b->reverse_dns_server) == 0 &&
+	       (a->n_interfaces > 0) == (b->n_interfaces > 0);
+}
+
 struct traffic *traffic_open(struct loop *l, struct policy *pol,
 			     const struct pl_config *cfg)
 {
@@ -308,11 +363,16 @@ struct traffic *traffic_open(struct loop *l, struct policy *pol,
 	t->cfg = cfg;
 	t->wall_s = clock_wall_ns() / NS_PER_S;
 	t->link_check = -1;
+	t->names = names_new();
+	if (!t->names) {
+		free(t);
+		return NULL;
+	}
 	if (cfg->capture.n_interfaces == 0)
 		return t; /* nothing to watch until a reload adds some */
 	t->acct = new_account(&cfg->capture);
 	t->nd = new_newdev(cfg);
-	if (!t->acct || !t->nd ||
+	if (!t->acct || !t->nd || new_rdns(t, &cfg->capture, &t->rdns) < 0 ||
 	    alarm_slots_build(NULL, 0, &cfg->capture, t->alarms, now) < 0)
 		goto fail;
 	t->n_alarms = cfg->capture.n_alarms;
@@ -370,7 +430,7 @@ static int reload_capture(struct traffic *t, const struct pl_config *cfg)
 /* Swap in what traffic_reload() prepared; nothing fails from here. */
 static void commit(struct traffic *t, const struct pl_config *cfg,
 		   struct alarm_slot *next, struct account *acct,
-		   struct newdev *nd)
+		   struct newdev *nd, struct rdns *rd)
 {
 	const struct capture_cfg *cap = &cfg->capture;
 
@@ -393,6 +453,10 @@ static void commit(struct traffic *t, const struct pl_config *cfg,
 		newdev_set_local_networks(nd, cap->local_networks,
 					  cap->n_local_networks);
 	}
+	if (rd != t->rdns) {
+		rdns_close(t->rdns);
+		t->rdns = rd;
+	}
 	t->cfg = cfg;
 	alarm_slots_find_checks(cfg, &t->link_check, t->alarms, t->n_alarms);
 }
@@ -403,6 +467,7 @@ int traffic_reload(struct traffic *t, const struct pl_config *cfg)
 	const struct capture_cfg *cap = &cfg->capture;
 	struct account *acct = t->acct;
 	struct newdev *nd = t->nd;
+	struct rdns *rd = t->rdns;
 	int64_t now = clock_now_ns();
 
 	memset(next, 0, sizeof(next));
@@ -415,10 +480,15 @@ int traffic_reload(struct traffic *t, const struct pl_config *cfg)
 	     !same_dir(t->cfg->daemon.state_dir, cfg->daemon.state_dir)) &&
 	    cap->n_interfaces && !(nd = new_newdev(cfg)))
 		goto fail_account;
-	if (reload_capture(t, cfg) < 0)
+	if (!same_rdns(&t->cfg->capture, cap) && new_rdns(t, cap, &rd) < 0)
 		goto fail_newdev;
-	commit(t, cfg, next, acct, nd);
+	if (reload_capture(t, cfg) < 0)
+		goto fail_rdns;
+	commit(t, cfg, next, acct, nd, rd);
 	return 0;
+fail_rdns:
+	if (rd != t->rdns)
+		rdns_close(rd);
 fail_newdev:
 	if (nd != t->nd)
 		newdev_close(nd, now);
@@ -442,6 +512,8 @@ void traffic_close(struct traffic *t)
 	capture_close(t->cap);
 	account_free(t->acct);
 	newdev_close(t->nd, clock_now_ns());
+	rdns_close(t->rdns);
+	names_free(t->names);
 	for (int i = 0; i < t->n_alarms; i++)
 		rate_alarm_free(&t->alarms[i].ra);
 	free(t);
@@ -483,6 +555,16 @@ int64_t traffic_last_seen(const struct traffic *t, int family,
 	if (!t || !t->acct)
 		return -1;
 	return account_last_seen(t->acct, family, addr);
+}
+
+const struct names *traffic_names(const struct traffic *t)
+{
+	return t ? t->names : NULL;
+}
+
+const struct rdns *traffic_rdns(const struct traffic *t)
+{
+	return t ? t->rdns : NULL;
 }
 
 void traffic_newdev_counts(const struct traffic *t, struct newdev_counts *out)

@@ -106,7 +106,7 @@ static void test_flood_through_the_exports(void **state)
 			 i & 0xff);
 		snprintf(ip, sizeof(ip), "10.9.%d.%d", i >> 8, i & 0xff);
 		now += NS_PER_S / PER_S;
-		policy_new_device(p, mac, ip, now);
+		policy_new_device(p, mac, ip, NULL, now);
 		if (i == 10 || i == N / 2 || i == N - 10)
 			web_result(p, i == N / 2, now);
 		if ((i + 1) % PER_S == 0)

@@ -377,7 +377,7 @@ static void a_flood_of_new_devices_pushes_no_state_change_out(void **state)
 			 i & 0xff);
 		snprintf(ip, sizeof(ip), "10.9.%d.%d", i >> 8, i & 0xff);
 		f->now += NS_PER_MS;
-		policy_new_device(f->p, mac, ip, f->now);
+		policy_new_device(f->p, mac, ip, NULL, f->now);
 		if (i == 10 || i == 5000 || i == 9990) {
 			probe_result_init(&r);
 			r.ok = i == 5000;
