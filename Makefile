@@ -294,7 +294,9 @@ FUZZ_DIR        := $(O)/fuzz
 FUZZ_BIN        := $(FUZZ_DIR)/fuzz_decode
 FUZZ_SRCS       := tests/fuzz/fuzz_decode.c src/traffic/decode.c \
 		   src/traffic/account.c src/traffic/account_read.c \
-		   src/traffic/toptable.c src/traffic/services.c
+		   src/traffic/toptable.c src/traffic/services.c \
+		   src/traffic/names.c src/traffic/names_wire.c \
+		   src/core/log.c src/core/clock.c
 DEB_FUZZ        := clang libclang-rt-14-dev
 DEB_BENCH       := darkstat pmacct time
 DEB_TEST        += $(DEB_FUZZ)
@@ -305,7 +307,7 @@ $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard include/*.h src/traffic/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude \
 		-fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -o $@ $(FUZZ_SRCS) -lm
+		-fno-sanitize-recover=undefined -o $@ $(FUZZ_SRCS) -lcares -lm
 
 fuzz-bin: $(FUZZ_BIN)
 

@@ -1,6 +1,9 @@
 /*
- * fuzz_decode.c - libFuzzer target: any bytes through decode_frame() and
- * account_frame(), as a frame from the wire would go.  decode_frame()'s
+ * fuzz_decode.c - libFuzzer target: any bytes through decode_frame(),
+ * account_frame() and names_frame(), as a frame from the wire would go;
+ * the same bytes also go straight into the DHCP and mDNS parsers
+ * (names_wire.c), whose facts feed a names table that lives across
+ * inputs (it fills, merges and evicts).  decode_frame()'s
  * one-pass path for common frames must give what the layer-by-layer
  * decode_frame_full() gives: a difference aborts.
  *
@@ -20,12 +23,33 @@
 
 #include "account.h"
 #include "decode.h"
+#include "names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct account *acct, *acct_grow;
+static struct names *names;
 static int64_t now_ns;
 static volatile uint64_t sink_out; /* keeps the readers' work alive */
+
+static void learn(void *ctx, const struct names_fact *f)
+{
+	names_learn(names, f, *(const int64_t *)ctx);
+}
+
+/* The names of what was learned, looked up as the LCD and metrics do. */
+static uint64_t touch_names(const struct frame_info *fi)
+{
+	struct names_entry e;
+	const char *s =
+		names_find_device(names, fi->src_mac, fi->family, fi->src);
+	uint64_t sink = s ? strlen(s) : 0;
+
+	for (size_t i = 0; i < NAMES_MAX; i += 17)
+		if (names_get(names, i, &e))
+			sink += strlen(e.name) + (size_t)e.source;
+	return sink;
+}
 
 static void touch_host(const struct account_host *h, void *ctx)
 {
@@ -70,6 +94,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!acct) {
 		acct = fuzz_account(false);
 		acct_grow = fuzz_account(true);
+		names = names_new();
+		if (!names)
+			abort();
 	}
 	if (size < 2 || size - 2 > 65535)
 		return 0;
@@ -86,6 +113,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    decode_frame_full(copy, caplen, wire, &full) ||
 	    !decode_same_facts(&fi, &full))
 		abort();
+	names_frame(names, copy, caplen, &fi, now_ns);
+	names_parse_dhcp(copy, caplen, learn, &now_ns);
+	names_parse_mdns(copy, caplen, learn, &now_ns);
+	sink += touch_names(&fi);
 	free(copy);
 	account_frame(acct, 0, &fi, now_ns);
 	account_frame(acct_grow, 0, &fi, now_ns);

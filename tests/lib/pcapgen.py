@@ -643,6 +643,47 @@ def many_hosts(path, n, seed=3, snaplen=128):
 
 # ---- command line: the fuzz seed corpus --------------------------------
 
+def dhcp(op, msg_type, yiaddr="0.0.0.0", hostname=None, chaddr=MAC_A):
+    """A DHCP message (RFC 2131) with option 53 and maybe 12."""
+    msg = struct.pack("!BBBBIHH4s4s8s16s192s", op, 1, 6, 0, 0x3903F326, 0,
+                      0x8000, b"\0" * 4,
+                      ipaddress.IPv4Address(yiaddr).packed, b"",
+                      chaddr, b"") + bytes.fromhex("63825363")
+    msg += bytes([53, 1, msg_type])
+    if hostname is not None:
+        msg += bytes([12, len(hostname)]) + hostname
+    return msg + b"\xff"
+
+
+def mdns_response(name, addr):
+    """An mDNS announcement: NAME.local A ADDR (cache-flush), then an
+    AAAA for the same owner by a compression pointer."""
+    owner = b"".join(bytes([len(p)]) + p for p in (name, b"local")) + b"\0"
+    msg = struct.pack("!HHHHHH", 0, 0x8400, 0, 2, 0, 0) + owner
+    msg += struct.pack("!HHIH", 1, 0x8001, 120, 4)
+    msg += ipaddress.IPv4Address(addr).packed
+    msg += struct.pack("!HHHIH", 0xC00C, 28, 0x8001, 120, 16)
+    return msg + ipaddress.IPv6Address("fd00::5").packed
+
+
+def name_frames():
+    """Frames that carry names (src/traffic/names_wire.c): seeds only."""
+    bcast = b"\xff" * 6
+    return [
+        eth(0x0800, ipv4("0.0.0.0", "255.255.255.255", 17,
+                         udp(68, 67, dhcp(1, 3, hostname=b"printer-3f"))),
+            dst=bcast),
+        eth(0x0800, ipv4("10.0.0.1", "255.255.255.255", 17,
+                         udp(67, 68, dhcp(2, 5, "10.0.0.60",
+                                          hostname=b"printer-3f"))),
+            dst=bcast, src=MAC_B),
+        eth(0x0800, ipv4("10.0.0.5", "224.0.0.251", 17,
+                         udp(5353, 5353, mdns_response(b"nas-7",
+                                                       "10.0.0.5"))),
+            dst=bytes.fromhex("01005e0000fb")),
+    ]
+
+
 def write_corpus(directory):
     """Every generated frame as one fuzz input: two bytes of extra wire
     length (0) and the frame (see tests/fuzz/fuzz_decode.c)."""
@@ -655,12 +696,13 @@ def write_corpus(directory):
         catalogue(cap)
         mixed(cap, 300, seed=99)
         cap.close()
-    for frame in cap.frames:
+    frames = cap.frames + name_frames()
+    for frame in frames:
         data = b"\0\0" + frame
         name = hashlib.sha1(data).hexdigest()
         with open(os.path.join(directory, name), "wb") as f:
             f.write(data)
-    return len(cap.frames)
+    return len(frames)
 
 
 def main(argv):
