@@ -112,6 +112,26 @@ static void test_16x2(void **state)
 	assert_string_equal(row_text(16, 2, 1, 0), "i 999M o 12.5M  ");
 }
 
+/* A name learned from the wire (names.h) replaces the address, cut to
+ * the row; the newest device keeps its age while the name leaves room. */
+static void test_names(void **state)
+{
+	struct traffic_summary s = busy();
+
+	(void)state;
+	snprintf(s.top_name, sizeof(s.top_name), "printer-3f");
+	snprintf(s.new_name, sizeof(s.new_name), "nas-7");
+	traffic_summary_publish(&s);
+	assert_string_equal(row_text(20, 4, 2, 0), "top printer-3f      ");
+	assert_string_equal(row_text(20, 4, 3, 0), "new nas-7         1m");
+	snprintf(s.top_name, sizeof(s.top_name), "%s",
+		 "living-room-media-center.home.example");
+	traffic_summary_publish(&s);
+	assert_string_equal(row_text(20, 4, 2, 0), "top living-room-medi");
+	assert_string_equal(row_text(16, 2, 0, 1), "top living-room-");
+	assert_string_equal(row_text(16, 2, 1, 1), "new nas-7     1m");
+}
+
 static void test_interface_gone(void **state)
 {
 	struct traffic_summary s = busy();
@@ -143,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_20x4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_16x2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interface_gone, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_module, setup,
