@@ -179,6 +179,47 @@ static void test_vlan_and_qinq(void **state)
 	assert_memory_equal(fi.dst, v6_b, 16);
 }
 
+static void assert_same_ways(const uint8_t *b, uint32_t caplen,
+			     uint32_t wire_len);
+
+/* Where a UDP datagram's data lies (for names.c): the UDP length, cut
+ * by the snaplen, in both paths; nothing for TCP or a fragment. */
+static void test_udp_payload(void **state)
+{
+	static const uint32_t one[] = { 0x8100u << 16 | 42, 0 };
+	struct buf f;
+	struct frame_info fi;
+
+	(void)state;
+	eth(&f, 0x0800, one);
+	ipv4(&f, IPPROTO_UDP, 20 + 8 + 100, NULL, 0, 0);
+	udp(&f, 68, 67, 8 + 90); /* ten bytes of padding after it */
+	put_zero(&f, 100);
+	assert_int_equal(dec(&f, &fi), 0);
+	assert_int_equal(fi.payload_off, 14 + 4 + 20 + 8);
+	assert_int_equal(fi.payload_len, 90);
+	assert_same_ways(f.b, f.n, f.n);
+	assert_int_equal(decode_frame(f.b, 60, f.n, &fi), 0);
+	assert_int_equal(fi.payload_len, 60 - (14 + 4 + 20 + 8));
+	assert_same_ways(f.b, 60, f.n);
+	assert_int_equal(decode_frame_full(f.b, 60, f.n, &fi), 0);
+	assert_int_equal(fi.payload_len, 60 - (14 + 4 + 20 + 8));
+
+	eth(&f, 0x86dd, NULL);
+	ipv6(&f, IPPROTO_UDP, 8 + 12);
+	udp(&f, 5353, 5353, 8 + 12);
+	put_zero(&f, 12);
+	assert_int_equal(dec(&f, &fi), 0);
+	assert_int_equal(fi.payload_off, 14 + 40 + 8);
+	assert_int_equal(fi.payload_len, 12);
+	assert_same_ways(f.b, f.n, f.n);
+
+	build_tcp4(&f);
+	assert_int_equal(dec(&f, &fi), 0);
+	assert_int_equal(fi.payload_off, 0);
+	assert_int_equal(fi.payload_len, 0);
+}
+
 static void test_arp(void **state)
 {
 	struct buf f;
@@ -614,6 +655,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_tcp),
 		cmocka_unit_test(test_vlan_and_qinq),
+		cmocka_unit_test(test_udp_payload),
 		cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_ipv4_options),
 		cmocka_unit_test(test_ipv4_fragments),
