@@ -44,6 +44,20 @@ static void render_info(struct xbuf *b, const struct names *n)
 	}
 }
 
+/* The table's scalars, one row each. */
+struct scalar {
+	const char *name, *type, *help;
+	uint64_t v;
+};
+
+static void render_scalars(struct xbuf *b, const struct scalar *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		prom_family(b, s[i].name, s[i].type, s[i].help);
+		prom_sample1(b, s[i].name, NULL, NULL, (double)s[i].v);
+	}
+}
+
 /* Only with capture.reverse_dns on. */
 static void render_rdns(struct xbuf *b, const struct rdns *r)
 {
@@ -58,15 +72,19 @@ static void render_rdns(struct xbuf *b, const struct rdns *r)
 	rdns_counts(r, &c);
 	v[0] = c.answered;
 	v[1] = c.failed;
-	prom_family(b, "pilotlight_host_names_rdns_lookups_total", "counter",
+	prom_family(b, name, "counter",
 		    "Reverse DNS lookups finished, by result (a name, or "
 		    "none: NXDOMAIN, timeout, error).");
 	for (int i = 0; i < 2; i++)
 		prom_sample1(b, name, "result", results[i], (double)v[i]);
-	prom_family(b, "pilotlight_host_names_rdns_dropped_total", "counter",
-		    "Reverse DNS lookups not queued: the table was full.");
-	prom_sample1(b, "pilotlight_host_names_rdns_dropped_total", NULL, NULL,
-		     (double)c.dropped);
+	render_scalars(b,
+		       &(const struct scalar){
+			       "pilotlight_host_names_rdns_dropped_total",
+			       "counter",
+			       "Reverse DNS lookups not queued: the table was "
+			       "full.",
+			       c.dropped },
+		       1);
 }
 
 void metrics_render_names(struct xbuf *b, const struct traffic *t)
@@ -78,25 +96,21 @@ void metrics_render_names(struct xbuf *b, const struct traffic *t)
 		return;
 	names_counts(n, &c);
 	render_info(b, n);
-	prom_family(b, "pilotlight_host_names", "gauge",
-		    "Entries in the host names table (at most 256).");
-	prom_sample1(b, "pilotlight_host_names", NULL, NULL, (double)c.entries);
-	prom_family(b, "pilotlight_host_names_learned_total", "counter",
-		    "Names set or changed from DHCP, mDNS or reverse DNS.");
-	prom_sample1(b, "pilotlight_host_names_learned_total", NULL, NULL,
-		     (double)c.learned);
-	prom_family(b, "pilotlight_host_names_evicted_total", "counter",
-		    "Names dropped to make room in the full table.");
-	prom_sample1(b, "pilotlight_host_names_evicted_total", NULL, NULL,
-		     (double)c.evicted);
-	prom_family(b, "pilotlight_host_names_malformed_total", "counter",
-		    "DHCP and mDNS messages that did not parse.");
-	prom_sample1(b, "pilotlight_host_names_malformed_total", NULL, NULL,
-		     (double)c.bad);
-	prom_family(b, "pilotlight_host_names_truncated_total", "counter",
-		    "DHCP and mDNS messages cut by capture.snaplen before "
-		    "their names.");
-	prom_sample1(b, "pilotlight_host_names_truncated_total", NULL, NULL,
-		     (double)c.truncated);
+	const struct scalar rows[] = {
+		{ "pilotlight_host_names", "gauge",
+		  "Entries in the host names table (at most 256).", c.entries },
+		{ "pilotlight_host_names_learned_total", "counter",
+		  "Names set or changed from DHCP, mDNS or reverse DNS.",
+		  c.learned },
+		{ "pilotlight_host_names_evicted_total", "counter",
+		  "Names dropped to make room in the full table.", c.evicted },
+		{ "pilotlight_host_names_malformed_total", "counter",
+		  "DHCP and mDNS messages that did not parse.", c.bad },
+		{ "pilotlight_host_names_truncated_total", "counter",
+		  "DHCP and mDNS messages cut by capture.snaplen before "
+		  "their names.",
+		  c.truncated },
+	};
+	render_scalars(b, rows, sizeof(rows) / sizeof(rows[0]));
 	render_rdns(b, traffic_rdns(t));
 }
