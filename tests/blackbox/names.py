@@ -21,6 +21,7 @@ Lab hosts send what real devices send, built here byte by byte:
     sequence) is shown sanitized, and /metrics passes promtool;
   - with capture.reverse_dns on, a lab dnsmasq answers the PTR of a
     device that neither DHCP nor mDNS named: source "rdns";
+  - a reload that turns reverse DNS off drops its counters, keeps names;
   - SIGTERM ends it with 0 (under ASan: no leak at exit).
 
 Needs root, iproute2, dnsmasq and what tests/lib/netlab.py needs.
@@ -248,7 +249,25 @@ class Names(unittest.TestCase):
         self.wait_metric(r'^pilotlight_host_name_info\{address="10\.77\.0'
                          r'\.62",name="laptop-9\.lab",source="rdns"\} 1$',
                          timeout=15)
-        self.wait_metric(r'^pilotlight_host_names_rdns_lookups_total\{result="name"\} [1-9]')
+        self.wait_metric(r'^pilotlight_host_names_rdns_lookups_total'
+                         r'\{result="name"\} [1-9]')
+
+    def test_5_reload_keeps_names(self):
+        # reverse DNS off by SIGHUP: its channel goes, the names stay
+        with open(self.pl.cfg) as f:
+            text = f.read()
+        with open(self.pl.cfg, "w") as f:
+            f.write(text.replace("reverse_dns = true;",
+                                 "reverse_dns = false;"))
+        self.pl.sighup()
+        end = time.monotonic() + 10
+        while "rdns_lookups_total" in self.metrics():
+            self.assertLess(time.monotonic(), end, "reload not applied")
+            time.sleep(0.3)
+        self.wait_metric(r'^pilotlight_host_name_info\{address="10\.77\.0'
+                         r'\.60",name="printer-3f",source="dhcp"\} 1$')
+        self.wait_metric(r'^pilotlight_host_name_info\{address="10\.77\.0'
+                         r'\.62",name="laptop-9\.lab",source="rdns"\} 1$')
 
     def test_9_clean_shutdown(self):
         code, _ = self.pl.sigterm()
