@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "decode.h"
 
 #define NAMES_MAX 256 /* entries in the table */
@@ -110,6 +111,20 @@ const char *names_source_name(enum names_source s);
  * a trailing '.' is dropped.  Returns the length kept, 0 when nothing
  * usable is left (out is ""). */
 size_t names_sanitize(const uint8_t *raw, size_t len, char *out);
+
+/* ---- reverse DNS into the table (names_rdns.c) ------------------------ */
+
+struct loop;
+struct rdns;
+
+/* *out: the reverse DNS channel cap asks for (rdns.h), its answers going
+ * into n; NULL when capture.reverse_dns is off or nothing is captured.
+ * Returns 0, or -1 (logged) when the channel cannot be set up. */
+int names_rdns_open(struct names *n, struct loop *l,
+		    const struct capture_cfg *cap, struct rdns **out);
+
+/* Would a and b set up the same channel? */
+bool names_rdns_same(const struct capture_cfg *a, const struct capture_cfg *b);
 
 /* ---- the parsers (names_wire.c): pure, for tests and the fuzzer ------- */
 

@@ -208,11 +208,11 @@ int names_parse_mdns(const uint8_t *p, size_t len, names_fact_fn fn, void *ctx)
 		return 0;
 	q = get16(p + 4);
 	rr = (unsigned)get16(p + 6) + get16(p + 8) + get16(p + 10);
-	for (i = 0; i < q; i++)
+	for (i = 0; i < q; i++) { /* questions: a name, type and class */
 		if (skip_name(p, len, &off) < 0 || len - off < 4)
 			return -1;
-		else
-			off += 4;
+		off += 4;
+	}
 	for (i = 0; i < rr && facts < NAMES_MDNS_RR_MAX; i++) {
 		r = mdns_record(p, len, &off, fn, ctx);
 		if (r < 0)

@@ -91,7 +91,8 @@ static void on_frame(void *arg, int iface, const uint8_t *data, uint32_t caplen,
 	struct frame_info fi;
 
 	decode_frame(data, caplen, wire_len, &fi);
-	names_frame(t->names, data, caplen, &fi, now); /* before the event names it */
+	/* before newdev, so that the event can name the device */
+	names_frame(t->names, data, caplen, &fi, now);
 	account_frame(t->acct, iface, &fi, now);
 	if (newdev_frame(t->nd, &fi, now, t->wall_s) == 1)
 		announce_device(t, now);
@@ -314,42 +315,6 @@ static struct newdev *new_newdev(const struct pl_config *cfg)
 	return newdev_open(&p);
 }
 
-static void on_rdns(void *arg, int family, const uint8_t *ip,
-		    const char *name)
-{
-	struct traffic *t = arg;
-	struct names_fact f = { .source = NAMES_RDNS, .family = family };
-
-	memcpy(f.ip, ip, family == AF_INET ? 4 : 16);
-	if (names_sanitize((const uint8_t *)name, strlen(name), f.name))
-		names_learn(t->names, &f, clock_now_ns());
-}
-
-/* *out: a reverse DNS channel for cap, NULL when it is off.  0 or -1. */
-static int new_rdns(struct traffic *t, const struct capture_cfg *cap,
-		    struct rdns **out)
-{
-	const char *server = cap->reverse_dns_server;
-
-	*out = NULL;
-	if (!cap->reverse_dns || cap->n_interfaces == 0)
-		return 0;
-	*out = rdns_open(t->loop, server[0] ? server : NULL,
-			 cap->reverse_dns_rate, on_rdns, t);
-	if (*out)
-		return 0;
-	log_err("capture: reverse DNS: %s", strerror(errno));
-	return -1;
-}
-
-static bool same_rdns(const struct capture_cfg *a, const struct capture_cfg *b)
-{
-	return a->reverse_dns == b->reverse_dns &&
-	       a->reverse_dns_rate == b->reverse_dns_rate &&
-	       strcmp(a->reverse_dns_server, b->reverse_dns_server) == 0 &&
-	       (a->n_interfaces > 0) == (b->n_interfaces > 0);
-}
-
 struct traffic *traffic_open(struct loop *l, struct policy *pol,
 			     const struct pl_config *cfg)
 {
@@ -372,7 +337,8 @@ struct traffic *traffic_open(struct loop *l, struct policy *pol,
 		return t; /* nothing to watch until a reload adds some */
 	t->acct = new_account(&cfg->capture);
 	t->nd = new_newdev(cfg);
-	if (!t->acct || !t->nd || new_rdns(t, &cfg->capture, &t->rdns) < 0 ||
+	if (!t->acct || !t->nd ||
+	    names_rdns_open(t->names, l, &cfg->capture, &t->rdns) < 0 ||
 	    alarm_slots_build(NULL, 0, &cfg->capture, t->alarms, now) < 0)
 		goto fail;
 	t->n_alarms = cfg->capture.n_alarms;
@@ -480,7 +446,8 @@ int traffic_reload(struct traffic *t, const struct pl_config *cfg)
 	     !same_dir(t->cfg->daemon.state_dir, cfg->daemon.state_dir)) &&
 	    cap->n_interfaces && !(nd = new_newdev(cfg)))
 		goto fail_account;
-	if (!same_rdns(&t->cfg->capture, cap) && new_rdns(t, cap, &rd) < 0)
+	if (!names_rdns_same(&t->cfg->capture, cap) &&
+	    names_rdns_open(t->names, t->loop, cap, &rd) < 0)
 		goto fail_newdev;
 	if (reload_capture(t, cfg) < 0)
 		goto fail_rdns;
