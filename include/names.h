@@ -4,9 +4,9 @@
  * when capture.reverse_dns allows it, reverse DNS (rdns.h).
  *
  * Lifecycle: names_new() → names_frame() for every decoded frame (only
- * UDP 67/68 and 5353 are read) and names_learn() for other sources →
- * names_find() / names_get() for the LCD, the events and /metrics →
- * names_free().
+ * UDP 67/68 and 5353 are read), names_rdns_open() for the reverse DNS
+ * source, names_learn() for any other → names_find() / names_get() for
+ * the LCD, the events and /metrics → names_free() (after rdns_close()).
  *
  * The table holds at most NAMES_MAX entries, allocated at names_new().
  * An entry is an address (IPv4 or IPv6; a DHCP client's entry may have

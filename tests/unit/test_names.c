@@ -366,6 +366,16 @@ static void test_mdns_announcement(void **state)
 	assert_string_equal(names_find(n, AF_INET, ip4("10.77.0.61")), "nas-7");
 	assert_string_equal(names_find(n, AF_INET6, ip4("fd77::61")), "nas-7");
 	assert_string_equal(source_of(n, "10.77.0.61"), "mdns");
+	/* a response that repeats its question (legacy unicast) */
+	mdns_head(&d, 0x8400, 1, 1, 0);
+	dns_name(&d, "tv", "local");
+	put16(&d, 1);
+	put16(&d, 1);
+	put16(&d, 0xc00c);
+	rr_a(&d, 1, 10, "10.77.0.62");
+	mdns_frame(&f, &d);
+	assert_int_equal(feed(n, &f, 2048, 2), 1);
+	assert_string_equal(names_find(n, AF_INET, ip4("10.77.0.62")), "tv");
 	names_free(n);
 }
 
