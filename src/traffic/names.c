@@ -167,6 +167,15 @@ static int bind_addr(struct names *n, struct names_entry *c,
 	return changed;
 }
 
+/* A DHCP fact for an address whose name another client's DHCP gave: the
+ * lease went to a new device, and the old name with it. */
+static bool stale_lease(const struct names_entry *e, const struct names_fact *f)
+{
+	return f->source == NAMES_DHCP && f->have_mac &&
+	       e->source == NAMES_DHCP && e->have_mac &&
+	       memcmp(e->mac, f->mac, 6) != 0;
+}
+
 int names_learn(struct names *n, const struct names_fact *f, int64_t now_ns)
 {
 	struct names_entry *e = NULL;
@@ -178,6 +187,10 @@ int names_learn(struct names *n, const struct names_fact *f, int64_t now_ns)
 		i = by_mac(n, f->mac);
 	if (i < 0 && f->family)
 		i = by_addr(n, f->family, f->ip);
+	if (i >= 0 && stale_lease(&n->v[i], f)) {
+		slot_drop(n, &n->v[i]);
+		i = -1;
+	}
 	if (i >= 0) {
 		e = &n->v[i];
 	} else if (f->name[0]) {

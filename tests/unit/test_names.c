@@ -192,6 +192,30 @@ static void test_dhcp_request_then_ack(void **state)
 	names_free(n);
 }
 
+/* The lease goes to another device: the old name goes with it. */
+static void test_dhcp_lease_reassigned(void **state)
+{
+	static const uint8_t mac_q[6] = { 0x02, 0, 0, 0, 0x77, 0x99 };
+	struct names *n = names_new();
+	struct names_fact f = { .source = NAMES_DHCP, .have_mac = true };
+	struct buf b;
+
+	(void)state;
+	dhcp_request(&b, "printer-3f", 10);
+	feed(n, &b, 2048, 1);
+	dhcp_ack(&b, "10.77.0.60");
+	feed(n, &b, 2048, 2);
+	memcpy(f.mac, mac_q, 6);
+	f.family = AF_INET;
+	memcpy(f.ip, ip4("10.77.0.60"), 4);
+	assert_int_equal(names_learn(n, &f, 3), 0); /* an ACK, no name */
+	assert_null(names_find(n, AF_INET, ip4("10.77.0.60")));
+	snprintf(f.name, sizeof(f.name), "phone");
+	assert_int_equal(names_learn(n, &f, 4), 1);
+	assert_string_equal(names_find(n, AF_INET, ip4("10.77.0.60")), "phone");
+	names_free(n);
+}
+
 static void test_dhcp_cut_by_snaplen_is_not_malformed(void **state)
 {
 	struct names *n = names_new();
@@ -531,6 +555,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dhcp_request_then_ack),
+		cmocka_unit_test(test_dhcp_lease_reassigned),
 		cmocka_unit_test(test_dhcp_cut_by_snaplen_is_not_malformed),
 		cmocka_unit_test(test_dhcp_malformed),
 		cmocka_unit_test(test_dhcp_what_gives_no_name),
