@@ -200,7 +200,7 @@ int names_learn(struct names *n, const struct names_fact *f, int64_t now_ns)
 		return 0; /* an address alone names nothing */
 	}
 	changed = take_name(e, f);
-	if (f->source == NAMES_DHCP && f->have_mac) {
+	if (e->source == NAMES_DHCP && f->source == NAMES_DHCP && f->have_mac) {
 		e->have_mac = true;
 		memcpy(e->mac, f->mac, 6);
 	}
