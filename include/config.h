@@ -373,8 +373,24 @@ enum webhook_format {
 	WEBHOOK_NTFY,
 	WEBHOOK_GOTIFY,
 	WEBHOOK_SLACK,
+	WEBHOOK_TELEGRAM,	  /* the notification channels: one row */
+	WEBHOOK_PUSHOVER,	  /* each in src/config/notify.c and */
+	WEBHOOK_DISCORD,	  /* src/exports/webhook_body.c */
+	WEBHOOK_MATRIX,
+	WEBHOOK_TEAMS,
+	WEBHOOK_EMAIL,
 	WEBHOOK_FORMAT_COUNT,
 };
+
+#define CFG_TEMPLATE_MAX 256
+#define CFG_MAIL_ADDR_MAX 128
+#define CFG_MAIL_RCPT_MAX 8
+
+/* A message template's placeholders, as {name} (README "Notifications");
+ * the order is that of the values webhook_body.c renders. */
+#define NOTIFY_FIELDS(X)                                                       \
+	X(state) X(was) X(host) X(check) X(metric) X(value) X(threshold)       \
+		X(reason) X(kind)
 
 struct webhook_cfg {
 	char name[CFG_NAME_MAX];
@@ -385,6 +401,19 @@ struct webhook_cfg {
 	char token[CFG_TOKEN_MAX]; /* "" none */
 	int64_t retry_ms;	  /* first retry; doubles, capped */
 	int max_retries;
+	char tmpl[CFG_TEMPLATE_MAX]; /* "" the built-in message */
+	int64_t remind_ms;	  /* while a problem lasts; 0 never */
+	bool recovery;		  /* tell the return to OK */
+	char ca_file[CFG_PATH_MAX]; /* "" the system's CAs */
+	char chat_id[64];	  /* telegram */
+	char user[64];		  /* pushover user or group key */
+	char room[128];		  /* matrix room id, "!x:server" */
+	char from[CFG_MAIL_ADDR_MAX]; /* email */
+	char to[CFG_MAIL_RCPT_MAX][CFG_MAIL_ADDR_MAX];
+	int n_to;
+	char username[128];	  /* SMTP AUTH, "" none */
+	char password[CFG_TOKEN_MAX]; /* from password_file */
+	bool starttls;
 };
 
 struct logging_cfg {

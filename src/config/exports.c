@@ -21,10 +21,11 @@
 #define MAX_RETRIES	    100
 
 static const char *const format_names[WEBHOOK_FORMAT_COUNT] = {
-	[WEBHOOK_GENERIC] = "generic",
-	[WEBHOOK_NTFY] = "ntfy",
-	[WEBHOOK_GOTIFY] = "gotify",
-	[WEBHOOK_SLACK] = "slack",
+	[WEBHOOK_GENERIC] = "generic",	 [WEBHOOK_NTFY] = "ntfy",
+	[WEBHOOK_GOTIFY] = "gotify",	 [WEBHOOK_SLACK] = "slack",
+	[WEBHOOK_TELEGRAM] = "telegram", [WEBHOOK_PUSHOVER] = "pushover",
+	[WEBHOOK_DISCORD] = "discord",	 [WEBHOOK_MATRIX] = "matrix",
+	[WEBHOOK_TEAMS] = "teams",	 [WEBHOOK_EMAIL] = "email",
 };
 
 /* min_state, lowest first by state_rank(): "ok" would announce every
@@ -40,8 +41,8 @@ const char *webhook_format_name(enum webhook_format f)
 }
 
 /* Copy a string member into buf; "too long" is an error naming the key. */
-static int copy_string(struct cfg_ctx *ctx, const struct cfg_node *g,
-		       const char *key, char *buf, size_t len)
+int cfg_copy_string(struct cfg_ctx *ctx, const struct cfg_node *g,
+		    const char *key, char *buf, size_t len)
 {
 	const char *s;
 	int r = cfg_get_string(ctx, g, key, &s);
@@ -95,7 +96,7 @@ static void check_events_file(struct cfg_ctx *ctx, const struct cfg_node *g,
 static void read_output_file(struct cfg_ctx *ctx, const struct cfg_node *g,
 			     char *buf, size_t len)
 {
-	if (copy_string(ctx, g, "file", buf, len) <= 0 || !buf[0] ||
+	if (cfg_copy_string(ctx, g, "file", buf, len) <= 0 || !buf[0] ||
 	    strcmp(buf, "-") == 0)
 		return;
 	if (buf[0] == '/')
@@ -170,31 +171,16 @@ static void webhook_name(struct cfg_ctx *ctx, const struct cfg_node *n,
 	snprintf(w->name, sizeof(w->name), "%s", name);
 }
 
-static void webhook_url(struct cfg_ctx *ctx, const struct cfg_node *n,
-			struct webhook_cfg *w)
-{
-	int r = copy_string(ctx, n, "url", w->url, sizeof(w->url));
-	const char *u = w->url;
-
-	if (r == 0)
-		cfg_node_error(ctx, n, "webhook '%s' needs a 'url'", w->name);
-	if (r <= 0)
-		return;
-	if ((strncmp(u, "http://", 7) || !u[7]) &&
-	    (strncmp(u, "https://", 8) || !u[8]))
-		cfg_key_error(ctx, n, "url",
-			      "'url' '%s' must start with http:// or https://",
-			      u);
-	else if (strpbrk(u, " \t\r\n"))
-		cfg_key_error(ctx, n, "url", "'url' '%s' contains blanks", u);
-}
-
 static void read_webhook(struct cfg_ctx *ctx, const struct cfg_node *n,
 			 const struct pl_config *cfg, struct webhook_cfg *w)
 {
 	static const char *const keys[] = {
-		"name",	 "url",	  "format",	 "min_state",
-		"token", "retry", "max_retries", NULL,
+		"name",	    "url",	"format",	 "min_state",
+		"token",    "retry",	"max_retries",	 "token_file",
+		"template", "remind",	"recovery",	 "ca_file",
+		"chat_id",  "user",	"room",		 "from",
+		"to",	    "username", "password_file", "starttls",
+		NULL,
 	};
 	int fmt = WEBHOOK_GENERIC, min = 1; /* "warning" */
 
@@ -208,18 +194,19 @@ static void read_webhook(struct cfg_ctx *ctx, const struct cfg_node *n,
 	cfg_check_keys(ctx, n, keys, "a webhook");
 	cfg_need_lib(ctx, CFG_LIB_CURL, n, "url", "webhooks need");
 	webhook_name(ctx, n, cfg, w);
-	webhook_url(ctx, n, w);
 	cfg_get_enum(ctx, n, "format", format_names, WEBHOOK_FORMAT_COUNT,
 		     &fmt);
 	w->format = (enum webhook_format)fmt;
+	cfg_notify_url(ctx, n, w);
 	cfg_get_enum(ctx, n, "min_state", min_state_names, 3, &min);
 	w->min_state = min_states[min];
-	if (copy_string(ctx, n, "token", w->token, sizeof(w->token)) > 0 &&
+	if (cfg_copy_string(ctx, n, "token", w->token, sizeof(w->token)) > 0 &&
 	    strpbrk(w->token, "\r\n"))
 		cfg_key_error(ctx, n, "token", "'token' contains a line break");
 	cfg_get_duration(ctx, n, "retry", MS_PER_S, MS_PER_H, false,
 			 &w->retry_ms);
 	cfg_get_int(ctx, n, "max_retries", 0, MAX_RETRIES, &w->max_retries);
+	cfg_read_notify(ctx, n, w);
 }
 
 static void read_webhooks(struct cfg_ctx *ctx, const struct cfg_node *root,

@@ -102,6 +102,17 @@ void cfg_read_traffic(struct cfg_ctx *ctx, const struct cfg_node *g,
 /* exports.c: the 'events' group and the 'webhooks' list. */
 void cfg_read_exports(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg);
+/* A string member copied into buf; too long is an error naming the key.
+ * 1 read, 0 absent, -1 error. */
+int cfg_copy_string(struct cfg_ctx *ctx, const struct cfg_node *g,
+		    const char *key, char *buf, size_t len);
+
+/* notify.c: a webhook's url (after its format is known: some kinds have
+ * a default) and its channel, template, reminder and secret keys. */
+void cfg_notify_url(struct cfg_ctx *ctx, const struct cfg_node *n,
+		    struct webhook_cfg *w);
+void cfg_read_notify(struct cfg_ctx *ctx, const struct cfg_node *n,
+		     struct webhook_cfg *w);
 
 /* hosts.c */
 void cfg_read_defaults(struct cfg_ctx *ctx, const struct cfg_node *root,

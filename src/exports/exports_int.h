@@ -22,6 +22,7 @@
 
 struct loop;
 struct traffic;
+struct curl_slist;
 
 /* ---- xbuf.c: a growable output buffer, kept between renders ---------- */
 
@@ -296,6 +297,13 @@ void measurements_render(struct xbuf *b, const struct measurements_counts *c);
  * is larger). */
 int64_t webhook_backoff_ms(int64_t retry_ms, int attempt);
 
+/* What a message says about its check. */
+enum webhook_kind {
+	WEBHOOK_PROBLEM,  /* a change to a problem state */
+	WEBHOOK_RECOVERY, /* back to OK after a problem it was told */
+	WEBHOOK_REMINDER, /* the problem told of still lasts */
+};
+
 /* Should w hear of e?  announced: w was told of a problem of e's check
  * and no recovery since.  *recovery is set for a return to OK. */
 bool webhook_wants(const struct webhook_cfg *w, const struct pl_event *e,
@@ -303,7 +311,7 @@ bool webhook_wants(const struct webhook_cfg *w, const struct pl_event *e,
 
 struct webhook_item {
 	struct pl_event ev;
-	bool recovery;
+	enum webhook_kind kind;
 	int attempts;	/* deliveries tried so far */
 	int64_t due_ns; /* monotonic; not before */
 };
@@ -323,7 +331,7 @@ struct webhook_queue {
 
 /* Append; when full, drop the oldest item not being delivered. */
 void webhook_queue_push(struct webhook_queue *q, const struct pl_event *e,
-			bool recovery, int64_t now_ns);
+			enum webhook_kind kind, int64_t now_ns);
 /* The head if it is due at now_ns and nothing is in flight, else NULL;
  * *next_ns gets the head's due time (INT64_MAX when empty or busy). */
 struct webhook_item *webhook_queue_due(struct webhook_queue *q, int64_t now_ns,
@@ -336,20 +344,76 @@ enum webhook_outcome webhook_outcome_of(long http_status);
 
 /* ---- webhook_body.c: the request for each format --------------------- */
 
-#define WEBHOOK_BODY_MAX    2048
+#define WEBHOOK_BODY_MAX    4096
 #define WEBHOOK_HEADERS_MAX 5
 #define WEBHOOK_HEADER_LEN  (CFG_TOKEN_MAX + 64)
+#define WEBHOOK_URL_MAX	    (CFG_URL_MAX + CFG_TOKEN_MAX + 256)
 
 struct webhook_request {
+	char url[WEBHOOK_URL_MAX]; /* may hold a token: never logged */
+	const char *method;	   /* "POST", "PUT"; NULL for email */
 	char body[WEBHOOK_BODY_MAX];
 	size_t body_len;
+	size_t read_pos; /* email: bytes handed to libcurl so far */
 	char headers[WEBHOOK_HEADERS_MAX][WEBHOOK_HEADER_LEN];
 	int n_headers; /* "Name: value", Content-Type first */
 };
 
-/* Build the POST for e in w's format. */
+/* Build the request for e in w's format: one row per format of the
+ * table in webhook_body.c. */
 void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
-		   bool recovery, struct webhook_request *req);
+		   enum webhook_kind kind, struct webhook_request *req);
+
+/* The words of a message, before each format escapes them: the title
+ * ("pilotlight: router/ping CRITICAL"), and the text, w's template
+ * rendered or the built-in sentence.  A probe's reason may hold any
+ * byte: each format escapes for its output. */
+struct webhook_text {
+	char title[CFG_NAME_MAX + 48];
+	char msg[WEBHOOK_BODY_MAX / 4];
+};
+void webhook_text(const struct webhook_cfg *w, const struct pl_event *e,
+		  enum webhook_kind kind, struct webhook_text *t);
+
+/* Appending to req's body, cut at its size (body_len stays within). */
+void webhook_put(struct webhook_request *req, const char *s);
+/* s as a JSON string literal, quotes included. */
+void webhook_put_json(struct webhook_request *req, const char *s);
+/* "&key=value" (no "&" first), application/x-www-form-urlencoded. */
+void webhook_put_form(struct webhook_request *req, const char *key,
+		      const char *value);
+void webhook_add_header(struct webhook_request *req, const char *name,
+			const char *value);
+
+/* ---- notify_body.c: the chat services' documented requests ----------- */
+
+void notify_telegram(const struct webhook_cfg *w, const struct pl_event *e,
+		     const struct webhook_text *t, enum webhook_kind kind,
+		     struct webhook_request *req);
+void notify_pushover(const struct webhook_cfg *w, const struct pl_event *e,
+		     const struct webhook_text *t, enum webhook_kind kind,
+		     struct webhook_request *req);
+void notify_discord(const struct webhook_cfg *w, const struct pl_event *e,
+		    const struct webhook_text *t, enum webhook_kind kind,
+		    struct webhook_request *req);
+void notify_matrix(const struct webhook_cfg *w, const struct pl_event *e,
+		   const struct webhook_text *t, enum webhook_kind kind,
+		   struct webhook_request *req);
+void notify_teams(const struct webhook_cfg *w, const struct pl_event *e,
+		  const struct webhook_text *t, enum webhook_kind kind,
+		  struct webhook_request *req);
+
+/* ---- notify_mail.c: email through libcurl's SMTP --------------------- */
+
+/* An RFC 5322 message (CRLF line ends; Date from e->wall_ns; Subject
+ * the title and text, From, To, Message-ID) into req->body. */
+void notify_mail(const struct webhook_cfg *w, const struct pl_event *e,
+		 const struct webhook_text *t, enum webhook_kind kind,
+		 struct webhook_request *req);
+/* The SMTP options of easy handle h for w and req; *rcpt gets the
+ * recipient list to free with the transfer.  -1 when one failed. */
+int notify_mail_options(void *h, const struct webhook_cfg *w,
+			struct webhook_request *req, struct curl_slist **rcpt);
 
 /* ---- webhook.c: delivery with libcurl from the loop ------------------ */
 

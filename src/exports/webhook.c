@@ -6,7 +6,8 @@
  * Each configured webhook keeps its queue (webhook_queue.c decides what
  * and when), the request in flight (its body must outlive the transfer)
  * and the set of checks it announced a problem for, so that a recovery
- * is sent only for what the receiver heard of.  Webhooks are allocated
+ * is sent only for what the receiver heard of, and a reminder, with the
+ * last event told, every remind_ms while the problem lasts.  Webhooks are allocated
  * one by one: a reload keeps those whose name and url stay, with their
  * queue and transfer, and frees the others.
  */
@@ -30,11 +31,17 @@ struct webhook {
 	struct webhook_cfg cfg;
 	struct webhook_queue q;
 	struct curl_loop_xfer x; /* x.easy NULL when idle */
-	struct curl_slist *headers;
+	struct curl_slist *headers, *rcpt;
 	struct webhook_request req;
-	char (*announced)[CFG_NAME_MAX]; /* problems told, no recovery yet */
+	struct told *announced; /* problems told, no recovery yet */
 	int n_announced, cap_announced;
 	bool failing; /* logged; log the recovery */
+};
+
+/* A problem told: the last event about it, and when to remind. */
+struct told {
+	struct pl_event ev;
+	int64_t remind_ns; /* monotonic; INT64_MAX never */
 };
 
 struct webhooks {
@@ -52,28 +59,57 @@ static void webhooks_kick(struct webhooks *wh);
 static int announced_find(const struct webhook *w, const char *check)
 {
 	for (int i = 0; i < w->n_announced; i++)
-		if (strcmp(w->announced[i], check) == 0)
+		if (strcmp(w->announced[i].ev.check, check) == 0)
 			return i;
 	return -1;
 }
 
-static void announced_set(struct webhook *w, const char *check, bool on)
+static void announced_set(struct webhook *w, const struct pl_event *e, bool on,
+			  int64_t now_ns)
 {
-	int i = announced_find(w, check);
+	int i = announced_find(w, e->check);
 
 	if (on && i < 0 && w->n_announced < w->cap_announced)
-		snprintf(w->announced[w->n_announced++], CFG_NAME_MAX, "%s",
-			 check);
+		i = w->n_announced++;
+	if (on && i >= 0)
+		w->announced[i] = (struct told){
+			.ev = *e,
+			.remind_ns =
+				w->cfg.remind_ms > 0
+					? now_ns + w->cfg.remind_ms * NS_PER_MS
+					: INT64_MAX,
+		};
 	else if (!on && i >= 0)
-		memcpy(w->announced[i], w->announced[--w->n_announced],
-		       CFG_NAME_MAX);
+		w->announced[i] = w->announced[--w->n_announced];
+}
+
+/* Queue a reminder for each problem whose time has come; returns when
+ * the next one is due (INT64_MAX: none). */
+static int64_t remind(struct webhook *w, int64_t now_ns)
+{
+	int64_t next = INT64_MAX;
+
+	for (int i = 0; i < w->n_announced; i++) {
+		struct told *t = &w->announced[i];
+
+		if (t->remind_ns <= now_ns) {
+			t->ev.mono_ns = now_ns;
+			t->ev.wall_ns = clock_wall_ns();
+			webhook_queue_push(&w->q, &t->ev, WEBHOOK_REMINDER,
+					   now_ns);
+			t->remind_ns = now_ns + w->cfg.remind_ms * NS_PER_MS;
+		}
+		if (t->remind_ns < next)
+			next = t->remind_ns;
+	}
+	return next;
 }
 
 /* Size the set for cfg's checks, keeping what still exists. */
 static int announced_resize(struct webhook *w, const struct pl_config *cfg)
 {
-	int n = 1, k = 0;
-	char(*v)[CFG_NAME_MAX];
+	int n = 1, k = 0, i;
+	struct told *v;
 
 	for (int h = 0; h < cfg->n_hosts; h++)
 		n += cfg->hosts[h].n_checks;
@@ -82,10 +118,9 @@ static int announced_resize(struct webhook *w, const struct pl_config *cfg)
 		return -1;
 	for (int h = 0; h < cfg->n_hosts; h++)
 		for (int c = 0; c < cfg->hosts[h].n_checks; c++)
-			if (announced_find(w, cfg->hosts[h].checks[c].name) >=
-			    0)
-				memcpy(v[k++], cfg->hosts[h].checks[c].name,
-				       CFG_NAME_MAX);
+			if ((i = announced_find(
+				     w, cfg->hosts[h].checks[c].name)) >= 0)
+				v[k++] = w->announced[i];
 	free(w->announced);
 	w->announced = v;
 	w->n_announced = k;
@@ -108,6 +143,8 @@ static void transfer_end(struct webhook *w)
 	w->x.easy = NULL;
 	sym_curl_slist_free_all(w->headers);
 	w->headers = NULL;
+	sym_curl_slist_free_all(w->rcpt);
+	w->rcpt = NULL;
 }
 
 static void log_outcome(struct webhook *w, CURLcode code, long status,
@@ -139,16 +176,19 @@ static void on_done(struct curl_loop_xfer *x, CURLcode code)
 	long status = 0;
 	enum webhook_outcome o;
 
-	if (code == CURLE_OK)
+	/* SMTP: CURLE_OK means the server took the message. */
+	if (code == CURLE_OK && w->cfg.format != WEBHOOK_EMAIL)
 		sym_curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	o = code == CURLE_OK ? webhook_outcome_of(status) : WEBHOOK_RETRY;
+	o = code != CURLE_OK		     ? WEBHOOK_RETRY
+	    : w->cfg.format == WEBHOOK_EMAIL ? WEBHOOK_OK
+					     : webhook_outcome_of(status);
 	log_outcome(w, code, status, o);
 	transfer_end(w);
 	webhook_queue_done(&w->q, &w->cfg, o, clock_now_ns());
 	webhooks_kick(w->wh);
 }
 
-static int set_options(struct webhook *w)
+static int set_http(struct webhook *w)
 {
 	CURL *h = w->x.easy;
 	int bad = 0;
@@ -161,27 +201,43 @@ static int set_options(struct webhook *w)
 			return -1;
 		w->headers = l;
 	}
-	bad |= sym_curl_easy_setopt(h, CURLOPT_URL, w->cfg.url);
 	bad |= sym_curl_easy_setopt(h, CURLOPT_POST, 1L);
+	if (strcmp(w->req.method, "POST") != 0)
+		bad |= sym_curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+					    w->req.method);
 	bad |= sym_curl_easy_setopt(h, CURLOPT_POSTFIELDS, w->req.body);
 	bad |= sym_curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
 				    (long)w->req.body_len);
 	bad |= sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, w->headers);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	bad |= sym_curl_easy_setopt(h, CURLOPT_USERAGENT,
+				    "pilotlight/" PL_VERSION);
+	return bad ? -1 : 0;
+}
+
+static int set_options(struct webhook *w)
+{
+	CURL *h = w->x.easy;
+	int bad = 0;
+
+	bad |= w->cfg.format == WEBHOOK_EMAIL
+		       ? notify_mail_options(h, &w->cfg, &w->req, &w->rcpt)
+		       : set_http(w);
+	bad |= sym_curl_easy_setopt(h, CURLOPT_URL, w->req.url);
+	if (w->cfg.ca_file[0])
+		bad |= sym_curl_easy_setopt(h, CURLOPT_CAINFO, w->cfg.ca_file);
 	bad |= sym_curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	bad |= sym_curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
 				    (long)WEBHOOK_TIMEOUT_MS);
 	bad |= sym_curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 				    (long)WEBHOOK_CONNECT_MS);
-	bad |= sym_curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	bad |= sym_curl_easy_setopt(h, CURLOPT_USERAGENT,
-				    "pilotlight/" PL_VERSION);
 	bad |= sym_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	return bad ? -1 : 0;
 }
 
 static void start(struct webhook *w, struct webhook_item *it)
 {
-	webhook_build(&w->cfg, &it->ev, it->recovery, &w->req);
+	webhook_build(&w->cfg, &it->ev, it->kind, &w->req);
 	w->x = (struct curl_loop_xfer){ .done = on_done, .arg = w };
 	w->x.easy = sym_curl_easy_init();
 	w->q.busy = true;
@@ -213,9 +269,12 @@ static void webhooks_kick(struct webhooks *wh)
 	int64_t now = clock_now_ns(), next = INT64_MAX, due;
 
 	for (int i = 0; i < wh->n; i++) {
-		struct webhook_item *it =
-			webhook_queue_due(&wh->v[i]->q, now, &due);
+		struct webhook_item *it;
 
+		due = remind(wh->v[i], now);
+		if (due < next)
+			next = due;
+		it = webhook_queue_due(&wh->v[i]->q, now, &due);
 		if (it)
 			start(wh->v[i], it);
 		else if (due < next)
@@ -247,8 +306,12 @@ void webhooks_event(struct webhooks *wh, const struct pl_event *e)
 
 		if (!webhook_wants(&w->cfg, e, told, &recovery))
 			continue;
-		webhook_queue_push(&w->q, e, recovery, now);
-		announced_set(w, e->check, !recovery);
+		if (!recovery || w->cfg.recovery)
+			webhook_queue_push(&w->q, e,
+					   recovery ? WEBHOOK_RECOVERY
+						    : WEBHOOK_PROBLEM,
+					   now);
+		announced_set(w, e, !recovery, now);
 	}
 	webhooks_kick(wh);
 }

@@ -1,15 +1,20 @@
 /*
- * webhook_body.c - one alert as the bytes of a POST, per receiver format:
+ * webhook_body.c - one alert as the bytes of a request, per receiver
+ * format, each format a row of builders[]:
  *
  *   generic  the event's JSON line (events.c), application/json
  *   ntfy     the message as text/plain, Title/Priority/Tags headers
  *   gotify   {"title","message","priority"}, X-Gotify-Key: token
  *   slack    {"text": "..."} (Slack, Mattermost, Rocket.Chat, ...)
+ *   telegram, pushover, discord, matrix, teams   notify_body.c
+ *   email    notify_mail.c
  *
- * A token, when set, goes in X-Gotify-Key for gotify and as a bearer
- * Authorization header otherwise.  Header values are built from check
- * names and state names only (validated by the config), plus the token
- * (no line breaks allowed there), so nothing can inject a header.
+ * The words come from webhook_text(): the channel's template or the
+ * built-in sentence.  For the first four formats a token, when set, goes
+ * in X-Gotify-Key for gotify and as a bearer Authorization header
+ * otherwise.  Header values are built from check names and state names
+ * only (validated by the config), plus the token (no line breaks allowed
+ * there), so nothing can inject a header.
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +22,11 @@
 
 #include "exports_int.h"
 #include "json.h"
+#include "template.h"
+
+typedef void build_fn(const struct webhook_cfg *w, const struct pl_event *e,
+		      const struct webhook_text *t, enum webhook_kind kind,
+		      struct webhook_request *req);
 
 /* Units of enum metric values, for people. */
 static const char *const metric_units[METRIC_COUNT] = {
@@ -25,8 +35,16 @@ static const char *const metric_units[METRIC_COUNT] = {
 	[METRIC_CERT_DAYS] = " days",
 };
 
-static void add_header(struct webhook_request *req, const char *name,
-		       const char *value)
+static const char *const field_names[] = {
+#define NAME(f) #f,
+	NOTIFY_FIELDS(NAME)
+#undef NAME
+};
+
+static const char *const kind_names[] = { "problem", "recovery", "reminder" };
+
+void webhook_add_header(struct webhook_request *req, const char *name,
+			const char *value)
 {
 	if (req->n_headers >= WEBHOOK_HEADERS_MAX)
 		return;
@@ -34,28 +52,130 @@ static void add_header(struct webhook_request *req, const char *name,
 		 name, value);
 }
 
-static void title_of(char *buf, size_t len, const struct pl_event *e)
+void webhook_put(struct webhook_request *req, const char *s)
 {
-	snprintf(buf, len, "pilotlight: %s %s", e->check,
-		 state_name(e->new_state));
+	size_t room = sizeof(req->body) - req->body_len;
+	size_t n = strlen(s);
+
+	if (room <= 1)
+		return;
+	n = n < room - 1 ? n : room - 1;
+	memcpy(req->body + req->body_len, s, n);
+	req->body_len += n;
+	req->body[req->body_len] = '\0';
 }
 
-/* "router/ping is CRITICAL (was OK): no reply; rtt 512 ms beyond 500 ms"
- * or "router/ping recovered: OK (was CRITICAL): rtt 0.31 ms loss 0%". */
-static void message_of(char *buf, size_t len, const struct pl_event *e,
-		       bool recovery)
+void webhook_put_json(struct webhook_request *req, const char *s)
 {
-	char beyond[96] = "";
+	size_t room = sizeof(req->body) - req->body_len;
+	size_t n;
 
-	if (e->metric >= 0 && e->metric < METRIC_COUNT && isfinite(e->value) &&
-	    isfinite(e->threshold))
+	if (room <= 1)
+		return;
+	n = json_escape(req->body + req->body_len, room, s);
+	req->body_len += n < room ? n : room - 1;
+}
+
+void webhook_put_form(struct webhook_request *req, const char *key,
+		      const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char enc[4];
+
+	if (req->body_len)
+		webhook_put(req, "&");
+	webhook_put(req, key);
+	webhook_put(req, "=");
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			enc[0] = (char)*p;
+			enc[1] = '\0';
+		} else if (*p == ' ') {
+			strcpy(enc, "+");
+		} else {
+			enc[0] = '%';
+			enc[1] = hex[*p >> 4];
+			enc[2] = hex[*p & 15];
+			enc[3] = '\0';
+		}
+		webhook_put(req, enc);
+	}
+}
+
+static bool has_figures(const struct pl_event *e)
+{
+	return e->metric >= 0 && e->metric < METRIC_COUNT &&
+	       isfinite(e->value) && isfinite(e->threshold);
+}
+
+/* "router/ping is CRITICAL (was OK): no reply; rtt 512 ms beyond 500 ms",
+ * "router/ping recovered: OK (was CRITICAL): rtt 0.31 ms loss 0%" or
+ * "router/ping is still CRITICAL: ..." for a reminder. */
+static void sentence(char *buf, size_t len, const struct pl_event *e,
+		     enum webhook_kind kind)
+{
+	char beyond[96] = "", was[32] = "";
+
+	if (has_figures(e))
 		snprintf(beyond, sizeof(beyond), "; %s %.6g%s beyond %.6g%s",
 			 metric_name(e->metric), e->value,
 			 metric_units[e->metric], e->threshold,
 			 metric_units[e->metric]);
-	snprintf(buf, len, "%s %s %s (was %s): %s%s", e->check,
-		 recovery ? "recovered:" : "is", state_name(e->new_state),
-		 state_name(e->old_state), e->reason, beyond);
+	if (kind != WEBHOOK_REMINDER)
+		snprintf(was, sizeof(was), " (was %s)",
+			 state_name(e->old_state));
+	snprintf(buf, len, "%s %s %s%s: %s%s", e->check,
+		 kind == WEBHOOK_RECOVERY   ? "recovered:"
+		 : kind == WEBHOOK_REMINDER ? "is still"
+					    : "is",
+		 state_name(e->new_state), was, e->reason, beyond);
+}
+
+static void number(char *buf, size_t len, const struct pl_event *e, double v)
+{
+	if (e->metric >= 0 && e->metric < METRIC_COUNT && isfinite(v))
+		snprintf(buf, len, "%.6g%s", v, metric_units[e->metric]);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void rendered(char *buf, size_t len, const char *tmpl,
+		     const struct pl_event *e, enum webhook_kind kind)
+{
+	char host[CFG_NAME_MAX], value[48], threshold[48];
+	const char *slash = strchr(e->check, '/');
+	const char *values[sizeof(field_names) / sizeof(field_names[0])];
+	int i = 0;
+
+	snprintf(host, sizeof(host), "%.*s",
+		 slash ? (int)(slash - e->check) : (int)strlen(e->check),
+		 e->check);
+	number(value, sizeof(value), e, e->value);
+	number(threshold, sizeof(threshold), e, e->threshold);
+	/* In the order of NOTIFY_FIELDS. */
+	values[i++] = state_name(e->new_state);
+	values[i++] = state_name(e->old_state);
+	values[i++] = host;
+	values[i++] = e->check;
+	values[i++] = has_figures(e) ? metric_name(e->metric) : "-";
+	values[i++] = value;
+	values[i++] = threshold;
+	values[i++] = e->reason;
+	values[i++] = kind_names[kind];
+	template_render(buf, len, tmpl, field_names, values, i);
+}
+
+void webhook_text(const struct webhook_cfg *w, const struct pl_event *e,
+		  enum webhook_kind kind, struct webhook_text *t)
+{
+	snprintf(t->title, sizeof(t->title), "pilotlight: %s %s%s", e->check,
+		 state_name(e->new_state),
+		 kind == WEBHOOK_REMINDER ? " (reminder)" : "");
+	if (w->tmpl[0])
+		rendered(t->msg, sizeof(t->msg), w->tmpl, e, kind);
+	else
+		sentence(t->msg, sizeof(t->msg), e, kind);
 }
 
 struct prio {
@@ -77,70 +197,99 @@ static struct prio prio_of(const struct pl_event *e)
 	}
 }
 
-static void body_json(struct webhook_request *req, const char *fmt_head,
-		      const char *a, const char *b, int prio)
+static void bearer(const struct webhook_cfg *w, struct webhook_request *req)
 {
-	size_t n = 0, room = sizeof(req->body);
+	char auth[CFG_TOKEN_MAX + 8];
 
-	n += (size_t)snprintf(req->body, room, "%s", fmt_head);
-	if (n < room)
-		n += json_escape(req->body + n, room - n, a);
-	if (b) {
-		if (n < room)
-			n += (size_t)snprintf(req->body + n, room - n,
-					      ",\"message\":");
-		if (n < room)
-			n += json_escape(req->body + n, room - n, b);
-		if (n < room)
-			n += (size_t)snprintf(req->body + n, room - n,
-					      ",\"priority\":%d", prio);
-	}
-	if (n < room)
-		n += (size_t)snprintf(req->body + n, room - n, "}");
-	req->body_len = n < room ? n : room - 1;
-}
-
-void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
-		   bool recovery, struct webhook_request *req)
-{
-	char title[96], msg[WEBHOOK_BODY_MAX / 2], auth[CFG_TOKEN_MAX + 8];
-	struct prio p = prio_of(e);
-	size_t n;
-
-	memset(req, 0, sizeof(*req));
-	title_of(title, sizeof(title), e);
-	message_of(msg, sizeof(msg), e, recovery);
-	switch (w->format) {
-	case WEBHOOK_NTFY:
-		add_header(req, "Content-Type", "text/plain; charset=utf-8");
-		add_header(req, "Title", title);
-		add_header(req, "Priority", p.ntfy);
-		add_header(req, "Tags", p.tags);
-		n = (size_t)snprintf(req->body, sizeof(req->body), "%s", msg);
-		req->body_len =
-			n < sizeof(req->body) ? n : sizeof(req->body) - 1;
-		break;
-	case WEBHOOK_GOTIFY:
-		add_header(req, "Content-Type", "application/json");
-		body_json(req, "{\"title\":", title, msg, p.gotify);
-		break;
-	case WEBHOOK_SLACK:
-		add_header(req, "Content-Type", "application/json");
-		body_json(req, "{\"text\":", msg, NULL, 0);
-		break;
-	default:
-		add_header(req, "Content-Type", "application/json");
-		n = events_format(req->body, sizeof(req->body), e);
-		req->body_len =
-			n < sizeof(req->body) ? n : sizeof(req->body) - 1;
-		break;
-	}
 	if (!w->token[0])
 		return;
-	if (w->format == WEBHOOK_GOTIFY) {
-		add_header(req, "X-Gotify-Key", w->token);
-	} else {
-		snprintf(auth, sizeof(auth), "Bearer %s", w->token);
-		add_header(req, "Authorization", auth);
-	}
+	snprintf(auth, sizeof(auth), "Bearer %s", w->token);
+	webhook_add_header(req, "Authorization", auth);
+}
+
+static void build_generic(const struct webhook_cfg *w, const struct pl_event *e,
+			  const struct webhook_text *t, enum webhook_kind kind,
+			  struct webhook_request *req)
+{
+	size_t n = events_format(req->body, sizeof(req->body), e);
+
+	(void)t;
+	(void)kind;
+	webhook_add_header(req, "Content-Type", "application/json");
+	req->body_len = n < sizeof(req->body) ? n : sizeof(req->body) - 1;
+	bearer(w, req);
+}
+
+static void build_ntfy(const struct webhook_cfg *w, const struct pl_event *e,
+		       const struct webhook_text *t, enum webhook_kind kind,
+		       struct webhook_request *req)
+{
+	struct prio p = prio_of(e);
+
+	(void)kind;
+	webhook_add_header(req, "Content-Type", "text/plain; charset=utf-8");
+	webhook_add_header(req, "Title", t->title);
+	webhook_add_header(req, "Priority", p.ntfy);
+	webhook_add_header(req, "Tags", p.tags);
+	webhook_put(req, t->msg);
+	bearer(w, req);
+}
+
+static void build_gotify(const struct webhook_cfg *w, const struct pl_event *e,
+			 const struct webhook_text *t, enum webhook_kind kind,
+			 struct webhook_request *req)
+{
+	char prio[32];
+
+	(void)kind;
+	webhook_add_header(req, "Content-Type", "application/json");
+	webhook_put(req, "{\"title\":");
+	webhook_put_json(req, t->title);
+	webhook_put(req, ",\"message\":");
+	webhook_put_json(req, t->msg);
+	snprintf(prio, sizeof(prio), ",\"priority\":%d}", prio_of(e).gotify);
+	webhook_put(req, prio);
+	if (w->token[0])
+		webhook_add_header(req, "X-Gotify-Key", w->token);
+}
+
+static void build_slack(const struct webhook_cfg *w, const struct pl_event *e,
+			const struct webhook_text *t, enum webhook_kind kind,
+			struct webhook_request *req)
+{
+	(void)e;
+	(void)kind;
+	webhook_add_header(req, "Content-Type", "application/json");
+	webhook_put(req, "{\"text\":");
+	webhook_put_json(req, t->msg);
+	webhook_put(req, "}");
+	bearer(w, req);
+}
+
+static build_fn *const builders[WEBHOOK_FORMAT_COUNT] = {
+	[WEBHOOK_GENERIC] = build_generic,
+	[WEBHOOK_NTFY] = build_ntfy,
+	[WEBHOOK_GOTIFY] = build_gotify,
+	[WEBHOOK_SLACK] = build_slack,
+	[WEBHOOK_TELEGRAM] = notify_telegram,
+	[WEBHOOK_PUSHOVER] = notify_pushover,
+	[WEBHOOK_DISCORD] = notify_discord,
+	[WEBHOOK_MATRIX] = notify_matrix,
+	[WEBHOOK_TEAMS] = notify_teams,
+	[WEBHOOK_EMAIL] = notify_mail,
+};
+
+void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
+		   enum webhook_kind kind, struct webhook_request *req)
+{
+	struct webhook_text t;
+	build_fn *fn = (int)w->format >= 0 && w->format < WEBHOOK_FORMAT_COUNT
+			       ? builders[w->format]
+			       : build_generic;
+
+	memset(req, 0, sizeof(*req));
+	snprintf(req->url, sizeof(req->url), "%s", w->url);
+	req->method = "POST";
+	webhook_text(w, e, kind, &t);
+	fn(w, e, &t, kind, req);
 }

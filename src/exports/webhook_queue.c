@@ -46,7 +46,7 @@ static struct webhook_item *item_at(struct webhook_queue *q, int i)
 }
 
 void webhook_queue_push(struct webhook_queue *q, const struct pl_event *e,
-			bool recovery, int64_t now_ns)
+			enum webhook_kind kind, int64_t now_ns)
 {
 	if (q->n == WEBHOOK_QUEUE_MAX) {
 		/* Drop the oldest not in flight: index 0, or 1 if busy. */
@@ -59,7 +59,7 @@ void webhook_queue_push(struct webhook_queue *q, const struct pl_event *e,
 	}
 	*item_at(q, q->n) = (struct webhook_item){
 		.ev = *e,
-		.recovery = recovery,
+		.kind = kind,
 		.due_ns = now_ns,
 	};
 	q->n++;
