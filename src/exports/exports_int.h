@@ -311,6 +311,7 @@ bool webhook_wants(const struct webhook_cfg *w, const struct pl_event *e,
 
 struct webhook_item {
 	struct pl_event ev;
+	char host[CFG_NAME_MAX]; /* the check's host, "-" if unknown */
 	enum webhook_kind kind;
 	int attempts;	/* deliveries tried so far */
 	int64_t due_ns; /* monotonic; not before */
@@ -331,7 +332,8 @@ struct webhook_queue {
 
 /* Append; when full, drop the oldest item not being delivered. */
 void webhook_queue_push(struct webhook_queue *q, const struct pl_event *e,
-			enum webhook_kind kind, int64_t now_ns);
+			const char *host, enum webhook_kind kind,
+			int64_t now_ns);
 /* The head if it is due at now_ns and nothing is in flight, else NULL;
  * *next_ns gets the head's due time (INT64_MAX when empty or busy). */
 struct webhook_item *webhook_queue_due(struct webhook_queue *q, int64_t now_ns,
@@ -359,10 +361,11 @@ struct webhook_request {
 	int n_headers; /* "Name: value", Content-Type first */
 };
 
-/* Build the request for e in w's format: one row per format of the
- * table in webhook_body.c. */
+/* Build the request for e (about a check of host) in w's format: one
+ * row per format of the table in webhook_body.c. */
 void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
-		   enum webhook_kind kind, struct webhook_request *req);
+		   const char *host, enum webhook_kind kind,
+		   struct webhook_request *req);
 
 /* The words of a message, before each format escapes them: the title
  * ("pilotlight: router/ping CRITICAL"), and the text, w's template
@@ -373,7 +376,8 @@ struct webhook_text {
 	char msg[WEBHOOK_BODY_MAX / 4];
 };
 void webhook_text(const struct webhook_cfg *w, const struct pl_event *e,
-		  enum webhook_kind kind, struct webhook_text *t);
+		  const char *host, enum webhook_kind kind,
+		  struct webhook_text *t);
 
 /* Appending to req's body, cut at its size (body_len stays within). */
 void webhook_put(struct webhook_request *req, const char *s);

@@ -41,11 +41,13 @@ struct webhook {
 /* A problem told: the last event about it, and when to remind. */
 struct told {
 	struct pl_event ev;
+	char host[CFG_NAME_MAX];
 	int64_t remind_ns; /* monotonic; INT64_MAX never */
 };
 
 struct webhooks {
 	struct loop *l;
+	const struct pl_config *cfg; /* the one of the last (re)load */
 	struct curl_loop *cl;
 	struct webhook *v[CFG_MAX_WEBHOOKS];
 	int n;
@@ -64,14 +66,14 @@ static int announced_find(const struct webhook *w, const char *check)
 	return -1;
 }
 
-static void announced_set(struct webhook *w, const struct pl_event *e, bool on,
-			  int64_t now_ns)
+static void announced_set(struct webhook *w, const struct pl_event *e,
+			  const char *host, bool on, int64_t now_ns)
 {
 	int i = announced_find(w, e->check);
 
 	if (on && i < 0 && w->n_announced < w->cap_announced)
 		i = w->n_announced++;
-	if (on && i >= 0)
+	if (on && i >= 0) {
 		w->announced[i] = (struct told){
 			.ev = *e,
 			.remind_ns =
@@ -79,7 +81,8 @@ static void announced_set(struct webhook *w, const struct pl_event *e, bool on,
 					? now_ns + w->cfg.remind_ms * NS_PER_MS
 					: INT64_MAX,
 		};
-	else if (!on && i >= 0)
+		snprintf(w->announced[i].host, CFG_NAME_MAX, "%s", host);
+	} else if (!on && i >= 0)
 		w->announced[i] = w->announced[--w->n_announced];
 }
 
@@ -95,8 +98,8 @@ static int64_t remind(struct webhook *w, int64_t now_ns)
 		if (t->remind_ns <= now_ns) {
 			t->ev.mono_ns = now_ns;
 			t->ev.wall_ns = clock_wall_ns();
-			webhook_queue_push(&w->q, &t->ev, WEBHOOK_REMINDER,
-					   now_ns);
+			webhook_queue_push(&w->q, &t->ev, t->host,
+					   WEBHOOK_REMINDER, now_ns);
 			t->remind_ns = now_ns + w->cfg.remind_ms * NS_PER_MS;
 		}
 		if (t->remind_ns < next)
@@ -237,7 +240,7 @@ static int set_options(struct webhook *w)
 
 static void start(struct webhook *w, struct webhook_item *it)
 {
-	webhook_build(&w->cfg, &it->ev, it->kind, &w->req);
+	webhook_build(&w->cfg, &it->ev, it->host, it->kind, &w->req);
 	w->x = (struct curl_loop_xfer){ .done = on_done, .arg = w };
 	w->x.easy = sym_curl_easy_init();
 	w->q.busy = true;
@@ -293,13 +296,25 @@ static void webhooks_kick(struct webhooks *wh)
 	}
 }
 
+/* The host of check name, "-" if the config no longer has it. */
+static const char *host_of(const struct pl_config *cfg, const char *name)
+{
+	for (int h = 0; cfg && h < cfg->n_hosts; h++)
+		for (int c = 0; c < cfg->hosts[h].n_checks; c++)
+			if (!strcmp(cfg->hosts[h].checks[c].name, name))
+				return cfg->hosts[h].name;
+	return "-";
+}
+
 void webhooks_event(struct webhooks *wh, const struct pl_event *e)
 {
 	int64_t now = clock_now_ns();
+	const char *host;
 	bool recovery;
 
 	if (!wh || e->kind != EVENT_STATE)
 		return;
+	host = host_of(wh->cfg, e->check);
 	for (int i = 0; i < wh->n; i++) {
 		struct webhook *w = wh->v[i];
 		bool told = announced_find(w, e->check) >= 0;
@@ -307,11 +322,11 @@ void webhooks_event(struct webhooks *wh, const struct pl_event *e)
 		if (!webhook_wants(&w->cfg, e, told, &recovery))
 			continue;
 		if (!recovery || w->cfg.recovery)
-			webhook_queue_push(&w->q, e,
+			webhook_queue_push(&w->q, e, host,
 					   recovery ? WEBHOOK_RECOVERY
 						    : WEBHOOK_PROBLEM,
 					   now);
-		announced_set(w, e, !recovery, now);
+		announced_set(w, e, host, !recovery, now);
 	}
 	webhooks_kick(wh);
 }
@@ -379,6 +394,7 @@ int webhooks_reload(struct webhooks *wh, const struct pl_config *cfg)
 		webhook_free(wh, wh->v[i]);
 	memcpy(wh->v, next, sizeof(next));
 	wh->n = n;
+	wh->cfg = cfg;
 	webhooks_kick(wh);
 	return 0;
 fail:

@@ -140,24 +140,25 @@ static void number(char *buf, size_t len, const struct pl_event *e, double v)
 		snprintf(buf, len, "-");
 }
 
+/* {check} is the name without a leading "HOST/" (the default names). */
 static void rendered(char *buf, size_t len, const char *tmpl,
-		     const struct pl_event *e, enum webhook_kind kind)
+		     const struct pl_event *e, const char *host,
+		     enum webhook_kind kind)
 {
-	char host[CFG_NAME_MAX], value[48], threshold[48];
-	const char *slash = strchr(e->check, '/');
+	char value[48], threshold[48];
+	size_t hl = strlen(host);
 	const char *values[sizeof(field_names) / sizeof(field_names[0])];
 	int i = 0;
 
-	snprintf(host, sizeof(host), "%.*s",
-		 slash ? (int)(slash - e->check) : (int)strlen(e->check),
-		 e->check);
 	number(value, sizeof(value), e, e->value);
 	number(threshold, sizeof(threshold), e, e->threshold);
 	/* In the order of NOTIFY_FIELDS. */
 	values[i++] = state_name(e->new_state);
 	values[i++] = state_name(e->old_state);
 	values[i++] = host;
-	values[i++] = e->check;
+	values[i++] = !strncmp(e->check, host, hl) && e->check[hl] == '/'
+			      ? e->check + hl + 1
+			      : e->check;
 	values[i++] = has_figures(e) ? metric_name(e->metric) : "-";
 	values[i++] = value;
 	values[i++] = threshold;
@@ -167,13 +168,14 @@ static void rendered(char *buf, size_t len, const char *tmpl,
 }
 
 void webhook_text(const struct webhook_cfg *w, const struct pl_event *e,
-		  enum webhook_kind kind, struct webhook_text *t)
+		  const char *host, enum webhook_kind kind,
+		  struct webhook_text *t)
 {
 	snprintf(t->title, sizeof(t->title), "pilotlight: %s %s%s", e->check,
 		 state_name(e->new_state),
 		 kind == WEBHOOK_REMINDER ? " (reminder)" : "");
 	if (w->tmpl[0])
-		rendered(t->msg, sizeof(t->msg), w->tmpl, e, kind);
+		rendered(t->msg, sizeof(t->msg), w->tmpl, e, host, kind);
 	else
 		sentence(t->msg, sizeof(t->msg), e, kind);
 }
@@ -280,7 +282,8 @@ static build_fn *const builders[WEBHOOK_FORMAT_COUNT] = {
 };
 
 void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
-		   enum webhook_kind kind, struct webhook_request *req)
+		   const char *host, enum webhook_kind kind,
+		   struct webhook_request *req)
 {
 	struct webhook_text t;
 	build_fn *fn = (int)w->format >= 0 && w->format < WEBHOOK_FORMAT_COUNT
@@ -290,6 +293,6 @@ void webhook_build(const struct webhook_cfg *w, const struct pl_event *e,
 	memset(req, 0, sizeof(*req));
 	snprintf(req->url, sizeof(req->url), "%s", w->url);
 	req->method = "POST";
-	webhook_text(w, e, kind, &t);
+	webhook_text(w, e, host, kind, &t);
 	fn(w, e, &t, kind, req);
 }

@@ -12,6 +12,7 @@
  * failed; then it is dropped as failed and the next one goes.
  */
 #include <stdint.h>
+#include <stdio.h>
 
 #include "exports_int.h"
 
@@ -46,7 +47,8 @@ static struct webhook_item *item_at(struct webhook_queue *q, int i)
 }
 
 void webhook_queue_push(struct webhook_queue *q, const struct pl_event *e,
-			enum webhook_kind kind, int64_t now_ns)
+			const char *host, enum webhook_kind kind,
+			int64_t now_ns)
 {
 	if (q->n == WEBHOOK_QUEUE_MAX) {
 		/* Drop the oldest not in flight: index 0, or 1 if busy. */
@@ -62,6 +64,7 @@ void webhook_queue_push(struct webhook_queue *q, const struct pl_event *e,
 		.kind = kind,
 		.due_ns = now_ns,
 	};
+	snprintf(item_at(q, q->n)->host, CFG_NAME_MAX, "%s", host);
 	q->n++;
 }
 

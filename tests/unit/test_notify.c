@@ -95,20 +95,20 @@ static void test_text(void **state)
 	(void)state;
 	strcpy(w.tmpl, "{kind}:{state}<{was} {host} {check} {metric} {value} "
 		       "{threshold} {reason}");
-	webhook_text(&w, &e, WEBHOOK_REMINDER, &t);
-	assert_string_equal(t.msg, "reminder:CRITICAL<OK router router/ping "
+	webhook_text(&w, &e, "router", WEBHOOK_REMINDER, &t);
+	assert_string_equal(t.msg, "reminder:CRITICAL<OK router ping "
 				   "rtt 512.5 ms 500 ms rtt \"slow\"");
 	assert_string_equal(t.title, "pilotlight: router/ping CRITICAL "
 				     "(reminder)");
 	e.metric = METRIC_COUNT;
 	e.value = NAN;
-	webhook_text(&w, &e, WEBHOOK_RECOVERY, &t);
-	assert_string_equal(t.msg, "recovery:CRITICAL<OK router router/ping "
+	webhook_text(&w, &e, "router", WEBHOOK_RECOVERY, &t);
+	assert_string_equal(t.msg, "recovery:CRITICAL<OK router ping "
 				   "- - - rtt \"slow\"");
 	/* without a template: the built-in sentence */
 	w.tmpl[0] = '\0';
 	e = ev(STATE_OK, STATE_CRITICAL);
-	webhook_text(&w, &e, WEBHOOK_REMINDER, &t);
+	webhook_text(&w, &e, "router", WEBHOOK_REMINDER, &t);
 	assert_string_equal(t.msg, "router/ping is still CRITICAL: rtt "
 				   "\"slow\"; rtt 512.5 ms beyond 500 ms");
 }
@@ -122,13 +122,13 @@ static void test_telegram(void **state)
 	(void)state;
 	strcpy(w.token, "123:AbC");
 	strcpy(w.chat_id, "-1001");
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	assert_string_equal(r.url, "http://127.0.0.1:9/bot123:AbC/sendMessage");
 	assert_string_equal(r.method, "POST");
 	assert_string_equal(r.headers[0], "Content-Type: application/json");
 	assert_string_equal(r.body,
 			    "{\"chat_id\":\"-1001\",\"text\":\"CRITICAL "
-			    "router/router/ping: 512.5 ms (threshold 500 ms) "
+			    "router/ping: 512.5 ms (threshold 500 ms) "
 			    "rtt \\\"slow\\\"\"}");
 	assert_int_equal(r.body_len, strlen(r.body));
 }
@@ -145,7 +145,7 @@ static void test_pushover(void **state)
 	strcpy(w.token, "azGDORePK8gMaC0QOYAMyEEuzJnyUi");
 	strcpy(w.user, "uQiRzpo4DXghDmr9QzzfQu27cmVRsG");
 	strcpy(w.tmpl, "{state} & {reason}=100%");
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	assert_string_equal(r.url, w.url);
 	assert_string_equal(r.headers[0], "Content-Type: "
 					  "application/x-www-form-urlencoded");
@@ -156,7 +156,7 @@ static void test_pushover(void **state)
 			    "&message=CRITICAL+%26+rtt+%22slow%22%3D100%25"
 			    "&priority=1");
 	e = ev(STATE_CRITICAL, STATE_OK);
-	webhook_build(&w, &e, WEBHOOK_RECOVERY, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_RECOVERY, &r);
 	assert_non_null(strstr(r.body, "&priority=0"));
 }
 
@@ -170,7 +170,7 @@ static void test_discord(void **state)
 	(void)state;
 	strcpy(e.reason, "line\nbreak\t\x01");
 	strcpy(w.tmpl, "{reason}");
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	assert_string_equal(r.url, w.url);
 	assert_string_equal(r.body, "{\"content\":\"line\\nbreak\\t\\u0001\"}");
 	assert_int_equal(r.n_headers, 1);
@@ -186,19 +186,19 @@ static void test_matrix(void **state)
 	strcpy(w.token, "syt_tok");
 	strcpy(w.room, "!abc:example.org");
 	strcpy(w.tmpl, "{state} {check}");
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	assert_string_equal(r.method, "PUT");
 	assert_string_equal(r.url, "https://m.example.org/_matrix/client/v3/"
 				   "rooms/%21abc%3Aexample.org/send/"
 				   "m.room.message/pl1795000000250000000.7.0");
 	assert_string_equal(r.headers[1], "Authorization: Bearer syt_tok");
 	assert_string_equal(r.body, "{\"msgtype\":\"m.text\",\"body\":"
-				    "\"CRITICAL router/ping\"}");
+				    "\"CRITICAL ping\"}");
 	/* the same message again (a retry): the same transaction id; a
 	 * reminder: another one */
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r2);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r2);
 	assert_string_equal(r.url, r2.url);
-	webhook_build(&w, &e, WEBHOOK_REMINDER, &r2);
+	webhook_build(&w, &e, "router", WEBHOOK_REMINDER, &r2);
 	assert_string_not_equal(r.url, r2.url);
 }
 
@@ -211,7 +211,7 @@ static void test_teams(void **state)
 
 	(void)state;
 	strcpy(w.tmpl, "{state} {reason}");
-	webhook_build(&w, &e, WEBHOOK_RECOVERY, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_RECOVERY, &r);
 	assert_string_equal(
 		r.body,
 		"{\"type\":\"message\",\"attachments\":[{\"contentType\":"
@@ -245,7 +245,7 @@ static void test_mail(void **state)
 	strcpy(w.to[0], "a@example.org");
 	strcpy(w.to[1], "b@example.org");
 	w.n_to = 2;
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	assert_null(r.method);
 	assert_string_equal(r.url, "smtp://127.0.0.1:25");
 	assert_int_equal(strncmp(r.body,
@@ -261,7 +261,7 @@ static void test_mail(void **state)
 				       "charset=utf-8\r\n"));
 	body = body_of(r.body);
 	assert_non_null(body);
-	assert_string_equal(body, "CRITICAL router/router/ping: 512.5 ms "
+	assert_string_equal(body, "CRITICAL router/ping: 512.5 ms "
 				  "(threshold 500 ms) rtt \"slow\"\r\n");
 	assert_int_equal(r.body_len, strlen(r.body));
 }
@@ -284,7 +284,7 @@ static void test_mail_injection(void **state)
 	/* a check name cannot hold these (the config refuses them), but the
 	 * Subject blanks control characters whatever it is given */
 	strcpy(e.check, "a/b\r\nBcc: evil2@example.org");
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	body = body_of(r.body);
 	assert_non_null(body);
 	assert_non_null(strstr(r.body, "Subject: pilotlight: a/b  Bcc: "
@@ -319,7 +319,7 @@ static void test_mail_long_line(void **state)
 		       "{reason}{reason}{reason}");
 	memset(e.reason, 'r', sizeof(e.reason) - 1);
 	e.reason[sizeof(e.reason) - 1] = '\0';
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	for (p = r.body; (nl = strstr(p, "\r\n")); p = nl + 2)
 		assert_true(nl - p <= 998);
 }

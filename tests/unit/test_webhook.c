@@ -57,7 +57,7 @@ static void test_generic(void **state)
 	char line[1024];
 
 	(void)state;
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	events_format(line, sizeof(line), &e);
 	assert_string_equal(r.body, line);
 	assert_int_equal(r.body_len, strlen(line));
@@ -75,7 +75,7 @@ static void test_ntfy(void **state)
 	e.metric = METRIC_RTT;
 	e.value = 512.5;
 	e.threshold = 500;
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	assert_string_equal(r.body, "router/ping is CRITICAL (was OK): no "
 				    "reply (3 sent); rtt 512.5 ms beyond 500 "
 				    "ms");
@@ -90,7 +90,7 @@ static void test_ntfy(void **state)
 	/* the recovery */
 	e = ev(4, "router/ping", STATE_CRITICAL, STATE_OK);
 	strcpy(e.reason, "rtt 0.31 ms loss 0%");
-	webhook_build(&w, &e, WEBHOOK_RECOVERY, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_RECOVERY, &r);
 	assert_string_equal(r.body, "router/ping recovered: OK (was "
 				    "CRITICAL): rtt 0.31 ms loss 0%");
 	assert_string_equal(r.headers[2], "Priority: 3");
@@ -105,7 +105,7 @@ static void test_gotify(void **state)
 
 	(void)state;
 	strcpy(e.reason, "HTTP 503 \"Service Unavailable\"");
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	assert_string_equal(r.body,
 			    "{\"title\":\"pilotlight: web/http WARNING\","
 			    "\"message\":\"web/http is WARNING (was OK): HTTP "
@@ -125,7 +125,7 @@ static void test_slack(void **state)
 
 	(void)state;
 	strcpy(e.reason, "connection refused\n<b>");
-	webhook_build(&w, &e, WEBHOOK_PROBLEM, &r);
+	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
 	assert_string_equal(r.body,
 			    "{\"text\":\"nas/tcp:445 is CRITICAL "
 			    "(was WARNING): connection refused\\n<b>\"}");
@@ -186,8 +186,8 @@ static void test_retry_schedule(void **state)
 
 	(void)state;
 	memset(&q, 0, sizeof(q));
-	webhook_queue_push(&q, &a, WEBHOOK_PROBLEM, t);
-	webhook_queue_push(&q, &b, WEBHOOK_PROBLEM, t);
+	webhook_queue_push(&q, &a, "h", WEBHOOK_PROBLEM, t);
+	webhook_queue_push(&q, &b, "h", WEBHOOK_PROBLEM, t);
 	it = webhook_queue_due(&q, t, &next);
 	assert_non_null(it);
 	assert_int_equal(it->ev.seq, 1);
@@ -231,13 +231,13 @@ static void test_queue_bound(void **state)
 	for (uint64_t i = 1; i <= WEBHOOK_QUEUE_MAX; i++) {
 		struct pl_event e = ev(i, "a", STATE_OK, STATE_WARNING);
 
-		webhook_queue_push(&q, &e, WEBHOOK_PROBLEM, 0);
+		webhook_queue_push(&q, &e, "h", WEBHOOK_PROBLEM, 0);
 	}
 	q.busy = true; /* seq 1 in flight */
 	for (uint64_t i = 1; i <= 3; i++) {
 		struct pl_event e = ev(100 + i, "a", STATE_OK, STATE_WARNING);
 
-		webhook_queue_push(&q, &e, WEBHOOK_PROBLEM, 0);
+		webhook_queue_push(&q, &e, "h", WEBHOOK_PROBLEM, 0);
 	}
 	assert_int_equal(q.n, WEBHOOK_QUEUE_MAX);
 	assert_int_equal(q.dropped, 3);
