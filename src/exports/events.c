@@ -55,12 +55,12 @@
 
 /* What was not written since the last summary line. */
 struct held {
-	uint64_t limited;   /* held back by the rate limit */
-	uint64_t unlisted;  /* new devices the policy only counted */
-	uint64_t lost;	    /* fell out of the policy's ring unread */
+	uint64_t limited;  /* held back by the rate limit */
+	uint64_t unlisted; /* new devices the policy only counted */
+	uint64_t lost;	   /* fell out of the policy's ring unread */
 	uint64_t unwritten; /* dropped by the file's full queue */
-	uint64_t devices;   /* new devices among limited and unlisted */
-	char device[64];    /* the newest of them, "MAC IP" */
+	uint64_t devices;  /* new devices among limited and unlisted */
+	char device[64];   /* the newest of them, "MAC IP" */
 	int64_t device_ns;
 };
 
@@ -190,12 +190,11 @@ static void syslog_text(char *buf, size_t len, const struct pl_event *e)
 	switch (e->kind) {
 	case EVENT_STATE:
 		if (e->metric != METRIC_COUNT && !isnan(e->threshold))
-			snprintf(
-				buf, len,
-				"event: %s: %s -> %s (%s; %s %.6g beyond %.6g)",
-				e->check, state_name(e->old_state),
-				state_name(e->new_state), e->reason,
-				metric_name(e->metric), e->value, e->threshold);
+			snprintf(buf, len,
+				 "event: %s: %s -> %s (%s; %s %.6g beyond %.6g)",
+				 e->check, state_name(e->old_state),
+				 state_name(e->new_state), e->reason,
+				 metric_name(e->metric), e->value, e->threshold);
 		else
 			snprintf(buf, len, "event: %s: %s -> %s (%s)", e->check,
 				 state_name(e->old_state),
