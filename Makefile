@@ -34,7 +34,7 @@ DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
 DEB_TEST  := libcmocka-dev python3 systemd procps monitoring-plugins-basic \
 	     openssl iproute2 iptables iputils-ping dnsmasq-base dnsutils \
 	     util-linux fping prometheus tcpdump dpkg-dev lintian valgrind \
-	     logrotate
+	     logrotate python3-aiosmtpd
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
