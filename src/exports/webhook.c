@@ -317,10 +317,15 @@ void webhooks_event(struct webhooks *wh, const struct pl_event *e)
 	host = host_of(wh->cfg, e->check);
 	for (int i = 0; i < wh->n; i++) {
 		struct webhook *w = wh->v[i];
-		bool told = announced_find(w, e->check) >= 0;
+		int told = announced_find(w, e->check);
 
-		if (!webhook_wants(&w->cfg, e, told, &recovery))
+		if (!webhook_wants(&w->cfg, e, told >= 0, &recovery)) {
+			/* A problem told of, now below min_state: reminders
+			 * say what it is now, on their schedule. */
+			if (told >= 0)
+				w->announced[told].ev = *e;
 			continue;
+		}
 		if (!recovery || w->cfg.recovery)
 			webhook_queue_push(&w->q, e, host,
 					   recovery ? WEBHOOK_RECOVERY
