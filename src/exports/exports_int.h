@@ -383,6 +383,10 @@ void webhook_text(const struct webhook_cfg *w, const struct pl_event *e,
 void webhook_put(struct webhook_request *req, const char *s);
 /* s as a JSON string literal, quotes included. */
 void webhook_put_json(struct webhook_request *req, const char *s);
+/* s percent-encoded into buf (NUL-terminated; cut at a whole byte's
+ * code), all but A-Z a-z 0-9 - . _ ~; form: a blank as "+".  Returns the
+ * length written. */
+size_t webhook_percent(char *buf, size_t len, const char *s, bool form);
 /* "&key=value" (no "&" first), application/x-www-form-urlencoded. */
 void webhook_put_form(struct webhook_request *req, const char *key,
 		      const char *value);

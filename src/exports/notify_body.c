@@ -77,34 +77,14 @@ void notify_discord(const struct webhook_cfg *w, const struct pl_event *e,
 	webhook_put(req, "}");
 }
 
-/* A room id in a path: every byte but unreserved ones percent-encoded. */
-static void room_path(char *buf, size_t len, const char *room)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)room;
-	     *p && n + 4 < len; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			buf[n++] = (char)*p;
-		} else {
-			buf[n++] = '%';
-			buf[n++] = hex[*p >> 4];
-			buf[n++] = hex[*p & 15];
-		}
-	}
-	buf[n] = '\0';
-}
-
 void notify_matrix(const struct webhook_cfg *w, const struct pl_event *e,
 		   const struct webhook_text *t, enum webhook_kind kind,
 		   struct webhook_request *req)
 {
-	char room[3 * sizeof(w->room)], path[sizeof(room) + 128];
+	char room[3 * sizeof(w->room) + 1], path[sizeof(room) + 128];
 	char auth[CFG_TOKEN_MAX + 8];
 
-	room_path(room, sizeof(room), w->room);
+	webhook_percent(room, sizeof(room), w->room, false);
 	snprintf(path, sizeof(path),
 		 "/_matrix/client/v3/rooms/%s/send/m.room.message/"
 		 "pl%" PRId64 ".%" PRIu64 ".%d",

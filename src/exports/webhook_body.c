@@ -76,31 +76,40 @@ void webhook_put_json(struct webhook_request *req, const char *s)
 	req->body_len += n < room ? n : room - 1;
 }
 
+size_t webhook_percent(char *buf, size_t len, const char *s, bool form)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s;
+	     *p && n + 4 <= len; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			buf[n++] = (char)*p;
+		} else if (*p == ' ' && form) {
+			buf[n++] = '+';
+		} else {
+			buf[n++] = '%';
+			buf[n++] = hex[*p >> 4];
+			buf[n++] = hex[*p & 15];
+		}
+	}
+	if (len)
+		buf[n] = '\0';
+	return n;
+}
+
 void webhook_put_form(struct webhook_request *req, const char *key,
 		      const char *value)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	char enc[4];
+	char enc[3 * WEBHOOK_BODY_MAX / 4 + 1];
 
 	if (req->body_len)
 		webhook_put(req, "&");
 	webhook_put(req, key);
 	webhook_put(req, "=");
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			enc[0] = (char)*p;
-			enc[1] = '\0';
-		} else if (*p == ' ') {
-			strcpy(enc, "+");
-		} else {
-			enc[0] = '%';
-			enc[1] = hex[*p >> 4];
-			enc[2] = hex[*p & 15];
-			enc[3] = '\0';
-		}
-		webhook_put(req, enc);
-	}
+	webhook_percent(enc, sizeof(enc), value, true);
+	webhook_put(req, enc);
 }
 
 static bool has_figures(const struct pl_event *e)

@@ -225,7 +225,17 @@ static void test_teams(void **state)
 		"\\\"slow\\\"\"}]}}]}");
 }
 
-/* The header block of a message: up to the empty line. */
+static struct webhook_cfg mail_chan(void)
+{
+	struct webhook_cfg w = chan(WEBHOOK_EMAIL, "smtp://127.0.0.1:25");
+
+	strcpy(w.from, "pi@example.org");
+	strcpy(w.to[0], "a@example.org");
+	w.n_to = 1;
+	return w;
+}
+
+/* The body of a message: after the empty line. */
 static const char *body_of(const char *msg)
 {
 	const char *p = strstr(msg, "\r\n\r\n");
@@ -235,14 +245,12 @@ static const char *body_of(const char *msg)
 
 static void test_mail(void **state)
 {
-	struct webhook_cfg w = chan(WEBHOOK_EMAIL, "smtp://127.0.0.1:25");
+	struct webhook_cfg w = mail_chan();
 	struct pl_event e = ev(STATE_OK, STATE_CRITICAL);
 	struct webhook_request r;
 	const char *body;
 
 	(void)state;
-	strcpy(w.from, "pi@example.org");
-	strcpy(w.to[0], "a@example.org");
 	strcpy(w.to[1], "b@example.org");
 	w.n_to = 2;
 	webhook_build(&w, &e, "router", WEBHOOK_PROBLEM, &r);
@@ -270,15 +278,12 @@ static void test_mail(void **state)
  * first: no header can be added, every line ends in CRLF. */
 static void test_mail_injection(void **state)
 {
-	struct webhook_cfg w = chan(WEBHOOK_EMAIL, "smtp://127.0.0.1:25");
+	struct webhook_cfg w = mail_chan();
 	struct pl_event e = ev(STATE_OK, STATE_CRITICAL);
 	struct webhook_request r;
 	const char *body, *p;
 
 	(void)state;
-	strcpy(w.from, "pi@example.org");
-	strcpy(w.to[0], "a@example.org");
-	w.n_to = 1;
 	strcpy(w.tmpl, "{reason}");
 	strcpy(e.reason, "x\r\nBcc: evil@example.org\n\r\n.\r\nQUIT\rY");
 	/* a check name cannot hold these (the config refuses them), but the
@@ -306,15 +311,12 @@ static void test_mail_injection(void **state)
 /* Lines past 998 bytes are cut. */
 static void test_mail_long_line(void **state)
 {
-	struct webhook_cfg w = chan(WEBHOOK_EMAIL, "smtp://127.0.0.1:25");
+	struct webhook_cfg w = mail_chan();
 	struct pl_event e = ev(STATE_OK, STATE_CRITICAL);
 	struct webhook_request r;
 	const char *p, *nl;
 
 	(void)state;
-	strcpy(w.from, "pi@example.org");
-	strcpy(w.to[0], "a@example.org");
-	w.n_to = 1;
 	strcpy(w.tmpl, "{reason}{reason}{reason}{reason}{reason}{reason}"
 		       "{reason}{reason}{reason}");
 	memset(e.reason, 'r', sizeof(e.reason) - 1);
