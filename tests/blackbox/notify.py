@@ -417,6 +417,11 @@ class Notify(unittest.TestCase):
         for secret in (TG_TOKEN, PO_TOKEN, MX_TOKEN, SMTP_PASSWORD):
             self.assertNotIn(secret, log)
 
+    def test_f_clean_stop(self):
+        # Under the sanitizers a leak or an error is a non-zero exit.
+        code, _ = self.pl.sigterm()
+        self.assertEqual(code, 0, self.pl.stderr_text()[-3000:])
+
 
 if __name__ == "__main__":
     test_main()
