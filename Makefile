@@ -344,7 +344,8 @@ soak: $(BIN)
 FUZZ_CONFIG_BIN  := $(FUZZ_DIR)/fuzz_config
 FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c $(wildcard src/config/*.c) \
 		    src/policy/state.c src/core/curl_dl.c src/core/mhd_dl.c \
-		    src/core/dynlib.c src/core/match.c src/core/clock.c
+		    src/core/dynlib.c src/core/match.c src/core/clock.c \
+		    src/core/template.c
 
 .PHONY: fuzz-config fuzz-config-ci
 

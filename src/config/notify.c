@@ -14,9 +14,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "source.h"
 #include "template.h"
 
 #define MAX_REMIND_MS (7 * MS_PER_DAY)
@@ -96,6 +98,7 @@ static void read_secret(struct cfg_ctx *ctx, const struct cfg_node *n,
 			const char *key, char *buf, size_t len)
 {
 	char path[CFG_PATH_MAX];
+	struct stat st;
 	ssize_t got;
 	int fd;
 
@@ -104,6 +107,14 @@ static void read_secret(struct cfg_ctx *ctx, const struct cfg_node *n,
 	if (path[0] != '/') {
 		cfg_key_error(ctx, n, key, "'%s' must be an absolute path",
 			      key);
+		return;
+	}
+	/* Not even opened unless a regular file: opening some devices
+	 * (a watchdog) acts. */
+	if (stat(path, &st) == 0 && cfg_file_kind(st.st_mode)) {
+		cfg_key_error(ctx, n, key,
+			      "'%s' '%s' is %s, not a regular file", key, path,
+			      cfg_file_kind(st.st_mode));
 		return;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

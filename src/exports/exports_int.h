@@ -5,7 +5,8 @@
  * exports.c glues the pieces to the loop: httpd.c serves what metrics.c,
  * metrics_traffic.c and status_page.c render into an xbuf; events.c
  * makes the event lines and evfile.c keeps them through log rotation; webhook_queue.c decides what to send and when,
- * webhook_body.c what the bytes are, webhook.c moves them with libcurl.
+ * webhook_body.c what the bytes are (notify_body.c for the chat services,
+ * notify_mail.c for email), webhook.c moves them with libcurl.
  */
 #ifndef PL_EXPORTS_INT_H
 #define PL_EXPORTS_INT_H

@@ -259,6 +259,8 @@ static const struct bad_case bad_cases[] = {
 	  "tests/configs/bad/notify_telegram_no_chat.cfg:3: format \"telegram\" needs 'chat_id'" },
 	{ "notify_token_file_missing", 1,
 	  "tests/configs/bad/notify_token_file_missing.cfg:5: 'token_file' '/nonexistent/pilotlight-token': No such file or directory" },
+	{ "notify_token_file_device", 1,
+	  "tests/configs/bad/notify_token_file_device.cfg:4: 'token_file' '/dev/null' is a device, not a regular file" },
 	{ "notify_key_other_format", 1,
 	  "tests/configs/bad/notify_key_other_format.cfg:5: 'chat_id' is for format \"telegram\" only" },
 	{ "notify_mail_bad_to", 1,
