@@ -273,6 +273,9 @@ struct cidr {
 	int prefix;
 };
 
+/* Whether ip (4 bytes for AF_INET, 16 for AF_INET6) is inside c. */
+bool cidr_contains(const struct cidr *c, int family, const uint8_t *ip);
+
 /* What a traffic alarm watches, per second. */
 enum traffic_rate {
 	RATE_BPS,		  /* bits */
@@ -347,6 +350,11 @@ struct metrics_cfg {
 	bool enabled;
 	char listen[64];	  /* "ADDR:PORT" or "[V6]:PORT" */
 	int top_hosts;		  /* top-talker series on /metrics, 0..100 */
+	struct cidr allow[CFG_MAX_NETS]; /* who may connect */
+	int n_allow;		  /* 0: every address */
+	int max_connections;	  /* open at once; a new one sheds an old */
+	int per_address_limit;	  /* connections from one address */
+	int64_t request_timeout_ms; /* to send each request */
 };
 
 /* ---- exports: events and webhooks (src/config/exports.c) ------------- */

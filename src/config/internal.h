@@ -59,6 +59,8 @@ const char *cfg_check_address(const char *s, bool underscore);
 bool cfg_is_ip_literal(const char *s);
 /* "ADDR/PREFIX"; returns NULL or why it is bad. */
 const char *cfg_parse_cidr(const char *s, struct cidr *out);
+/* "ADDR/PREFIX", or "ADDR" alone for that one address (/32, /128). */
+const char *cfg_parse_net(const char *s, struct cidr *out);
 /* "ADDR:PORT" or "[V6]:PORT". */
 bool cfg_valid_listen(const char *s);
 /* "HH:MM-HH:MM" → minutes after midnight; returns NULL or why bad. */

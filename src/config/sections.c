@@ -1,6 +1,6 @@
 /*
  * sections.c - the small top-level sections: daemon, logging, capture,
- * interfaces, metrics.
+ * interfaces, metrics (with who may connect to it and how many at once).
  *
  * Each reader first fills in the defaults, so an absent section yields a
  * working setup, then overrides them from the file.  The capture filter is
@@ -20,7 +20,14 @@
 #define DEFAULT_LISTEN	  "127.0.0.1:9775"
 #define DEFAULT_TOP_HOSTS 10
 #define MAX_TOP_HOSTS	  100
-#define IFNAME_MAX	  15 /* IFNAMSIZ - 1 */
+/* metrics: a Prometheus or two and a browser need a handful; the rest is
+ * room for hostile clients to be shed from (see src/exports/httpd.c). */
+#define DEFAULT_CONNECTIONS	   64
+#define MIN_CONNECTIONS		   4
+#define MAX_CONNECTIONS		   256
+#define DEFAULT_PER_ADDRESS	   8
+#define DEFAULT_REQUEST_TIMEOUT_MS (5 * MS_PER_S)
+#define IFNAME_MAX		   15 /* IFNAMSIZ - 1 */
 
 /* Addresses that count as "ours" when none are configured: RFC 1918 and
  * RFC 4193 unique local. */
@@ -238,17 +245,74 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_read_traffic(ctx, g, cfg);
 }
 
+/* metrics.allow: addresses and networks; absent, every address may. */
+static void read_allow(struct cfg_ctx *ctx, const struct cfg_node *g,
+		       struct metrics_cfg *m)
+{
+	const struct cfg_node *list;
+	const char *s, *why;
+	int i, n;
+
+	if (cfg_get_list(ctx, g, "allow", &list) <= 0)
+		return;
+	n = cfg_node_count(list);
+	if (n == 0 || n > CFG_MAX_NETS) {
+		cfg_node_error(ctx, list,
+			       "'allow' has %d entries, 1..%d (leave it out "
+			       "to let every address connect)",
+			       n, CFG_MAX_NETS);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (cfg_elem_string(ctx, list, i, &s) < 0)
+			continue;
+		why = cfg_parse_net(s, &m->allow[m->n_allow]);
+		if (why)
+			cfg_node_error(ctx, cfg_node_elem(list, i),
+				       "bad address or network '%s' in "
+				       "'allow': %s",
+				       s, why);
+		else
+			m->n_allow++;
+	}
+}
+
+/* The shedding limits (src/exports/httpd.c says how they act). */
+static void read_limits(struct cfg_ctx *ctx, const struct cfg_node *g,
+			struct metrics_cfg *m)
+{
+	cfg_get_int(ctx, g, "max_connections", MIN_CONNECTIONS, MAX_CONNECTIONS,
+		    &m->max_connections);
+	if (cfg_get_int(ctx, g, "per_address_limit", 1, MAX_CONNECTIONS,
+			&m->per_address_limit) > 0 &&
+	    m->per_address_limit > m->max_connections)
+		cfg_key_error(ctx, g, "per_address_limit",
+			      "'per_address_limit' %d is above "
+			      "'max_connections' %d",
+			      m->per_address_limit, m->max_connections);
+	cfg_get_duration(ctx, g, "request_timeout", MS_PER_S, 5 * MS_PER_MIN,
+			 false, &m->request_timeout_ms);
+}
+
 void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
-	static const char *const keys[] = { "enabled", "listen", "top_hosts",
-					    NULL };
+	static const char *const keys[] = {
+		"enabled",	   "listen",
+		"top_hosts",	   "allow",
+		"max_connections", "per_address_limit",
+		"request_timeout", NULL,
+	};
 	struct metrics_cfg *m = &cfg->metrics;
 	const struct cfg_node *g;
 	const char *listen = DEFAULT_LISTEN;
 
-	m->enabled = false;
-	m->top_hosts = DEFAULT_TOP_HOSTS;
+	*m = (struct metrics_cfg){
+		.top_hosts = DEFAULT_TOP_HOSTS,
+		.max_connections = DEFAULT_CONNECTIONS,
+		.per_address_limit = DEFAULT_PER_ADDRESS,
+		.request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS,
+	};
 	snprintf(m->listen, sizeof(m->listen), "%s", DEFAULT_LISTEN);
 	if (cfg_get_group(ctx, root, "metrics", &g) <= 0)
 		return;
@@ -258,6 +322,8 @@ void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
 		cfg_need_lib(ctx, CFG_LIB_MHD, g, "enabled",
 			     "the metrics endpoint needs");
 	cfg_get_int(ctx, g, "top_hosts", 0, MAX_TOP_HOSTS, &m->top_hosts);
+	read_allow(ctx, g, m);
+	read_limits(ctx, g, m);
 	if (cfg_get_string(ctx, g, "listen", &listen) <= 0)
 		return;
 	if (strlen(listen) >= sizeof(m->listen) || !cfg_valid_listen(listen)) {

@@ -246,6 +246,29 @@ const char *cfg_parse_cidr(const char *s, struct cidr *out)
 	return NULL;
 }
 
+const char *cfg_parse_net(const char *s, struct cidr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 4];
+
+	if (strchr(s, '/'))
+		return cfg_parse_cidr(s, out);
+	if (strlen(s) >= INET6_ADDRSTRLEN)
+		return "is not an address/prefix";
+	snprintf(buf, sizeof(buf), "%s/%d", s, strchr(s, ':') ? 128 : 32);
+	return cfg_parse_cidr(buf, out);
+}
+
+bool cidr_contains(const struct cidr *c, int family, const uint8_t *ip)
+{
+	int full = c->prefix / 8, bits = c->prefix % 8;
+
+	if (c->family != family)
+		return false;
+	if (memcmp(c->addr, ip, (size_t)full) != 0)
+		return false;
+	return !bits || ((c->addr[full] ^ ip[full]) >> (8 - bits)) == 0;
+}
+
 static bool valid_port(const char *s)
 {
 	char *end;

@@ -26,9 +26,9 @@ struct exports {
 	struct loop *l;
 	const struct pl_config *cfg;
 	struct exports_sources src;
-	const struct status *st; /* last notified; NULL before */
-	struct httpd *httpd;	 /* NULL: metrics disabled */
-	char listen[sizeof(((struct metrics_cfg *)0)->listen)];
+	const struct status *st;   /* last notified; NULL before */
+	struct httpd *httpd;	   /* NULL: metrics disabled */
+	struct metrics_cfg served; /* what httpd was opened with */
 	struct events *events;
 	struct measurements *meas;
 	struct webhooks *webhooks;
@@ -262,31 +262,44 @@ static int reload_events(struct exports *e, const struct pl_config *cfg,
 	return *out ? 0 : -1;
 }
 
-/* A server on listen; NULL after logging why.  A port the old server
- * holds under another address ("127.0.0.1:9775" → "0.0.0.0:9775") is
- * released first and taken back if the new address fails. */
-static struct httpd *open_httpd(struct exports *e, const char *listen)
+/* A server for m; NULL after logging why.  A port the old server holds
+ * under another address ("127.0.0.1:9775" → "0.0.0.0:9775") or with
+ * other limits is released first and taken back if the new one fails. */
+static struct httpd *open_httpd(struct exports *e, const struct metrics_cfg *m)
 {
 	char err[128];
 	struct httpd *h;
-	int fd = httpd_listen(listen, err, sizeof(err));
+	int fd = httpd_listen(m->listen, err, sizeof(err));
 
 	if (fd < 0 && errno == EADDRINUSE && e->httpd) {
 		httpd_close(e->httpd);
 		e->httpd = NULL;
-		fd = httpd_listen(listen, err, sizeof(err));
+		fd = httpd_listen(m->listen, err, sizeof(err));
 		if (fd < 0)
-			e->httpd = open_httpd(e, e->listen);
+			e->httpd = open_httpd(e, &e->served);
 	}
 	if (fd < 0) {
 		log_always(LOG_ERR, "metrics: %s", err);
 		return NULL;
 	}
-	h = httpd_open(e->l, fd, render, e);
+	h = httpd_open(e->l, fd, m, render, e);
 	if (!h)
-		log_always(LOG_ERR, "metrics: cannot serve on %s: %s", listen,
-			   strerror(errno));
+		log_always(LOG_ERR, "metrics: cannot serve on %s: %s",
+			   m->listen, strerror(errno));
 	return h;
+}
+
+/* Would a server for a serve exactly as one for b does? */
+static bool same_server(const struct metrics_cfg *a,
+			const struct metrics_cfg *b)
+{
+	return strcmp(a->listen, b->listen) == 0 &&
+	       a->max_connections == b->max_connections &&
+	       a->per_address_limit == b->per_address_limit &&
+	       a->request_timeout_ms == b->request_timeout_ms &&
+	       a->n_allow == b->n_allow &&
+	       memcmp(a->allow, b->allow,
+		      (size_t)a->n_allow * sizeof(a->allow[0])) == 0;
 }
 
 /* Serve cfg's metrics setting; on failure the old server stays. */
@@ -296,17 +309,16 @@ static int switch_httpd(struct exports *e, const struct pl_config *cfg)
 	struct httpd *h = NULL;
 
 	if (m->enabled == (e->httpd != NULL) &&
-	    (!m->enabled || strcmp(m->listen, e->listen) == 0))
+	    (!m->enabled || same_server(m, &e->served)))
 		return 0;
 	if (m->enabled) {
-		h = open_httpd(e, m->listen);
+		h = open_httpd(e, m);
 		if (!h)
 			return -1;
 	}
 	httpd_close(e->httpd);
 	e->httpd = h;
-	snprintf(e->listen, sizeof(e->listen), "%s",
-		 m->enabled ? m->listen : "");
+	e->served = *m;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "clock.h"
 #include "config.h"
@@ -141,11 +142,17 @@ struct httpd;
 int httpd_listen(const char *addr, char *err, size_t errlen);
 
 /* Serve on listen_fd (taken over; -1: none, connections only come from
- * httpd_add_connection()).  With a loop the daemon is driven from it;
- * without one the caller calls httpd_poll().  NULL/errno on failure
- * (ELIBACC: libmicrohttpd not loaded, see mhd_dl.h). */
-struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
+ * httpd_add_connection()) with m's allow list and limits (copied).  With
+ * a loop the daemon is driven from it; without one the caller calls
+ * httpd_poll().  NULL/errno on failure (ELIBACC: libmicrohttpd not
+ * loaded, see mhd_dl.h). */
+struct httpd *httpd_open(struct loop *l, int listen_fd,
+			 const struct metrics_cfg *m, httpd_render_fn fn,
 			 void *arg);
+/* May a client at sa connect?  Yes for every address when n is 0; an
+ * IPv4-mapped IPv6 address also matches the IPv4 networks. */
+bool httpd_allowed(const struct cidr *allow, int n, const struct sockaddr *sa,
+		   socklen_t len);
 /* Hand a connected socket to the server (tests, fuzzing). */
 int httpd_add_connection(struct httpd *h, int fd);
 /* Do whatever is ready now (without a loop). */

@@ -4,12 +4,20 @@
  * is readable and when MHD_get_timeout() says so.
  *
  * The socket is bound here rather than by MHD, so a bind failure names
- * the address and errno exactly.  Hostile clients are bounded: at most
- * HTTPD_MAX_CONNS connections (HTTPD_PER_IP from one address), 16 KiB of
- * request headers (MHD answers 431 past that), and a connection that has
- * not finished a request within HTTPD_REQUEST_NS of connecting or of its
- * previous answer is shut down - MHD's own idle timeout alone would let a
- * client that sends one byte a second hold a slot forever.
+ * the address and errno exactly.  Hostile clients must not starve a
+ * scrape, so a connection is checked at accept against metrics.allow and
+ * then bounded: per_address_limit connections from one address (MHD
+ * refuses more), 16 KiB of request headers (MHD answers 431 past that),
+ * and request_timeout to send each request, counted from the connect or
+ * from the previous answer (MHD's own idle timeout alone would let a
+ * client that sends one byte a second hold a slot forever).  At
+ * max_connections a new connection sheds an old one instead of being
+ * refused: the one that has waited longest without a complete request
+ * (the oldest of all when every one has one).  A scraper's request is
+ * complete a round trip after its connect, so however many slow or idle
+ * connections from however many addresses are open, it is served.  MHD's
+ * own limit sits HTTPD_SHED_MARGIN above, for the shed connections MHD
+ * has not closed yet.
  *
  * libmicrohttpd is called through mhd_dl.h's pointers: config_load()
  * loaded it for the config that enabled the endpoint, and httpd_open()
@@ -31,16 +39,16 @@
 #include "loop.h"
 #include "mhd_dl.h"
 
-#define HTTPD_MAX_CONNS	 32
-#define HTTPD_PER_IP	 8
-#define HTTPD_IDLE_S	 10
-#define HTTPD_REQUEST_NS (10 * NS_PER_S)
-#define HTTPD_MEMORY	 (16 * 1024)
-#define HTTPD_SWEEP_NS	 NS_PER_S
-#define HTTPD_BACKLOG	 16
+/* MHD accepts at most ten connections a run and closes shed ones on the
+ * next: 32 covers two runs of a flood with room to spare. */
+#define HTTPD_SHED_MARGIN 32
+#define HTTPD_MEMORY	  (16 * 1024)
+#define HTTPD_SWEEP_NS	  NS_PER_S
+#define HTTPD_BACKLOG	  16
 
 struct httpd_conn {
 	bool used, cut;
+	bool busy; /* a complete request is being answered */
 	int fd;
 	int64_t since_ns; /* connected, or last request completed */
 };
@@ -50,11 +58,15 @@ struct httpd {
 	struct MHD_Daemon *d;
 	int epfd;
 	int64_t timer, timer_due_ns;
-	int n_conns;
+	int n_conns, n_cut; /* open, and of those shut down by us */
+	int max_conns, n_slots;
+	int64_t request_ns;
+	struct cidr allow[CFG_MAX_NETS];
+	int n_allow;
 	httpd_render_fn render;
 	void *arg;
 	struct xbuf out;
-	struct httpd_conn conns[HTTPD_MAX_CONNS];
+	struct httpd_conn *conns; /* n_slots */
 };
 
 enum httpd_page httpd_route(const char *method, const char *url)
@@ -141,6 +153,103 @@ fail:
 	return -1;
 }
 
+/* ---- who may connect, and how many --------------------------------------- */
+
+bool httpd_allowed(const struct cidr *allow, int n, const struct sockaddr *sa,
+		   socklen_t len)
+{
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sa;
+	const uint8_t *ip;
+
+	if (n == 0)
+		return true;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		ip = (const uint8_t *)&((const struct sockaddr_in *)sa)
+			     ->sin_addr;
+	else if (sa->sa_family == AF_INET6 && len >= sizeof(*v6))
+		ip = v6->sin6_addr.s6_addr;
+	else
+		return false;
+	for (int i = 0; i < n; i++) {
+		if (cidr_contains(&allow[i], sa->sa_family, ip))
+			return true;
+		/* a dual-stack socket's IPv4 peer, ::ffff:a.b.c.d */
+		if (sa->sa_family == AF_INET6 &&
+		    IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr) &&
+		    cidr_contains(&allow[i], AF_INET, ip + 12))
+			return true;
+	}
+	return false;
+}
+
+static void httpd_cut(struct httpd *h, struct httpd_conn *k)
+{
+	shutdown(k->fd, SHUT_RDWR); /* MHD sees EOF and closes */
+	k->cut = true;
+	h->n_cut++;
+}
+
+/* Make room: cut the connection that has waited longest without a
+ * complete request, or the oldest if every one has one. */
+static void httpd_shed(struct httpd *h)
+{
+	struct httpd_conn *victim = NULL;
+
+	for (int i = 0; i < h->n_slots; i++) {
+		struct httpd_conn *k = &h->conns[i];
+
+		if (!k->used || k->cut)
+			continue;
+		if (!victim || (victim->busy && !k->busy) ||
+		    (victim->busy == k->busy && k->since_ns < victim->since_ns))
+			victim = k;
+	}
+	if (!victim)
+		return;
+	log_debug("metrics: %d connections open, shedding one %s",
+		  h->n_conns - h->n_cut,
+		  victim->busy ? "being answered" : "without a request");
+	httpd_cut(h, victim);
+}
+
+static enum MHD_Result httpd_on_accept(void *cls, const struct sockaddr *sa,
+				       socklen_t len)
+{
+	struct httpd *h = cls;
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (!httpd_allowed(h->allow, h->n_allow, sa, len)) {
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET,
+				  &((const struct sockaddr_in *)sa)->sin_addr,
+				  addr, sizeof(addr));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)sa)->sin6_addr,
+				  addr, sizeof(addr));
+		log_debug("metrics: refused %s: not in metrics.allow", addr);
+		return MHD_NO;
+	}
+	if (h->n_conns - h->n_cut >= h->max_conns)
+		httpd_shed(h);
+	return MHD_YES;
+}
+
+/* The slot of c: busy while a complete request is answered. */
+static void httpd_mark(struct MHD_Connection *c, bool busy)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct httpd_conn *slot;
+
+	ci = sym_MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	slot = ci ? ci->socket_context : NULL;
+	if (!slot)
+		return;
+	slot->busy = busy;
+	if (!busy)
+		slot->since_ns = clock_now_ns();
+}
+
 /* ---- requests ----------------------------------------------------------- */
 
 static enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned code,
@@ -185,6 +294,7 @@ static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c,
 	 * away): queued earlier, MHD would close a keep-alive connection. */
 	if (!*req) {
 		*req = h;
+		httpd_mark(c, true);
 		return MHD_YES;
 	}
 	if (*upload_len) {
@@ -218,6 +328,7 @@ static void httpd_on_connection(void *cls, struct MHD_Connection *c,
 
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (slot) {
+			h->n_cut -= slot->cut;
 			slot->used = false;
 			h->n_conns--;
 		}
@@ -225,11 +336,12 @@ static void httpd_on_connection(void *cls, struct MHD_Connection *c,
 		return;
 	}
 	ci = sym_MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	for (int i = 0; i < HTTPD_MAX_CONNS && ci; i++) {
+	for (int i = 0; i < h->n_slots && ci; i++) {
 		if (h->conns[i].used)
 			continue;
-		h->conns[i] = (struct httpd_conn){ true, false, ci->connect_fd,
-						   clock_now_ns() };
+		h->conns[i] = (struct httpd_conn){ .used = true,
+						   .fd = ci->connect_fd,
+						   .since_ns = clock_now_ns() };
 		h->n_conns++;
 		*socket_ctx = &h->conns[i];
 		return;
@@ -239,29 +351,20 @@ static void httpd_on_connection(void *cls, struct MHD_Connection *c,
 static void httpd_on_completed(void *cls, struct MHD_Connection *c, void **req,
 			       enum MHD_RequestTerminationCode toe)
 {
-	const union MHD_ConnectionInfo *ci;
-	struct httpd_conn *slot;
-
 	(void)cls;
 	(void)req;
 	(void)toe;
-	ci = sym_MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	slot = ci ? ci->socket_context : NULL;
-	if (slot)
-		slot->since_ns = clock_now_ns();
+	httpd_mark(c, false);
 }
 
-/* Shut down connections past their deadline; MHD sees EOF and closes. */
+/* Shut down connections past their deadline. */
 static void httpd_sweep(struct httpd *h, int64_t now_ns)
 {
-	for (int i = 0; i < HTTPD_MAX_CONNS; i++) {
+	for (int i = 0; i < h->n_slots; i++) {
 		struct httpd_conn *k = &h->conns[i];
 
-		if (!k->used || k->cut ||
-		    now_ns - k->since_ns < HTTPD_REQUEST_NS)
-			continue;
-		shutdown(k->fd, SHUT_RDWR);
-		k->cut = true;
+		if (k->used && !k->cut && now_ns - k->since_ns >= h->request_ns)
+			httpd_cut(h, k);
 	}
 }
 
@@ -335,10 +438,40 @@ static void httpd_on_fd(struct loop *l, int fd, uint32_t events, void *arg)
 	httpd_schedule(h);
 }
 
-struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
+/* Our side of the limits: m's allow list, timeout and slot table. */
+static struct httpd *httpd_new(const struct metrics_cfg *m)
+{
+	struct httpd *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->max_conns = m->max_connections;
+	h->n_slots = m->max_connections + HTTPD_SHED_MARGIN;
+	h->request_ns = m->request_timeout_ms * NS_PER_MS;
+	h->n_allow = m->n_allow;
+	memcpy(h->allow, m->allow, sizeof(h->allow));
+	h->conns = calloc((size_t)h->n_slots, sizeof(*h->conns));
+	if (!h->conns) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void httpd_free(struct httpd *h)
+{
+	xbuf_free(&h->out);
+	free(h->conns);
+	free(h);
+}
+
+struct httpd *httpd_open(struct loop *l, int listen_fd,
+			 const struct metrics_cfg *m, httpd_render_fn fn,
 			 void *arg)
 {
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	/* MHD counts whole seconds of inactivity; ours is the finer one */
+	unsigned idle_s = (unsigned)((m->request_timeout_ms + 999) / 1000);
 	const union MHD_DaemonInfo *di;
 	struct httpd *h;
 
@@ -346,7 +479,7 @@ struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
 		errno = ELIBACC;
 		goto fail_fd;
 	}
-	h = calloc(1, sizeof(*h));
+	h = httpd_new(m);
 	if (!h)
 		goto fail_fd;
 	h->l = l;
@@ -357,20 +490,21 @@ struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
 	if (listen_fd < 0)
 		flags |= MHD_USE_NO_LISTEN_SOCKET;
 	h->d = sym_MHD_start_daemon(
-		flags, 0, NULL, NULL, httpd_on_request, h,
+		flags, 0, httpd_on_accept, h, httpd_on_request, h,
 		listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET
 			       : MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		listen_fd >= 0 ? (MHD_socket)listen_fd : HTTPD_BACKLOG,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_MAX_CONNS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTPD_PER_IP,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTPD_IDLE_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY,
-		MHD_OPTION_NOTIFY_CONNECTION, httpd_on_connection, h,
-		MHD_OPTION_NOTIFY_COMPLETED, httpd_on_completed, h,
-		MHD_OPTION_EXTERNAL_LOGGER, httpd_on_log, h, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->n_slots,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)m->per_address_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+		idle_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)HTTPD_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
+		httpd_on_connection, h, MHD_OPTION_NOTIFY_COMPLETED,
+		httpd_on_completed, h, MHD_OPTION_EXTERNAL_LOGGER, httpd_on_log,
+		h, MHD_OPTION_END);
 	if (!h->d) {
 		/* MHD may or may not have closed listen_fd: leave it. */
-		free(h);
+		httpd_free(h);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -383,7 +517,7 @@ struct httpd *httpd_open(struct loop *l, int listen_fd, httpd_render_fn fn,
 
 fail_d:
 	sym_MHD_stop_daemon(h->d); /* closes listen_fd */
-	free(h);
+	httpd_free(h);
 	return NULL;
 fail_fd:
 	if (listen_fd >= 0)
@@ -413,6 +547,5 @@ void httpd_close(struct httpd *h)
 			loop_del_timer(h->l, h->timer);
 	}
 	sym_MHD_stop_daemon(h->d);
-	xbuf_free(&h->out);
-	free(h);
+	httpd_free(h);
 }

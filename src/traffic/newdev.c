@@ -222,21 +222,10 @@ int newdev_seen(struct newdev *nd, const uint8_t mac[6], int family,
 	return 1;
 }
 
-static bool in_net(const struct cidr *c, int family, const uint8_t *ip)
-{
-	int full = c->prefix / 8, bits = c->prefix % 8;
-
-	if (c->family != family)
-		return false;
-	if (memcmp(c->addr, ip, (size_t)full) != 0)
-		return false;
-	return !bits || ((c->addr[full] ^ ip[full]) >> (8 - bits)) == 0;
-}
-
 static bool is_local(const struct newdev *nd, int family, const uint8_t *ip)
 {
 	for (int i = 0; i < nd->n_nets; i++)
-		if (in_net(&nd->nets[i], family, ip))
+		if (cidr_contains(&nd->nets[i], family, ip))
 			return true;
 	return false;
 }

@@ -67,6 +67,12 @@ static const char *render(void *arg, enum httpd_page page, struct xbuf *out)
 
 static void setup(void)
 {
+	static const struct metrics_cfg limits = {
+		.max_connections = 64,
+		.per_address_limit = 8,
+		.request_timeout_ms = 5000,
+	};
+
 	snprintf(host.checks[0].name, CFG_NAME_MAX, "web/http");
 	host.checks[0].type = CHECK_HTTP;
 	for (int m = 0; m < METRIC_COUNT; m++)
@@ -76,7 +82,7 @@ static void setup(void)
 		fprintf(stderr, "fuzz_http: %s\n", mhd_dl_error());
 		abort();
 	}
-	server = httpd_open(NULL, -1, render, NULL);
+	server = httpd_open(NULL, -1, &limits, render, NULL);
 	if (!server)
 		abort();
 }

@@ -341,6 +341,10 @@ static void test_minimal_defaults(void **state)
 	assert_false(ind->lcd.enabled);
 	assert_false(cfg->metrics.enabled);
 	assert_string_equal(cfg->metrics.listen, "127.0.0.1:9775");
+	assert_int_equal(cfg->metrics.n_allow, 0); /* every address */
+	assert_int_equal(cfg->metrics.max_connections, 64);
+	assert_int_equal(cfg->metrics.per_address_limit, 8);
+	assert_int_equal(cfg->metrics.request_timeout_ms, 5000);
 	config_free(cfg);
 }
 
@@ -404,6 +408,16 @@ static void test_values_indicators(void **state)
 	assert_int_equal(ind->lcd.reinit_interval_ms, 30 * 60 * 1000);
 	assert_true(cfg->metrics.enabled);
 	assert_string_equal(cfg->metrics.listen, "[::]:9100");
+	assert_int_equal(cfg->metrics.n_allow, 3);
+	assert_int_equal(cfg->metrics.allow[0].family, AF_INET);
+	assert_int_equal(cfg->metrics.allow[0].prefix, 32); /* a bare address */
+	assert_int_equal(cfg->metrics.allow[0].addr[3], 5);
+	assert_int_equal(cfg->metrics.allow[1].prefix, 24);
+	assert_int_equal(cfg->metrics.allow[2].family, AF_INET6);
+	assert_int_equal(cfg->metrics.allow[2].prefix, 64);
+	assert_int_equal(cfg->metrics.max_connections, 32);
+	assert_int_equal(cfg->metrics.per_address_limit, 4);
+	assert_int_equal(cfg->metrics.request_timeout_ms, 2500);
 	config_free(cfg);
 }
 

@@ -74,6 +74,37 @@ static void test_duration_format(void **state)
 	assert_string_equal(buf, "7d");
 }
 
+/* An address alone is that one host; a network matches its own. */
+static void test_net_syntax(void **state)
+{
+	static const uint8_t in[4] = { 10, 77, 0, 9 }, out[4] = { 10, 78 };
+	uint8_t v6[16] = { 0xfd, 0x77 };
+	struct cidr n;
+
+	(void)state;
+	assert_null(cfg_parse_net("10.77.0.9", &n));
+	assert_int_equal(n.prefix, 32);
+	assert_true(cidr_contains(&n, AF_INET, in));
+	assert_null(cfg_parse_net("10.77.0.0/23", &n));
+	assert_true(cidr_contains(&n, AF_INET, in));
+	assert_false(cidr_contains(&n, AF_INET, out));
+	assert_false(cidr_contains(&n, AF_INET6, v6));
+	assert_null(cfg_parse_net("fd77::", &n));
+	assert_int_equal(n.prefix, 128);
+	assert_true(cidr_contains(&n, AF_INET6, v6));
+	v6[15] = 1;
+	assert_false(cidr_contains(&n, AF_INET6, v6));
+	assert_null(cfg_parse_net("fd76::/15", &n));
+	assert_true(cidr_contains(&n, AF_INET6, v6));
+	assert_null(cfg_parse_net("0.0.0.0/0", &n));
+	assert_true(cidr_contains(&n, AF_INET, out));
+	assert_string_equal(cfg_parse_net("10.77.0.9/24", &n),
+			    "has host bits set");
+	assert_non_null(cfg_parse_net("nas.lan", &n));
+	assert_non_null(cfg_parse_net("", &n));
+	assert_non_null(cfg_parse_net("10.77.0.256", &n));
+}
+
 static void test_value_syntax(void **state)
 {
 	struct cidr n;
@@ -143,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_duration_syntax),
 		cmocka_unit_test(test_duration_format),
 		cmocka_unit_test(test_value_syntax),
+		cmocka_unit_test(test_net_syntax),
 		cmocka_unit_test(test_enum_names),
 	};
 
