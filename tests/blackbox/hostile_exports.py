@@ -1,0 +1,228 @@
+"""Black-box test: /metrics and /healthz stay available to a scraper while
+200 slow or idle connections from 20 other addresses hang on them.
+
+In the netlab lab (tests/lib/netlab.py) pilotlight serves its metrics on
+the monitor (10.77.0.2:9775).  Two attacker hosts carry ten addresses each
+(10.77.0.101-120) and run tests/lib/http_clients.py slowloris: 100
+connections that send a request header a byte a second and never finish
+it, and 100 that connect and send nothing; a connection the server closes
+comes back a second later.  A scraper on 10.77.0.50 meanwhile GETs
+/metrics and /healthz every second:
+
+  - without an allow list (the default): for 40 s every scrape and every
+    /healthz answers 200 (each within a generous 5 s), while the attackers
+    held more connections than the server keeps (metrics.max_connections)
+    and had their connections closed by it;
+  - an idle connection is closed by the server (EOF) once
+    metrics.request_timeout has passed;
+  - after a SIGHUP with metrics.allow = the scraper's address only: a
+    connection from a fourth host (10.77.0.60) is closed at accept without
+    an answer, and for 20 s more every scrape still answers.
+
+Traffic stays inside the lab.  Run: python3 tests/blackbox/hostile_exports.py
+--binary BUILD/pilotlight (as root: the lab needs it).
+"""
+
+import json
+import os
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import netlab  # noqa: E402
+from pilotlight import test_main  # noqa: E402
+
+BINARY = "build/pilotlight"
+CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                       "lib", "http_clients.py")
+MON = "10.77.0.2"
+PORT = 9775
+SCRAPER = "10.77.0.50"
+STRANGER = "10.77.0.60"
+MAX_CONNECTIONS = 64    # the default metrics.max_connections
+
+CONFIG = """\
+logging = {{ level = "info"; target = "stderr"; }};
+hosts = (
+	{{ name = "self"; address = "127.0.0.1";
+	  checks = ( {{ type = "exec"; command = ["/bin/true"];
+		       interval = "1s"; timeout = "500ms"; }} ); }}
+);
+indicators = {{ leds = ( {{ name = "status"; shows = "all"; red = 17;
+			   green = 27; }} ); }};
+metrics = {{ enabled = true; listen = "0.0.0.0:{port}";{extra} }};
+"""
+
+
+def attacker_addresses(first, n):
+    return ["10.77.0.%d" % (first + i) for i in range(n)]
+
+
+class HostileExports(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = netlab.Lab()
+        cls.lab.open()
+        try:
+            cls.build()
+        except BaseException:
+            cls.lab.close()
+            raise
+
+    @classmethod
+    def build(cls):
+        lab = cls.lab
+        lab.monitor(lan_ip=MON + "/24", capture=False)
+        cls.scraper = lab.host("prom", SCRAPER + "/24", ipv6=False)
+        cls.stranger = lab.host("stranger", STRANGER + "/24", ipv6=False)
+        cls.attackers = []
+        for i, mode in enumerate(("slow", "idle")):
+            addrs = attacker_addresses(101 + 10 * i, 10)
+            h = lab.host("bad%d" % i, addrs[0] + "/24", ipv6=False)
+            for a in addrs[1:]:
+                h.run(["ip", "addr", "add", a + "/24", "dev", netlab.LAN_IF])
+            cls.attackers.append((h, addrs, mode))
+        cls.pl = lab.run_pilotlight(BINARY, CONFIG.format(port=PORT,
+                                                          extra=""))
+        cls.base = "http://%s:%d" % (MON, PORT)
+        lab.wait_for(lambda: cls.answers("/healthz"), 15,
+                     what="/healthz from the scraper")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.close()
+
+    @classmethod
+    def answers(cls, path):
+        """The body of path fetched by the scraper, or None."""
+        r = cls.scraper.run([sys.executable, CLIENTS, "scrape", "--url",
+                             cls.base + path, "--seconds", "0.1",
+                             "--timeout", "2", "--body"], check=False)
+        if r.returncode != 0:
+            return None
+        res = json.loads(r.stdout.strip().splitlines()[-1])["results"][0]
+        return res["body"] if res["status"] == 200 else None
+
+    def scrape(self, seconds):
+        """The scraper's results over seconds: one /metrics and one
+        /healthz a second."""
+        urls = "%s/metrics,%s/healthz" % (self.base, self.base)
+        r = self.scraper.run([sys.executable, CLIENTS, "scrape", "--url",
+                              urls, "--period", "1", "--seconds",
+                              str(seconds), "--timeout", "5"],
+                             timeout=seconds * 6 + 30)
+        return json.loads(r.stdout.strip().splitlines()[-1])["results"]
+
+    def assert_all_answered(self, results, seconds):
+        failed = [r for r in results if r["status"] != 200]
+        self.assertEqual(failed, [], "%d of %d requests failed" % (
+            len(failed), len(results)))
+        self.assertGreaterEqual(len(results), seconds,
+                                "the scraper made too few requests")
+        metrics = [r for r in results if r["url"].endswith("/metrics")]
+        self.assertTrue(all(r["bytes"] > 1000 for r in metrics), metrics)
+
+    def start_attack(self):
+        procs, files = [], []
+        for h, addrs, mode in self.attackers:
+            status = os.path.join(self.lab.dir, "%s.status" % h.name)
+            procs.append(h.spawn([sys.executable, CLIENTS, "slowloris",
+                                  "--target", MON, "--port", str(PORT),
+                                  "--sources", ",".join(addrs),
+                                  "--per-source", "10", "--mode", mode,
+                                  "--status", status], name="slowloris"))
+            files.append(status)
+        return procs, files
+
+    def attack_status(self, files):
+        total = {}
+        for fn in files:
+            try:
+                with open(fn) as f:
+                    st = json.load(f)
+            except (OSError, ValueError):
+                return None
+            for k, v in st.items():
+                total[k] = total.get(k, 0) + v
+        return total
+
+    def stop_attack(self, procs):
+        for p in procs:
+            self.lab._stop_proc(p)
+
+    def test_a_scrapes_answered_under_slowloris(self):
+        procs, files = self.start_attack()
+        try:
+            # The attackers are in: more connections held than the
+            # server keeps.
+            self.lab.wait_for(
+                lambda: (self.attack_status(files) or {}).get(
+                    "max_open", 0) > MAX_CONNECTIONS, 30,
+                what="the attackers to hold their connections")
+            results = self.scrape(40)
+            st = self.attack_status(files)
+        finally:
+            self.stop_attack(procs)
+        self.assert_all_answered(results, 40)
+        # The server shed and cut them: they were closed and came back.
+        self.assertGreater(st["closed"], 200, st)
+        self.assertEqual(st["answered"], 0, st)
+        worst = max(r["seconds"] for r in results)
+        print("\n%d requests under %d attacker connects, slowest %.3f s"
+              % (len(results), st["connects"], worst))
+
+    def test_b_idle_connection_closed(self):
+        # The scraper's address: not limited by anything but the timeout.
+        out = self.scraper.run([sys.executable, "-c", (
+            "import socket,time\n"
+            "s=socket.create_connection(('%s',%d),timeout=5)\n"
+            "s.settimeout(30)\n"
+            "t=time.monotonic()\n"
+            "d=s.recv(100)\n"
+            "print(repr(d), time.monotonic()-t)\n" % (MON, PORT))],
+            timeout=60)
+        data, waited = out.stdout.split()
+        self.assertEqual(data, "b''", "the server answered an empty "
+                         "connection instead of closing it")
+        print("\nidle connection closed after %.1f s" % float(waited))
+
+    def test_c_allow_list(self):
+        with open(self.pl.cfg, "w") as f:
+            f.write(CONFIG.format(port=PORT, extra='\n\tallow = ["%s"];'
+                                  % SCRAPER))
+        self.pl.sighup()
+        # The old server is gone and the new one serves the scraper.
+        time.sleep(0.5)
+        self.lab.wait_for(lambda: self.answers("/healthz"), 10,
+                          what="/healthz after the reload")
+        self.assertIn("pilotlight_config_last_reload_successful 1",
+                      self.answers("/metrics"))
+        out = self.stranger.run([sys.executable, "-c", (
+            "import socket\n"
+            "s=socket.create_connection(('%s',%d),timeout=5)\n"
+            "s.settimeout(10)\n"
+            "try:\n"
+            " s.sendall(b'GET /metrics HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')\n"
+            " print(repr(s.recv(100)))\n"
+            "except OSError as e:\n"
+            " print('error', e.errno)\n" % (MON, PORT))], timeout=30)
+        self.assertFalse(out.stdout.startswith("b'HTTP"), out.stdout)
+        self.assertIn(out.stdout.split()[0], ("b''", "error"), out.stdout)
+        procs, files = self.start_attack()
+        try:
+            self.lab.wait_for(
+                lambda: (self.attack_status(files) or {}).get(
+                    "connects", 0) > 200, 30,
+                what="the attackers to try")
+            results = self.scrape(20)
+            st = self.attack_status(files)
+        finally:
+            self.stop_attack(procs)
+        self.assert_all_answered(results, 20)
+        self.assertEqual(st["answered"], 0, st)
+
+
+if __name__ == "__main__":
+    test_main()
