@@ -31,6 +31,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import http_clients  # noqa: E402
 import netlab  # noqa: E402
 from pilotlight import test_main  # noqa: E402
 
@@ -56,10 +57,6 @@ metrics = {{ enabled = true; listen = "0.0.0.0:{port}";{extra} }};
 """
 
 
-def attacker_addresses(first, n):
-    return ["10.77.0.%d" % (first + i) for i in range(n)]
-
-
 class HostileExports(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -77,13 +74,8 @@ class HostileExports(unittest.TestCase):
         lab.monitor(lan_ip=MON + "/24", capture=False)
         cls.scraper = lab.host("prom", SCRAPER + "/24", ipv6=False)
         cls.stranger = lab.host("stranger", STRANGER + "/24", ipv6=False)
-        cls.attackers = []
-        for i, mode in enumerate(("slow", "idle")):
-            addrs = attacker_addresses(101 + 10 * i, 10)
-            h = lab.host("bad%d" % i, addrs[0] + "/24", ipv6=False)
-            for a in addrs[1:]:
-                h.run(["ip", "addr", "add", a + "/24", "dev", netlab.LAN_IF])
-            cls.attackers.append((h, addrs, mode))
+        cls.attackers = [(h, addrs, mode) for (h, addrs), mode in zip(
+            http_clients.add_attackers(lab), ("slow", "idle"))]
         cls.pl = lab.run_pilotlight(BINARY, CONFIG.format(port=PORT,
                                                           extra=""))
         cls.base = "http://%s:%d" % (MON, PORT)

@@ -32,6 +32,7 @@ import time
 import urllib.request
 
 RECONNECT_S = 1.0
+LAN_IF = "eth0"  # netlab.LAN_IF
 REQUEST = (b"GET /metrics HTTP/1.1\r\nHost: pilotlight\r\n"
            b"User-Agent: slowloris\r\nX-Padding: " + b"a" * 4000)
 
@@ -43,6 +44,18 @@ class Conn:
         self.sent = 0
         self.next_s = 0.0       # next byte (slow) or reconnect
         self.up = False
+
+
+def add_attackers(lab, first=101, hosts=2, per_host=10):
+    out = []
+    for i in range(hosts):
+        addrs = ["10.77.0.%d" % (first + per_host * i + j)
+                 for j in range(per_host)]
+        h = lab.host("bad%d" % i, addrs[0] + "/24", ipv6=False)
+        for a in addrs[1:]:
+            h.run(["ip", "addr", "add", a + "/24", "dev", LAN_IF])
+        out.append((h, addrs))
+    return out
 
 
 def slowloris(a):
