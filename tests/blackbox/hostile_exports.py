@@ -17,7 +17,8 @@ comes back a second later.  A scraper on 10.77.0.50 meanwhile GETs
     metrics.request_timeout has passed;
   - after a SIGHUP with metrics.allow = the scraper's address only: a
     connection from a fourth host (10.77.0.60) is closed at accept without
-    an answer, and for 20 s more every scrape still answers.
+    an answer, and for 20 s more every scrape still answers;
+  - after all that the daemon exits 0 on SIGTERM.
 
 Traffic stays inside the lab.  Run: python3 tests/blackbox/hostile_exports.py
 --binary BUILD/pilotlight (as root: the lab needs it).
@@ -221,6 +222,13 @@ class HostileExports(unittest.TestCase):
             self.stop_attack(procs)
         self.assert_all_answered(results, 20)
         self.assertEqual(st["answered"], 0, st)
+
+    def test_d_clean_exit(self):
+        # After all that (and under ASan: no leak, no error) it stops as
+        # asked, with exit status 0.
+        self.assertTrue(self.pl.alive())
+        code, _ = self.pl.sigterm(timeout=20)
+        self.assertEqual(code, 0, self.pl.stderr_text()[-3000:])
 
 
 if __name__ == "__main__":
