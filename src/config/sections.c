@@ -136,34 +136,36 @@ static void read_interfaces(struct cfg_ctx *ctx, const struct cfg_node *g,
 	}
 }
 
-static void read_networks(struct cfg_ctx *ctx, const struct cfg_node *g,
-			  struct capture_cfg *cap)
+/* A list of networks or addresses (an address alone is /32 or /128) at
+ * key into nets; *n is left alone when the list is absent.  Returns the
+ * number of entries written (errors are recorded), or -1 when absent. */
+static int read_nets(struct cfg_ctx *ctx, const struct cfg_node *g,
+		     const char *key, struct cidr *nets, int *n)
 {
 	const struct cfg_node *list;
 	const char *s, *why;
-	int i, n;
+	int i, count;
 
-	if (cfg_get_list(ctx, g, "local_networks", &list) <= 0)
-		return;
-	n = cfg_node_count(list);
-	if (n > CFG_MAX_NETS) {
-		cfg_node_error(ctx, list,
-			       "'local_networks' has %d entries, at most %d", n,
-			       CFG_MAX_NETS);
-		return;
+	if (cfg_get_list(ctx, g, key, &list) <= 0)
+		return -1;
+	count = cfg_node_count(list);
+	if (count > CFG_MAX_NETS) {
+		cfg_node_error(ctx, list, "'%s' has %d entries, at most %d",
+			       key, count, CFG_MAX_NETS);
+		return 0;
 	}
-	cap->n_local_networks = 0;
-	for (i = 0; i < n; i++) {
+	*n = 0;
+	for (i = 0; i < count; i++) {
 		if (cfg_elem_string(ctx, list, i, &s) < 0)
 			continue;
-		why = cfg_parse_cidr(
-			s, &cap->local_networks[cap->n_local_networks]);
+		why = cfg_parse_net(s, &nets[*n]);
 		if (why)
 			cfg_node_error(ctx, cfg_node_elem(list, i),
 				       "bad network '%s': %s", s, why);
 		else
-			cap->n_local_networks++;
+			(*n)++;
 	}
+	return count;
 }
 
 /* Compile the filter the way capture will, to report errors now. */
@@ -236,7 +238,8 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 	/* libpcap cuts the TPACKET_V3 ring into 256 KiB blocks; the kernel
 	 * fills one while we read another, so at least four. */
 	cfg_get_int(ctx, g, "buffer_kib", 1024, 262144, &cap->buffer_kib);
-	read_networks(ctx, g, cap);
+	read_nets(ctx, g, "local_networks", cap->local_networks,
+		  &cap->n_local_networks);
 	if (cfg_get_string(ctx, g, "filter", &filter) > 0 && filter[0]) {
 		check_filter(ctx, g, filter, cap->snaplen);
 		cap->filter = cfg_strdup(ctx, g, filter);
@@ -245,36 +248,14 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_read_traffic(ctx, g, cfg);
 }
 
-/* metrics.allow: addresses and networks; absent, every address may. */
+/* metrics.allow: absent, every address may connect; empty, none could. */
 static void read_allow(struct cfg_ctx *ctx, const struct cfg_node *g,
 		       struct metrics_cfg *m)
 {
-	const struct cfg_node *list;
-	const char *s, *why;
-	int i, n;
-
-	if (cfg_get_list(ctx, g, "allow", &list) <= 0)
-		return;
-	n = cfg_node_count(list);
-	if (n == 0 || n > CFG_MAX_NETS) {
-		cfg_node_error(ctx, list,
-			       "'allow' has %d entries, 1..%d (leave it out "
-			       "to let every address connect)",
-			       n, CFG_MAX_NETS);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (cfg_elem_string(ctx, list, i, &s) < 0)
-			continue;
-		why = cfg_parse_net(s, &m->allow[m->n_allow]);
-		if (why)
-			cfg_node_error(ctx, cfg_node_elem(list, i),
-				       "bad address or network '%s' in "
-				       "'allow': %s",
-				       s, why);
-		else
-			m->n_allow++;
-	}
+	if (read_nets(ctx, g, "allow", m->allow, &m->n_allow) == 0)
+		cfg_key_error(ctx, g, "allow",
+			      "'allow' is empty: list who may connect, or "
+			      "leave it out to let every address");
 }
 
 /* The shedding limits (src/exports/httpd.c says how they act). */

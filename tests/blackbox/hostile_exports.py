@@ -140,23 +140,25 @@ class HostileExports(unittest.TestCase):
                 total[k] = total.get(k, 0) + v
         return total
 
-    def stop_attack(self, procs):
-        for p in procs:
-            self.lab._stop_proc(p)
-
-    def test_a_scrapes_answered_under_slowloris(self):
+    def scrape_under_attack(self, seconds, key, above):
+        """Start the attackers, wait until their status key is above
+        above, scrape for seconds; returns the results and the status."""
         procs, files = self.start_attack()
         try:
-            # The attackers are in: more connections held than the
-            # server keeps.
             self.lab.wait_for(
-                lambda: (self.attack_status(files) or {}).get(
-                    "max_open", 0) > MAX_CONNECTIONS, 30,
-                what="the attackers to hold their connections")
-            results = self.scrape(40)
-            st = self.attack_status(files)
+                lambda: (self.attack_status(files) or {}).get(key, 0) >
+                above, 30, what="the attackers' %s above %d" % (key, above))
+            results = self.scrape(seconds)
+            return results, self.attack_status(files)
         finally:
-            self.stop_attack(procs)
+            for p in procs:
+                self.lab._stop_proc(p)
+
+    def test_a_scrapes_answered_under_slowloris(self):
+        # The attackers are in: more connections held than the server
+        # keeps.
+        results, st = self.scrape_under_attack(40, "max_open",
+                                               MAX_CONNECTIONS)
         self.assert_all_answered(results, 40)
         # The server shed and cut them: they were closed and came back.
         self.assertGreater(st["closed"], 200, st)
@@ -210,16 +212,7 @@ class HostileExports(unittest.TestCase):
                       self.answers("/metrics"))
         for _ in range(5):
             self.assertIn(self.stranger_gets(), closed)
-        procs, files = self.start_attack()
-        try:
-            self.lab.wait_for(
-                lambda: (self.attack_status(files) or {}).get(
-                    "connects", 0) > 200, 30,
-                what="the attackers to try")
-            results = self.scrape(20)
-            st = self.attack_status(files)
-        finally:
-            self.stop_attack(procs)
+        results, st = self.scrape_under_attack(20, "connects", 200)
         self.assert_all_answered(results, 20)
         self.assertEqual(st["answered"], 0, st)
 

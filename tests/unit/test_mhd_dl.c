@@ -160,14 +160,25 @@ static int connect_client(struct httpd *h, const char *req)
 	return sv[0];
 }
 
+/* GET /healthz from a server opened with m; its answer into buf. */
+static void get_healthz(const struct metrics_cfg *m, char *buf, size_t size)
+{
+	struct httpd *h = httpd_open(NULL, -1, m, render, NULL);
+	int fd;
+
+	assert_non_null(h);
+	fd = connect_client(h, healthz);
+	read_answer(h, fd, buf, size);
+	close(fd);
+	httpd_close(h);
+}
+
 /* Everything resolves (loading again is a no-op), and a server on the
  * pointers (MHD_start_daemon's variadic options included) answers GET
  * /healthz. */
 static void test_loads_and_serves(void **state)
 {
 	char answer[2048];
-	struct httpd *h;
-	int fd;
 
 	(void)state;
 	dl_assert_loads(&mhd);
@@ -175,12 +186,7 @@ static void test_loads_and_serves(void **state)
 #define CHECK_SYM(sym) assert_non_null(sym_##sym);
 	MHD_DL_SYMBOLS(CHECK_SYM)
 #undef CHECK_SYM
-	h = httpd_open(NULL, -1, &limits, render, NULL);
-	assert_non_null(h);
-	fd = connect_client(h, healthz);
-	read_answer(h, fd, answer, sizeof(answer));
-	close(fd);
-	httpd_close(h);
+	get_healthz(&limits, answer, sizeof(answer));
 	assert_true(strncmp(answer, "HTTP/1.1 200 OK\r\n", 17) == 0);
 	assert_non_null(strstr(answer, "\r\n\r\nok\n"));
 }
@@ -246,7 +252,7 @@ static void test_refused_at_accept(void **state)
 	struct metrics_cfg m = limits;
 	char answer[512];
 	struct httpd *h;
-	int sv[2], fd;
+	int sv[2];
 
 	(void)state;
 	set_allow(&m, 1, lan);
@@ -258,12 +264,7 @@ static void test_refused_at_accept(void **state)
 	close(sv[0]);
 	httpd_close(h);
 	set_allow(&m, 1, lo);
-	h = httpd_open(NULL, -1, &m, render, NULL);
-	assert_non_null(h);
-	fd = connect_client(h, healthz);
-	read_answer(h, fd, answer, sizeof(answer));
-	close(fd);
-	httpd_close(h);
+	get_healthz(&m, answer, sizeof(answer));
 	assert_true(strncmp(answer, "HTTP/1.1 200 OK\r\n", 17) == 0);
 }
 
