@@ -26,9 +26,10 @@ struct exports {
 	struct loop *l;
 	const struct pl_config *cfg;
 	struct exports_sources src;
-	const struct status *st;   /* last notified; NULL before */
-	struct httpd *httpd;	   /* NULL: metrics disabled */
-	struct metrics_cfg served; /* what httpd was opened with */
+	const struct status *st;	       /* last notified; NULL before */
+	struct httpd *httpd;		       /* NULL: metrics disabled */
+	struct metrics_cfg served;	       /* what httpd was opened with */
+	uint64_t http_drops[HTTPD_DROP_COUNT]; /* of servers closed */
 	struct events *events;
 	struct measurements *meas;
 	struct webhooks *webhooks;
@@ -61,7 +62,10 @@ static void gather_self(struct exports *e, struct metrics_self *s,
 		.events_lost = n.lost,
 		.webhooks = wh,
 		.n_webhooks = webhooks_stats(e->webhooks, wh, CFG_MAX_WEBHOOKS),
+		.have_http = e->httpd != NULL,
 	};
+	memcpy(s->http_drops, e->http_drops, sizeof(s->http_drops));
+	httpd_add_drops(e->httpd, s->http_drops);
 	if (e->src.lcd_errors) {
 		s->have_lcd_errors = true;
 		s->lcd_errors = e->src.lcd_errors(e->src.hw_arg);
@@ -262,6 +266,14 @@ static int reload_events(struct exports *e, const struct pl_config *cfg,
 	return *out ? 0 : -1;
 }
 
+/* Close the server, keeping its counts. */
+static void close_httpd(struct exports *e)
+{
+	httpd_add_drops(e->httpd, e->http_drops);
+	httpd_close(e->httpd);
+	e->httpd = NULL;
+}
+
 /* A server for m; NULL after logging why.  A port the old server holds
  * under another address ("127.0.0.1:9775" → "0.0.0.0:9775") or with
  * other limits is released first and taken back if the new one fails. */
@@ -272,8 +284,7 @@ static struct httpd *open_httpd(struct exports *e, const struct metrics_cfg *m)
 	int fd = httpd_listen(m->listen, err, sizeof(err));
 
 	if (fd < 0 && errno == EADDRINUSE && e->httpd) {
-		httpd_close(e->httpd);
-		e->httpd = NULL;
+		close_httpd(e);
 		fd = httpd_listen(m->listen, err, sizeof(err));
 		if (fd < 0)
 			e->httpd = open_httpd(e, &e->served);
@@ -316,7 +327,7 @@ static int switch_httpd(struct exports *e, const struct pl_config *cfg)
 		if (!h)
 			return -1;
 	}
-	httpd_close(e->httpd);
+	close_httpd(e);
 	e->httpd = h;
 	e->served = *m;
 	return 0;

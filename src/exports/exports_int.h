@@ -66,6 +66,14 @@ struct metrics_webhook {
 	int queued;
 };
 
+/* Why the HTTP server closed a connection without answering it. */
+enum httpd_drop {
+	HTTPD_DROP_NOT_ALLOWED, /* not in metrics.allow, at accept */
+	HTTPD_DROP_SHED,	/* for a newer one, at max_connections */
+	HTTPD_DROP_TIMEOUT,	/* request_timeout passed */
+	HTTPD_DROP_COUNT,
+};
+
 struct metrics_self {
 	int64_t now_ns, wall_ns; /* monotonic and wall clock, now */
 	int64_t start_wall_ns;
@@ -77,6 +85,8 @@ struct metrics_self {
 	uint64_t events_written, events_suppressed, events_lost;
 	const struct metrics_webhook *webhooks;
 	int n_webhooks;
+	bool have_http; /* the HTTP server's own counters */
+	uint64_t http_drops[HTTPD_DROP_COUNT];
 };
 
 /* Render the status (NULL: self metrics only) and self into b. */
@@ -153,6 +163,9 @@ struct httpd *httpd_open(struct loop *l, int listen_fd,
  * IPv4-mapped IPv6 address also matches the IPv4 networks. */
 bool httpd_allowed(const struct cidr *allow, int n, const struct sockaddr *sa,
 		   socklen_t len);
+/* Add h's counts of connections dropped, by enum httpd_drop, to sum;
+ * accepts NULL. */
+void httpd_add_drops(const struct httpd *h, uint64_t sum[HTTPD_DROP_COUNT]);
 /* Hand a connected socket to the server (tests, fuzzing). */
 int httpd_add_connection(struct httpd *h, int fd);
 /* Do whatever is ready now (without a loop). */

@@ -63,6 +63,7 @@ struct httpd {
 	int64_t request_ns;
 	struct cidr allow[CFG_MAX_NETS];
 	int n_allow;
+	uint64_t drops[HTTPD_DROP_COUNT];
 	httpd_render_fn render;
 	void *arg;
 	struct xbuf out;
@@ -182,11 +183,13 @@ bool httpd_allowed(const struct cidr *allow, int n, const struct sockaddr *sa,
 	return false;
 }
 
-static void httpd_cut(struct httpd *h, struct httpd_conn *k)
+static void httpd_cut(struct httpd *h, struct httpd_conn *k,
+		      enum httpd_drop why)
 {
 	shutdown(k->fd, SHUT_RDWR); /* MHD sees EOF and closes */
 	k->cut = true;
 	h->n_cut++;
+	h->drops[why]++;
 }
 
 /* Make room: cut the connection that has waited longest without a
@@ -209,7 +212,7 @@ static void httpd_shed(struct httpd *h)
 	log_debug("metrics: %d connections open, shedding one %s",
 		  h->n_conns - h->n_cut,
 		  victim->busy ? "being answered" : "without a request");
-	httpd_cut(h, victim);
+	httpd_cut(h, victim, HTTPD_DROP_SHED);
 }
 
 static enum MHD_Result httpd_on_accept(void *cls, const struct sockaddr *sa,
@@ -228,6 +231,7 @@ static enum MHD_Result httpd_on_accept(void *cls, const struct sockaddr *sa,
 				  &((const struct sockaddr_in6 *)sa)->sin6_addr,
 				  addr, sizeof(addr));
 		log_debug("metrics: refused %s: not in metrics.allow", addr);
+		h->drops[HTTPD_DROP_NOT_ALLOWED]++;
 		return MHD_NO;
 	}
 	if (h->n_conns - h->n_cut >= h->max_conns)
@@ -364,7 +368,7 @@ static void httpd_sweep(struct httpd *h, int64_t now_ns)
 		struct httpd_conn *k = &h->conns[i];
 
 		if (k->used && !k->cut && now_ns - k->since_ns >= h->request_ns)
-			httpd_cut(h, k);
+			httpd_cut(h, k, HTTPD_DROP_TIMEOUT);
 	}
 }
 
@@ -523,6 +527,12 @@ fail_fd:
 	if (listen_fd >= 0)
 		close(listen_fd);
 	return NULL;
+}
+
+void httpd_add_drops(const struct httpd *h, uint64_t sum[HTTPD_DROP_COUNT])
+{
+	for (int i = 0; h && i < HTTPD_DROP_COUNT; i++)
+		sum[i] += h->drops[i];
 }
 
 int httpd_add_connection(struct httpd *h, int fd)

@@ -348,6 +348,26 @@ static void render_webhooks(struct xbuf *b, const struct metrics_self *s)
 	}
 }
 
+static void render_http(struct xbuf *b, const struct metrics_self *s)
+{
+	static const char *const why[HTTPD_DROP_COUNT] = {
+		[HTTPD_DROP_NOT_ALLOWED] = "not_allowed",
+		[HTTPD_DROP_SHED] = "shed",
+		[HTTPD_DROP_TIMEOUT] = "timeout",
+	};
+	static const char name[] = "pilotlight_http_connections_dropped_total";
+
+	if (!s->have_http)
+		return;
+	prom_family(b, name, "counter",
+		    "Connections to this endpoint closed unanswered: not in "
+		    "metrics.allow, shed at max_connections, or past "
+		    "request_timeout.");
+	for (int i = 0; i < HTTPD_DROP_COUNT; i++)
+		prom_sample1(b, name, "reason", why[i],
+			     (double)s->http_drops[i]);
+}
+
 static double wall_s(int64_t ns)
 {
 	return (double)(ns / NS_PER_MS) / 1000.0;
@@ -392,6 +412,7 @@ static void render_self(struct xbuf *b, const struct status *st,
 		"while the events file could not be written.",
 		s->events_lost);
 	render_webhooks(b, s);
+	render_http(b, s);
 }
 
 void metrics_render(struct xbuf *b, const struct status *st,

@@ -12,12 +12,14 @@ comes back a second later.  A scraper on 10.77.0.50 meanwhile GETs
   - without an allow list (the default): for 40 s every scrape and every
     /healthz answers 200 (each within a generous 5 s), while the attackers
     held more connections than the server keeps (metrics.max_connections)
-    and had their connections closed by it;
+    and had their connections closed by it, which /metrics counts
+    (pilotlight_http_connections_dropped_total{reason="shed"});
   - an idle connection is closed by the server (EOF) once
-    metrics.request_timeout has passed;
+    metrics.request_timeout has passed, counted as reason="timeout";
   - after a SIGHUP with metrics.allow = the scraper's address only: a
     connection from a fourth host (10.77.0.60) is closed at accept without
-    an answer, and for 20 s more every scrape still answers;
+    an answer, and for 20 s more every scrape still answers while the
+    attackers' connections are counted as not_allowed;
   - after all that the daemon exits 0 on SIGTERM.
 
 Traffic stays inside the lab.  Run: python3 tests/blackbox/hostile_exports.py
@@ -26,6 +28,7 @@ Traffic stays inside the lab.  Run: python3 tests/blackbox/hostile_exports.py
 
 import json
 import os
+import re
 import sys
 import time
 import unittest
@@ -140,6 +143,16 @@ class HostileExports(unittest.TestCase):
                 total[k] = total.get(k, 0) + v
         return total
 
+    def drops(self):
+        """pilotlight_http_connections_dropped_total by reason."""
+        out = {}
+        for line in self.answers("/metrics").splitlines():
+            m = re.match(r'pilotlight_http_connections_dropped_total'
+                         r'\{reason="(\w+)"\} (\d+)$', line)
+            if m:
+                out[m.group(1)] = int(m.group(2))
+        return out
+
     def scrape_under_attack(self, seconds, key, above):
         """Start the attackers, wait until their status key is above
         above, scrape for seconds; returns the results and the status."""
@@ -160,15 +173,20 @@ class HostileExports(unittest.TestCase):
         results, st = self.scrape_under_attack(40, "max_open",
                                                MAX_CONNECTIONS)
         self.assert_all_answered(results, 40)
-        # The server shed and cut them: they were closed and came back.
+        # The server shed them (oldest first, so none lived to its
+        # timeout): they were closed and came back, and /metrics counts.
         self.assertGreater(st["closed"], 200, st)
         self.assertEqual(st["answered"], 0, st)
+        drops = self.drops()
+        self.assertGreater(drops["shed"], 0, drops)
+        type(self).shed = drops["shed"]
         worst = max(r["seconds"] for r in results)
         print("\n%d requests under %d attacker connects, slowest %.3f s"
               % (len(results), st["connects"], worst))
 
     def test_b_idle_connection_closed(self):
         # The scraper's address: not limited by anything but the timeout.
+        before = self.drops()["timeout"]
         out = self.scraper.run([sys.executable, "-c", (
             "import socket,time\n"
             "s=socket.create_connection(('%s',%d),timeout=5)\n"
@@ -180,6 +198,7 @@ class HostileExports(unittest.TestCase):
         data, waited = out.stdout.split()
         self.assertEqual(data, "b''", "the server answered an empty "
                          "connection instead of closing it")
+        self.assertEqual(self.drops()["timeout"], before + 1)
         print("\nidle connection closed after %.1f s" % float(waited))
 
     def stranger_gets(self):
@@ -215,6 +234,11 @@ class HostileExports(unittest.TestCase):
         results, st = self.scrape_under_attack(20, "connects", 200)
         self.assert_all_answered(results, 20)
         self.assertEqual(st["answered"], 0, st)
+        # Refusals are counted; the count of the server before the
+        # reload is kept.
+        drops = self.drops()
+        self.assertGreater(drops["not_allowed"], 200, drops)
+        self.assertGreaterEqual(drops["shed"], getattr(self, "shed", 1))
 
     def test_d_clean_exit(self):
         # After all that (and under ASan: no leak, no error) it stops as

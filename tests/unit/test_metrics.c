@@ -284,6 +284,29 @@ static void test_render_no_status(void **state)
 	assert_text_equal(f->b.p, want_self);
 }
 
+/* The HTTP server's dropped connections, one series per reason, only
+ * from a daemon that serves (have_http). */
+static void test_render_http_drops(void **state)
+{
+	struct fixture *f = *state;
+	struct metrics_self self = f->self;
+
+	self.have_http = true;
+	self.http_drops[HTTPD_DROP_NOT_ALLOWED] = 3;
+	self.http_drops[HTTPD_DROP_SHED] = 120;
+	xbuf_reset(&f->b);
+	metrics_render(&f->b, NULL, &self);
+	assert_non_null(strstr(
+		f->b.p, "\n# TYPE pilotlight_http_connections_dropped_total "
+			"counter\n"
+			"pilotlight_http_connections_dropped_total{reason="
+			"\"not_allowed\"} 3\n"
+			"pilotlight_http_connections_dropped_total{reason="
+			"\"shed\"} 120\n"
+			"pilotlight_http_connections_dropped_total{reason="
+			"\"timeout\"} 0\n"));
+}
+
 /* A failed reload shows as 0; a ping without replies has no RTT. */
 static void test_reload_failed_and_no_reply(void **state)
 {
@@ -434,6 +457,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render_exact),
 		cmocka_unit_test(test_render_no_status),
+		cmocka_unit_test(test_render_http_drops),
 		cmocka_unit_test(test_reload_failed_and_no_reply),
 		cmocka_unit_test(test_values_and_labels),
 		cmocka_unit_test(test_render_system),
