@@ -44,7 +44,9 @@
 #define HTTPD_SHED_MARGIN 32
 #define HTTPD_MEMORY	  (16 * 1024)
 #define HTTPD_SWEEP_NS	  NS_PER_S
-#define HTTPD_BACKLOG	  16
+/* Room for a flood of connects while the loop is busy: past it Linux
+ * drops handshakes, and a scraper's waits a second or more to retry. */
+#define HTTPD_BACKLOG 128
 
 struct httpd_conn {
 	bool used, cut;
