@@ -39,8 +39,8 @@
 #include "loop.h"
 #include "mhd_dl.h"
 
-/* MHD accepts at most ten connections a run and closes shed ones on the
- * next: 32 covers two runs of a flood with room to spare. */
+/* A shed connection is closed on MHD's next run, and a flood may bring
+ * more in before that: MHD's own limit is this far above ours. */
 #define HTTPD_SHED_MARGIN 32
 #define HTTPD_MEMORY	  (16 * 1024)
 #define HTTPD_SWEEP_NS	  NS_PER_S
@@ -495,19 +495,22 @@ struct httpd *httpd_open(struct loop *l, int listen_fd,
 	 * option it ignores in its place. */
 	if (listen_fd < 0)
 		flags |= MHD_USE_NO_LISTEN_SOCKET;
+	/* one option and its value a line */
+	/* clang-format off */
 	h->d = sym_MHD_start_daemon(
 		flags, 0, httpd_on_accept, h, httpd_on_request, h,
 		listen_fd >= 0 ? MHD_OPTION_LISTEN_SOCKET
 			       : MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		listen_fd >= 0 ? (MHD_socket)listen_fd : HTTPD_BACKLOG,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->n_slots,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)m->per_address_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-		idle_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)HTTPD_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
-		httpd_on_connection, h, MHD_OPTION_NOTIFY_COMPLETED,
-		httpd_on_completed, h, MHD_OPTION_EXTERNAL_LOGGER, httpd_on_log,
-		h, MHD_OPTION_END);
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)m->per_address_limit,
+		MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY,
+		MHD_OPTION_NOTIFY_CONNECTION, httpd_on_connection, h,
+		MHD_OPTION_NOTIFY_COMPLETED, httpd_on_completed, h,
+		MHD_OPTION_EXTERNAL_LOGGER, httpd_on_log, h,
+		MHD_OPTION_END);
+	/* clang-format on */
 	if (!h->d) {
 		/* MHD may or may not have closed listen_fd: leave it. */
 		httpd_free(h);
