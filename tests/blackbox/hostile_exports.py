@@ -112,8 +112,8 @@ class HostileExports(unittest.TestCase):
 
     def assert_all_answered(self, results, seconds):
         failed = [r for r in results if r["status"] != 200]
-        self.assertEqual(failed, [], "%d of %d requests failed" % (
-            len(failed), len(results)))
+        self.assertEqual(len(failed), 0, "%d of %d requests failed: %s" % (
+            len(failed), len(results), json.dumps(failed[:5])))
         self.assertGreaterEqual(len(results), seconds,
                                 "the scraper made too few requests")
         metrics = [r for r in results if r["url"].endswith("/metrics")]
