@@ -53,6 +53,9 @@ enum check_type {
 	 * (and "capture/link") to the implicit host "capture"; the traffic
 	 * module reports them, the scheduler never probes them. */
 	CHECK_TRAFFIC,
+	/* Also added by the loader: the implicit host "pi" watching the
+	 * board the daemon runs on (src/config/pi.c, src/probes/pi_check.c). */
+	CHECK_SYSTEM,
 	CHECK_TYPE_COUNT,
 };
 
@@ -64,6 +67,16 @@ enum metric {
 	METRIC_RESPONSE_TIME, /* ms, tcp/http/dns */
 	METRIC_CERT_DAYS,     /* days left; lower is worse */
 	METRIC_COUNT,
+};
+
+/* What a CHECK_SYSTEM check reads. */
+enum pi_reading {
+	PI_THROTTLED,	      /* firmware flags: undervoltage, throttling */
+	PI_TEMPERATURE,	      /* SoC, degrees Celsius */
+	PI_DISK,	      /* percent of a file system free */
+	PI_MEMORY,	      /* percent of memory available */
+	PI_STORAGE_ERRORS,    /* kernel error counters of the storage */
+	PI_READING_COUNT,
 };
 
 struct threshold {
@@ -125,6 +138,16 @@ struct check_cfg {
 		struct {
 			int alarm;	  /* into capture.alarms; -1: link */
 		} traffic;
+		struct {
+			enum pi_reading what;
+			/* owned: the file read (throttled, temperature,
+			 * memory), the directory (disk) or the root the
+			 * counters are found under (storage errors) */
+			char *path;
+			/* temperature: at or above; disk, memory: percent
+			 * free at or below */
+			double warning, critical;
+		} system;
 	} u;
 };
 

@@ -567,6 +567,9 @@ void cfg_check_free(struct check_cfg *c)
 	int i;
 
 	switch (c->type) {
+	case CHECK_SYSTEM:
+		free(c->u.system.path);
+		break;
 	case CHECK_TCP:
 		free(c->u.tcp.send);
 		free(c->u.tcp.expect);

@@ -28,6 +28,7 @@ const char *const cfg_check_type_names[CHECK_TYPE_COUNT] = {
 	[CHECK_HTTP] = "http",	 [CHECK_DNS] = "dns",
 	[CHECK_EXEC] = "exec",	 [CHECK_TRACE] = "trace",
 	[CHECK_PORTS] = "ports", [CHECK_TRAFFIC] = "traffic",
+	[CHECK_SYSTEM] = "system",
 };
 
 const char *const cfg_led_color_names[LED_COLOR_COUNT] = {
@@ -254,7 +255,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		"daemon",	"logging", "defaults", "thresholds",
 		"hosts",	"groups",  "capture",  "indicators",
 		"metrics",	"events",  "webhooks", "interfaces",
-		"measurements", NULL,
+		"measurements", "pi", NULL,
 	};
 	struct cfg_defaults def;
 
@@ -264,6 +265,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_read_defaults(ctx, root, &def);
 	cfg_read_hosts(ctx, root, &def, cfg);
 	cfg_set_grace(&def, cfg);
+	cfg_read_pi(ctx, root, cfg);
 	cfg_read_groups(ctx, root, cfg);
 	cfg_read_capture(ctx, root, cfg);
 	cfg_read_indicators(ctx, root, cfg);

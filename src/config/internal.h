@@ -101,6 +101,12 @@ void cfg_read_metrics(struct cfg_ctx *ctx, const struct cfg_node *root,
 void cfg_read_traffic(struct cfg_ctx *ctx, const struct cfg_node *g,
 		      struct pl_config *cfg);
 
+/* pi.c: the 'pi' section and the implicit host "pi" with its
+ * CHECK_SYSTEM checks (unless pi.enabled = false); after the hosts and
+ * daemon.state_dir, before the groups and LEDs that may name it. */
+void cfg_read_pi(struct cfg_ctx *ctx, const struct cfg_node *root,
+		 struct pl_config *cfg);
+
 /* exports.c: the 'events' group and the 'webhooks' list. */
 void cfg_read_exports(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg);

@@ -22,6 +22,7 @@
 #include "http_probe.h"
 #include "log.h"
 #include "loop.h"
+#include "pi_check.h"
 #include "ping.h"
 #include "policy.h"
 #include "ports_probe.h"
@@ -58,6 +59,7 @@ struct slot {
 	struct exec_probe *exec;
 	struct http_probe *http;
 	struct dns_probe *dns;
+	struct pi_check *pi;		/* the Pi's own checks */
 	struct trace *trace;		/* trace checks: handle and last path */
 	struct trace_path *path;
 	bool have_path;
@@ -288,6 +290,13 @@ static void start_round(struct slot *sl)
 			fail_now(sl, true, "cannot run: %s", strerror(errno));
 		return;
 	}
+	if (sl->c->type == CHECK_SYSTEM) {
+		struct probe_result r;
+
+		pi_check_run(sl->pi, &r);
+		deliver(sl, &r);
+		return;
+	}
 	if (sl->c->type == CHECK_DNS) {
 		sl->dns = dns_probe_start(sl->s->loop, sl->c, on_probe_done, sl);
 		if (!sl->dns)
@@ -302,7 +311,7 @@ static void start_round(struct slot *sl)
 		if (ha->lookup && !ha->error[0])
 			fail_now(sl, true, "%s", "resolving the address");
 		else
-			fail_now(sl, false, "%s",
+			fail_now(sl, false, "%.63s",
 				 ha->error[0] ? ha->error : "no address");
 		return;
 	}
@@ -355,7 +364,8 @@ static bool needs_address(const struct host_cfg *hc)
 {
 	for (int c = 0; c < hc->n_checks; c++)
 		if (hc->checks[c].type != CHECK_TRAFFIC &&
-		    hc->checks[c].type != CHECK_EXEC)
+		    hc->checks[c].type != CHECK_EXEC &&
+		    hc->checks[c].type != CHECK_SYSTEM)
 			return true;
 	return false;
 }
@@ -409,6 +419,7 @@ static void slot_cancel(struct slot *sl)
 	http_probe_cancel(sl->http);
 	dns_probe_cancel(sl->dns);
 	trace_free(sl->trace);
+	pi_check_free(sl->pi);
 	free(sl->path);
 }
 
@@ -472,8 +483,15 @@ static int slots_build(struct scheduler *s, const struct pl_config *cfg)
 			if (!sl->trace || !sl->path)
 				goto fail;
 		}
+		if (sl->c->type == CHECK_SYSTEM && !(sl->pi = pi_check_new(sl->c)))
+			goto fail;
 
-		sl->timer = loop_add_timer(s->loop, first_delay(sl, i, s->n_slots),
+		/* The Pi's readings cost microseconds: take them at once so
+		 * the start-up grace is not spent waiting for them. */
+		sl->timer = loop_add_timer(s->loop,
+					   sl->c->type == CHECK_SYSTEM ?
+						   0 :
+						   first_delay(sl, i, s->n_slots),
 					   on_slot_timer, sl);
 		if (sl->timer < 0)
 			goto fail;
