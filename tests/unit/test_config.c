@@ -95,9 +95,11 @@ static void test_reference_hosts(void **state)
 	assert_string_equal(cfg->daemon.state_dir, "/var/lib/pilotlight");
 	assert_int_equal(cfg->logging.level, LOG_INFO);
 	assert_int_equal(cfg->logging.target, LOG_TARGET_AUTO);
-	/* 7 written, and the implicit "capture" (src/config/traffic.c) */
-	assert_int_equal(cfg->n_hosts, 8);
-	assert_string_equal(cfg->hosts[7].name, "capture");
+	/* 7 written, the implicit "pi" (src/config/pi.c) and "capture"
+	 * (src/config/traffic.c) */
+	assert_int_equal(cfg->n_hosts, 9);
+	assert_string_equal(cfg->hosts[7].name, "pi");
+	assert_string_equal(cfg->hosts[8].name, "capture");
 	assert_string_equal(cfg->hosts[0].name, "router");
 	assert_string_equal(cfg->hosts[0].address, "192.168.1.1");
 	assert_int_equal(cfg->hosts[0].parent, -1);
@@ -314,13 +316,51 @@ static void test_demo(void **state)
 	config_free(cfg);
 }
 
+/* The implicit host "pi" with the checks every Linux has (throttled and
+ * temperature only where the board has the files) and default limits. */
+static void assert_pi_defaults(const struct pl_config *cfg)
+{
+	static const char *const always[] = {
+		"pi/disk_root", "pi/disk_state", "pi/memory",
+		"pi/storage_errors",
+	};
+	const struct host_cfg *h;
+	int found = 0;
+
+	assert_int_equal(cfg->n_hosts, 1);
+	h = &cfg->hosts[0];
+	assert_string_equal(h->name, "pi");
+	assert_true(h->implicit);
+	for (int c = 0; c < h->n_checks; c++) {
+		const struct check_cfg *k = &h->checks[c];
+
+		assert_int_equal(k->type, CHECK_SYSTEM);
+		assert_int_equal(k->interval_ms, 30000);
+		for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+			found += strcmp(k->name, always[i]) == 0;
+		if (k->u.system.what == PI_DISK ||
+		    k->u.system.what == PI_MEMORY) {
+			assert_true(k->u.system.warning == 10.0);
+			assert_true(k->u.system.critical == 5.0);
+		}
+		if (k->u.system.what == PI_TEMPERATURE) {
+			assert_true(k->u.system.warning == 70.0);
+			assert_true(k->u.system.critical == 80.0);
+		}
+		if (strcmp(k->name, "pi/disk_state") == 0)
+			assert_string_equal(k->u.system.path,
+					    "/var/lib/pilotlight");
+	}
+	assert_int_equal(found, 4);
+}
+
 static void test_minimal_defaults(void **state)
 {
 	struct pl_config *cfg = load("tests/configs/good/minimal.cfg");
 	const struct indicators_cfg *ind = &cfg->indicators;
 
 	(void)state;
-	assert_int_equal(cfg->n_hosts, 0);
+	assert_pi_defaults(cfg);
 	assert_int_equal(cfg->n_groups, 0);
 	assert_string_equal(cfg->daemon.user, "pilotlight");
 	assert_string_equal(cfg->daemon.state_dir, "/var/lib/pilotlight");
