@@ -447,9 +447,21 @@ struct webhook_cfg {
 	bool starttls;
 };
 
+enum remote_transport {
+	REMOTE_UDP,
+	REMOTE_TCP,
+};
+
+/* logging.remote: a syslog server beside the local target. */
+struct remote_log_cfg {
+	char address[64];	  /* "" none; "ADDR:PORT" or "[V6]:PORT" */
+	enum remote_transport transport;
+};
+
 struct logging_cfg {
 	int level;		  /* syslog priority */
 	enum log_target target;
+	struct remote_log_cfg remote;
 };
 
 struct daemon_cfg {

@@ -42,6 +42,11 @@ void log_msg(int prio, const char *fmt, ...)
 void log_always(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A second target (remotelog.h): fn gets every line that is written, at
+ * its priority, after the level and rate checks.  NULL removes it. */
+typedef void (*log_sink_fn)(void *arg, int prio, const char *msg);
+void log_set_sink(log_sink_fn fn, void *arg);
+
 /* Number of messages dropped by the rate limit since start. */
 unsigned long log_dropped(void);
 

@@ -63,10 +63,40 @@ void cfg_read_daemon(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg->daemon.state_dir = cfg_strdup(ctx, g ? g : root, dir);
 }
 
+/* logging.remote = { address = "ADDR:PORT"; transport = "udp"|"tcp"; } */
+static void read_remote(struct cfg_ctx *ctx, const struct cfg_node *logging,
+			struct remote_log_cfg *r)
+{
+	static const char *const keys[] = { "address", "transport", NULL };
+	static const char *const transports[] = {
+		[REMOTE_UDP] = "udp",
+		[REMOTE_TCP] = "tcp",
+	};
+	const struct cfg_node *g;
+	const char *addr = NULL;
+	int transport = REMOTE_UDP;
+
+	if (cfg_get_group(ctx, logging, "remote", &g) <= 0)
+		return;
+	cfg_check_keys(ctx, g, keys, "'logging.remote'");
+	cfg_get_enum(ctx, g, "transport", transports, 2, &transport);
+	r->transport = (enum remote_transport)transport;
+	if (cfg_get_string(ctx, g, "address", &addr) == 0)
+		cfg_node_error(ctx, g, "'logging.remote' needs an 'address'");
+	else if (addr && (strlen(addr) >= sizeof(r->address) ||
+			  !cfg_valid_listen(addr)))
+		cfg_key_error(ctx, g, "address",
+			      "remote syslog address '%s' is not "
+			      "ADDR:PORT or [V6]:PORT with a literal address",
+			      addr);
+	else if (addr)
+		snprintf(r->address, sizeof(r->address), "%s", addr);
+}
+
 void cfg_read_logging(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
-	static const char *const keys[] = { "level", "target", NULL };
+	static const char *const keys[] = { "level", "target", "remote", NULL };
 	static const char *const levels[] = {
 		"error", "warning", "notice", "info", "debug",
 	};
@@ -85,6 +115,7 @@ void cfg_read_logging(struct cfg_ctx *ctx, const struct cfg_node *root,
 		cfg_check_keys(ctx, g, keys, "'logging'");
 		cfg_get_enum(ctx, g, "level", levels, 5, &level);
 		cfg_get_enum(ctx, g, "target", targets, 3, &target);
+		read_remote(ctx, g, &cfg->logging.remote);
 	}
 	cfg->logging.level = prios[level];
 	cfg->logging.target = (enum log_target)target;

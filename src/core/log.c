@@ -24,6 +24,8 @@ static struct {
 	double tokens;
 	int64_t refill_ns;
 	unsigned long dropped, dropped_total;
+	log_sink_fn sink;
+	void *sink_arg;
 } lg = { .ident = "pilotlight", .level = LOG_INFO, .tokens = LOG_BURST };
 
 static const char *prio_name(int prio)
@@ -38,6 +40,15 @@ static const char *prio_name(int prio)
 
 static void emit(int prio, const char *fmt, va_list ap)
 {
+	if (lg.sink) {
+		char line[1024];
+		va_list copy;
+
+		va_copy(copy, ap);
+		vsnprintf(line, sizeof(line), fmt, copy);
+		va_end(copy);
+		lg.sink(lg.sink_arg, prio, line);
+	}
 	if (lg.use_syslog) {
 		vsyslog(prio, fmt, ap);
 		return;
@@ -139,6 +150,12 @@ void log_always(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	emit(prio, fmt, ap);
 	va_end(ap);
+}
+
+void log_set_sink(log_sink_fn fn, void *arg)
+{
+	lg.sink = fn;
+	lg.sink_arg = arg;
 }
 
 unsigned long log_dropped(void)

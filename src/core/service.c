@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "panel.h"
 #include "policy.h"
+#include "remotelog.h"
 #include "scheduler.h"
 #include "service.h"
 #include "traffic.h"
@@ -38,6 +39,7 @@ struct service {
 	struct panel *panel;
 	struct exports *exports;
 	struct alarmfile *alarms; /* the policy's memory in state_dir */
+	struct remotelog *remotelog; /* logging.remote */
 	int64_t panel_timer;
 	int exit_status;
 };
@@ -199,6 +201,15 @@ static void move_alarms(struct service *s, const char *state_dir)
 	s->alarms = af;
 }
 
+/* The remote syslog target of s->cfg; a failure leaves only the local
+ * target, said once. */
+static void open_remotelog(struct service *s)
+{
+	if (remotelog_configure(s->remotelog, &s->cfg->logging.remote) < 0)
+		log_always(LOG_ERR, "remote syslog %s: %s",
+			   s->cfg->logging.remote.address, strerror(errno));
+}
+
 static void reload(struct service *s)
 {
 	struct config_errors errs = { 0 };
@@ -252,6 +263,7 @@ static void reload(struct service *s)
 	s->cfg = next;
 	policy_set_config_error(s->policy, NULL);
 	log_reconfigure(next->logging.target, next->logging.level);
+	open_remotelog(s);
 	log_always(LOG_NOTICE, "configuration reloaded from %s (%016llx)",
 		   next->path, (unsigned long long)next->fingerprint);
 out:
@@ -364,6 +376,11 @@ struct service *service_open(struct pl_config *cfg, const struct options *opt)
 		log_always(LOG_ERR, "event loop: %s", strerror(errno));
 		goto fail_loop;
 	}
+	s->remotelog = remotelog_new(s->loop);
+	if (!s->remotelog)
+		goto fail_loop;
+	log_set_sink(remotelog_sink, s->remotelog);
+	open_remotelog(s);
 	s->policy = policy_new(cfg, now);
 	if (!s->policy)
 		goto fail_loop;
@@ -403,6 +420,8 @@ fail_policy:
 	alarmfile_close(s->alarms, NULL);
 	policy_free(s->policy);
 fail_loop:
+	log_set_sink(NULL, NULL);
+	remotelog_free(s->remotelog);
 	loop_free(s->loop);
 fail_s:
 	free(s);
@@ -445,6 +464,8 @@ void service_close(struct service *s)
 	panel_close(s->panel, clock_now_ns());
 	alarmfile_close(s->alarms, policy_memory(s->policy));
 	policy_free(s->policy);
+	log_set_sink(NULL, NULL);
+	remotelog_free(s->remotelog);
 	loop_free(s->loop);
 	config_free(s->cfg);
 	free(s);
