@@ -5,7 +5,8 @@ The real binary runs with PILOTLIGHT_SYSROOT pointing at a fake /sys and
 daemon.state_dir on a 1 MiB tmpfs:
 
   - SoC at 85 C (thermal_zone0/temp 85000): the LED showing host:pi is
-    red/CRITICAL on the JSON panel, pilotlight_check_state of
+    red/CRITICAL on the JSON panel, the LCD's host page has the row
+    "pi ... CRIT", pilotlight_check_state of
     pi/temperature is 2 on /metrics, and promtool accepts the page;
     back at 45 C the LED turns green again;
   - firmware flags 0x50005 (undervoltage now): pi/throttled CRITICAL with
@@ -48,6 +49,8 @@ hosts = ();
 pi = {{ interval = "1s"; }};
 indicators = {{
 	leds = ( {{ name = "pi"; shows = "host:pi"; red = 17; green = 27; }} );
+	lcd = {{ bus = 1; address = 0x27; cols = 20; rows = 4;
+		pages = ["hosts"]; }};
 }};
 metrics = {{ enabled = true; listen = "127.0.0.1:{port}"; }};
 """
@@ -148,6 +151,10 @@ class PiOnABoard(PiBase):
         v, _ = self.pl.wait_view(lambda v: led(v, "pi")["state"] ==
                                  "CRITICAL", 15)
         self.assertEqual(led(v, "pi")["color"], "red")
+        # the LCD's host page: the host pi, CRITICAL, with a reason
+        v, _ = self.pl.wait_view(lambda v: any(
+            row.startswith("pi ") and row.rstrip().endswith("CRIT")
+            for row in v["lcd"]), 15)
         text = self.wait_metric("pi/temperature", 2)
         self.assertEqual(sample(text, "pilotlight_check_state",
                                 "pi/throttled"), 2)
