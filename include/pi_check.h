@@ -16,6 +16,7 @@
 #ifndef PL_PI_CHECK_H
 #define PL_PI_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
