@@ -154,6 +154,8 @@ metrics = {{ enabled = true; listen = "127.0.0.1:{port}"; }};
 measurements = {{
 	file = "{file}";
 }};
+# the first lines are the lab's, not the Pi's own (pi_self.py)
+pi = {{ enabled = false; }};
 """
 
 
