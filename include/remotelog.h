@@ -11,7 +11,9 @@
  * made from the loop and remade after a failure with a backoff (1 s
  * doubling to 60 s); lines wait in a bounded queue (REMOTELOG_QUEUE_BYTES)
  * while it is down, and the newest are dropped when it is full.  UDP
- * lines the kernel will not take are dropped.  Drops are counted.
+ * lines the kernel will not take are lost.  An outage is said once in the
+ * local log when the first retry is due, the reconnection with the number
+ * of lines dropped meanwhile.
  */
 #ifndef PL_REMOTELOG_H
 #define PL_REMOTELOG_H
@@ -40,9 +42,6 @@ int remotelog_configure(struct remotelog *rl, const struct remote_log_cfg *cfg);
 /* A log_sink_fn (log.h): queue or send one line at syslog priority prio.
  * Never logs itself and never blocks. */
 void remotelog_sink(void *arg, int prio, const char *msg);
-
-/* Lines dropped (queue full, UDP send refused) since remotelog_new(). */
-uint64_t remotelog_dropped(const struct remotelog *rl);
 
 /* Accepts NULL. */
 void remotelog_free(struct remotelog *rl);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "log.h"
 #include "loop.h"
 #include "remotelog.h"
 
@@ -36,8 +37,11 @@ struct remotelog {
 	int64_t backoff_ms;
 	char host[256];
 	char q[REMOTELOG_QUEUE_BYTES];
-	size_t q_len, q_off; /* queued bytes, of them already written */
-	uint64_t dropped;
+	size_t q_len, q_off;   /* queued bytes, of them already written */
+	uint64_t dropped;      /* lines lost: queue full, datagram refused */
+	int err;	       /* TCP: the last failure; 0 closed by peer */
+	bool down_said;	       /* the outage is in the local log */
+	uint64_t dropped_said; /* dropped when the outage was logged */
 };
 
 /* ---- the message ------------------------------------------------------- */
@@ -91,14 +95,37 @@ size_t remotelog_format(char *buf, size_t len, int prio,
 
 static void tcp_connect(struct remotelog *rl);
 
+/* Said from the loop, never from inside the sink: a log line comes back
+ * here through log_set_sink(), and is queued like any other. */
 static int64_t on_retry(struct loop *l, void *arg)
 {
 	struct remotelog *rl = arg;
 
 	(void)l;
 	rl->timer = 0;
+	if (!rl->down_said) {
+		log_warn("remote syslog %s: %s; keeping lines until it is back",
+			 rl->cfg.address,
+			 rl->err ? strerror(rl->err)
+				 : "connection closed by the server");
+		rl->down_said = true;
+		rl->dropped_said = rl->dropped;
+	}
 	tcp_connect(rl);
 	return LOOP_TIMER_DONE;
+}
+
+static void tcp_connected(struct remotelog *rl)
+{
+	rl->connected = true;
+	rl->backoff_ms = BACKOFF_FIRST_MS;
+	if (!rl->down_said)
+		return;
+	rl->down_said = false;
+	log_notice("remote syslog %s: connected again, %llu lines dropped "
+		   "meanwhile",
+		   rl->cfg.address,
+		   (unsigned long long)(rl->dropped - rl->dropped_said));
 }
 
 /* Where the frame holding byte off starts. */
@@ -128,8 +155,9 @@ static void drop_socket(struct remotelog *rl)
 	rl->connected = false;
 }
 
-static void tcp_failed(struct remotelog *rl)
+static void tcp_failed(struct remotelog *rl, int err)
 {
+	rl->err = err;
 	drop_socket(rl);
 	rl->q_off = frame_start(rl, rl->q_off);
 	rl->timer = loop_add_timer(rl->loop, rl->backoff_ms * NS_PER_MS,
@@ -153,7 +181,7 @@ static void tcp_flush(struct remotelog *rl)
 			continue;
 		}
 		if (n <= 0) {
-			tcp_failed(rl);
+			tcp_failed(rl, n < 0 ? errno : 0);
 			return;
 		}
 		rl->q_off += (size_t)n;
@@ -174,13 +202,13 @@ static void on_tcp(struct loop *l, int fd, uint32_t events, void *arg)
 
 	(void)l;
 	if (!rl->connected) {
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 ||
-		    err) {
-			tcp_failed(rl);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+			err = errno;
+		if (err) {
+			tcp_failed(rl, err);
 			return;
 		}
-		rl->connected = true;
-		rl->backoff_ms = BACKOFF_FIRST_MS;
+		tcp_connected(rl);
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		/* A server has nothing to say: data is read away, end of
@@ -188,7 +216,7 @@ static void on_tcp(struct loop *l, int fd, uint32_t events, void *arg)
 		ssize_t n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
 
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			tcp_failed(rl);
+			tcp_failed(rl, n == 0 ? 0 : errno);
 			return;
 		}
 	}
@@ -203,10 +231,12 @@ static void tcp_connect(struct remotelog *rl)
 	    (connect(rl->fd, (struct sockaddr *)&rl->ss, rl->ss_len) < 0 &&
 	     errno != EINPROGRESS) ||
 	    loop_add_fd(rl->loop, rl->fd, EPOLLOUT, on_tcp, rl) < 0) {
+		int err = errno;
+
 		if (rl->fd >= 0)
 			close(rl->fd);
 		rl->fd = -1;
-		tcp_failed(rl);
+		tcp_failed(rl, err);
 	}
 }
 
@@ -256,6 +286,7 @@ static void stop(struct remotelog *rl)
 	rl->timer = 0;
 	rl->q_len = rl->q_off = 0;
 	rl->cfg.address[0] = '\0';
+	rl->down_said = false;
 }
 
 struct remotelog *remotelog_new(struct loop *l)
@@ -330,11 +361,6 @@ void remotelog_sink(void *arg, int prio, const char *msg)
 	/* a refused datagram (no server: ECONNREFUSED) is lost, as UDP is */
 	if (rl->fd < 0 || send(rl->fd, line, n, MSG_DONTWAIT) < 0)
 		rl->dropped++;
-}
-
-uint64_t remotelog_dropped(const struct remotelog *rl)
-{
-	return rl ? rl->dropped : 0;
 }
 
 void remotelog_free(struct remotelog *rl)

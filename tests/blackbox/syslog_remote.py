@@ -7,9 +7,10 @@ Python receivers on 127.0.0.1 play the server:
     version 1, a UTC timestamp, APP-NAME pilotlight, PROCID the daemon's
     pid; the local target (stderr) still has the same lines;
   - TCP with octet-counting frames: the start line arrives; the server
-    goes away, the daemon keeps running and queues what it logs (SIGUSR1
-    makes it log its state); the server comes back on the same port and
-    the queued line arrives on the new connection;
+    goes away, the daemon keeps running, says so once in its local log and
+    queues what it logs (SIGUSR1 makes it log its state); the server comes
+    back on the same port and the queued line arrives on the new
+    connection, with the line saying it is connected again;
   - a bad address or transport is refused with FILE:LINE.
 """
 
@@ -209,6 +210,16 @@ class RemoteSyslog(unittest.TestCase):
         self.assertEqual(pid, self.pl.pid)
         self.assertEqual(pri, 3 * 8 + SEVERITY["info"])
         self.assertTrue(self.pl.alive())
+        # the outage once in the local log, the return on both
+        where = "remote syslog 127.0.0.1:%d: " % port
+        f = server.wait(lambda f: where + "connected again" in f, 10)
+        self.assertEqual(parse(f)[0], 3 * 8 + SEVERITY["notice"])
+        self.assertIn(where + "connected again, 0 lines dropped",
+                      self.pl.stderr_text())
+        # closed, or reset when the server left bytes unread
+        said = re.findall(re.escape(where) + r"[^;\n]+; keeping lines",
+                          self.pl.stderr_text())
+        self.assertEqual(len(said), 1, self.pl.stderr_text())
         rc, _ = self.pl.sigterm()
         self.assertEqual(rc, 0)
 
