@@ -10,6 +10,7 @@
  * variable PILOTLIGHT_SYSROOT when it is set: it exists for the tests,
  * which feed a fake /sys and /proc.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +112,7 @@ static int add_checks(struct cfg_ctx *ctx, const struct cfg_node *n,
 {
 	const char *env = getenv(PI_SYSROOT_ENV);
 	const char *root = env ? env : "";
-	char p[CFG_PATH_MAX + 64];
+	char p[PATH_MAX];
 	int bad = 0;
 
 	snprintf(p, sizeof(p), "%s%s", root, PI_THROTTLED_FILE);

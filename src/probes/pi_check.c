@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,20 +153,44 @@ static int read_small(const char *path, char *buf, size_t len)
 	ssize_t n;
 	size_t got = 0;
 
+	int err = ENODATA; /* an empty file */
+
 	if (fd < 0)
 		return -1;
-	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			got = 0;
+			break;
+		}
 		got += (size_t)n;
+	}
 	buf[got] = '\0';
 	close(fd);
-	return got > 0 ? 0 : (errno = ENODATA, -1);
+	if (got == 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
-static void unknown(struct probe_result *r, const char *what, const char *path)
+/* A reading that could not be taken: UNKNOWN, "what: why". */
+static void unknown(struct probe_result *r, const char *what, const char *why)
 {
 	r->state = STATE_UNKNOWN;
-	snprintf(r->reason, sizeof(r->reason), "%.20s: %.30s", what,
-		 errno ? strerror(errno) : path);
+	snprintf(r->reason, sizeof(r->reason), "%.20s: %.40s", what, why);
+}
+
+/* The check's file into buf, or false with r UNKNOWN. */
+static bool read_input(const struct check_cfg *c, struct probe_result *r,
+		       char *buf, size_t len, const char *what)
+{
+	if (read_small(c->u.system.path, buf, len) == 0)
+		return true;
+	unknown(r, what, strerror(errno));
+	return false;
 }
 
 static void run_throttled(const struct check_cfg *c, struct probe_result *r,
@@ -173,10 +198,10 @@ static void run_throttled(const struct check_cfg *c, struct probe_result *r,
 {
 	unsigned long flags;
 
-	errno = 0;
-	if (read_small(c->u.system.path, buf, len) < 0 ||
-	    pi_parse_throttled(buf, &flags) < 0) {
-		unknown(r, "throttled flags", "unreadable");
+	if (!read_input(c, r, buf, len, "throttled flags"))
+		return;
+	if (pi_parse_throttled(buf, &flags) < 0) {
+		unknown(r, "throttled flags", "not hexadecimal");
 		return;
 	}
 	r->state = pi_throttled_state(flags, r->reason, sizeof(r->reason));
@@ -187,10 +212,10 @@ static void run_temperature(const struct check_cfg *c, struct probe_result *r,
 {
 	double t;
 
-	errno = 0;
-	if (read_small(c->u.system.path, buf, len) < 0 ||
-	    pi_parse_millidegrees(buf, &t) < 0) {
-		unknown(r, "temperature", "unreadable");
+	if (!read_input(c, r, buf, len, "temperature"))
+		return;
+	if (pi_parse_millidegrees(buf, &t) < 0) {
+		unknown(r, "temperature", "not millidegrees");
 		return;
 	}
 	r->state =
@@ -219,7 +244,7 @@ static void run_percent(const struct check_cfg *c, struct probe_result *r,
  * made yet will be made on that file system.  0 or -1/errno. */
 static int statvfs_up(const char *dir, struct statvfs *st)
 {
-	char p[CFG_PATH_MAX];
+	char p[PATH_MAX];
 	char *slash;
 
 	snprintf(p, sizeof(p), "%s", dir);
@@ -240,14 +265,13 @@ static void run_disk(const struct check_cfg *c, struct probe_result *r)
 	struct statvfs st;
 	double pct;
 
-	errno = 0;
 	if (statvfs_up(c->u.system.path, &st) < 0) {
-		unknown(r, c->u.system.path, "");
+		unknown(r, "statvfs", strerror(errno));
 		return;
 	}
 	pct = pi_free_pct(st.f_blocks, st.f_bavail);
 	if (pct < 0) {
-		unknown(r, c->u.system.path, "no blocks");
+		unknown(r, "statvfs", "a file system of no blocks");
 		return;
 	}
 	run_percent(c, r, pct, "free");
@@ -258,10 +282,10 @@ static void run_memory(const struct check_cfg *c, struct probe_result *r,
 {
 	double pct;
 
-	errno = 0;
-	if (read_small(c->u.system.path, buf, len) < 0 ||
-	    pi_parse_meminfo(buf, &pct) < 0) {
-		unknown(r, "meminfo", "no MemAvailable");
+	if (!read_input(c, r, buf, len, "meminfo"))
+		return;
+	if (pi_parse_meminfo(buf, &pct) < 0) {
+		unknown(r, "meminfo", "no MemTotal or MemAvailable");
 		return;
 	}
 	run_percent(c, r, pct, "available");
@@ -271,7 +295,7 @@ static void run_memory(const struct check_cfg *c, struct probe_result *r,
 static int sum_counters(const char *root, const char *pattern,
 			unsigned long long *sum, char *buf, size_t len)
 {
-	char pat[CFG_PATH_MAX + 64];
+	char pat[PATH_MAX];
 	glob_t g;
 	int n = 0;
 
