@@ -11,6 +11,7 @@ Python receivers on 127.0.0.1 play the server:
     queues what it logs (SIGUSR1 makes it log its state); the server comes
     back on the same port and the queued line arrives on the new
     connection, with the line saying it is connected again;
+  - a reload moves the lines from a UDP to a TCP server;
   - a bad address or transport is refused with FILE:LINE.
 """
 
@@ -222,6 +223,26 @@ class RemoteSyslog(unittest.TestCase):
         self.assertEqual(len(said), 1, self.pl.stderr_text())
         rc, _ = self.pl.sigterm()
         self.assertEqual(rc, 0)
+
+    def test_reload_moves_the_target(self):
+        uport = free_port(socket.SOCK_DGRAM)
+        rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rx.bind(("127.0.0.1", uport))
+        rx.settimeout(10)
+        self.addCleanup(rx.close)
+        self.start("udp", uport)
+        while " running: " not in parse(rx.recv(4096).decode())[5]:
+            pass
+        tport = free_port(socket.SOCK_STREAM)
+        server = TcpServer(tport)
+        self.addCleanup(server.close)
+        with open(self.pl.cfg, "w") as f:
+            f.write(CONFIG.format(port=tport, transport="tcp"))
+        self.pl.sighup()
+        f = server.wait(lambda f: "configuration reloaded" in f, 20)
+        self.assertEqual(parse(f)[4], self.pl.pid)
+        self.pl.signal(signal.SIGUSR1)
+        server.wait(lambda f: "state: site" in f, 20)
 
     def test_bad_config(self):
         cfg = os.path.join(self.dir, "s.cfg")
