@@ -24,10 +24,10 @@
 #include "source.h"
 
 const char *const cfg_check_type_names[CHECK_TYPE_COUNT] = {
-	[CHECK_PING] = "ping",	 [CHECK_TCP] = "tcp",
-	[CHECK_HTTP] = "http",	 [CHECK_DNS] = "dns",
-	[CHECK_EXEC] = "exec",	 [CHECK_TRACE] = "trace",
-	[CHECK_PORTS] = "ports", [CHECK_TRAFFIC] = "traffic",
+	[CHECK_PING] = "ping",	   [CHECK_TCP] = "tcp",
+	[CHECK_HTTP] = "http",	   [CHECK_DNS] = "dns",
+	[CHECK_EXEC] = "exec",	   [CHECK_TRACE] = "trace",
+	[CHECK_PORTS] = "ports",   [CHECK_TRAFFIC] = "traffic",
 	[CHECK_SYSTEM] = "system",
 };
 
@@ -255,7 +255,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		"daemon",	"logging", "defaults", "thresholds",
 		"hosts",	"groups",  "capture",  "indicators",
 		"metrics",	"events",  "webhooks", "interfaces",
-		"measurements", "pi", NULL,
+		"measurements", "pi",	   NULL,
 	};
 	struct cfg_defaults def;
 

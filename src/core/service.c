@@ -38,7 +38,7 @@ struct service {
 	struct traffic *traffic;
 	struct panel *panel;
 	struct exports *exports;
-	struct alarmfile *alarms; /* the policy's memory in state_dir */
+	struct alarmfile *alarms;    /* the policy's memory in state_dir */
 	struct remotelog *remotelog; /* logging.remote */
 	int64_t panel_timer;
 	int exit_status;

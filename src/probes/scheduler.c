@@ -437,9 +437,13 @@ static void slots_free(struct scheduler *s)
 	s->n_slots = 0;
 }
 
-/* First run of slot i of n: spread evenly over the first interval. */
+/* First run of slot i of n: spread evenly over the first interval.  The
+ * Pi's own readings cost microseconds: taken at once, the start-up grace
+ * is not spent waiting for them. */
 static int64_t first_delay(const struct slot *sl, int i, int n)
 {
+	if (sl->c->type == CHECK_SYSTEM)
+		return 0;
 	return sl->c->interval_ms * NS_PER_MS / n * i;
 }
 
@@ -483,15 +487,11 @@ static int slots_build(struct scheduler *s, const struct pl_config *cfg)
 			if (!sl->trace || !sl->path)
 				goto fail;
 		}
-		if (sl->c->type == CHECK_SYSTEM && !(sl->pi = pi_check_new(sl->c)))
+		if (sl->c->type == CHECK_SYSTEM &&
+		    !(sl->pi = pi_check_new(sl->c)))
 			goto fail;
 
-		/* The Pi's readings cost microseconds: take them at once so
-		 * the start-up grace is not spent waiting for them. */
-		sl->timer = loop_add_timer(s->loop,
-					   sl->c->type == CHECK_SYSTEM ?
-						   0 :
-						   first_delay(sl, i, s->n_slots),
+		sl->timer = loop_add_timer(s->loop, first_delay(sl, i, s->n_slots),
 					   on_slot_timer, sl);
 		if (sl->timer < 0)
 			goto fail;
