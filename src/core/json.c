@@ -5,9 +5,9 @@
  * One escaper writes to either a stream or a buffer through a tiny sink,
  * so both entry points escape exactly alike.  Output is always valid
  * UTF-8: bytes that are not well-formed UTF-8 become U+FFFD.  The
- * json_line calls build one JSON-lines object in a fixed buffer, for the
- * measurement stream (and the events file's lines, which have the same
- * head).
+ * json_line calls build one JSON-lines object in a fixed buffer: the
+ * lines of the events file and of the measurement stream, which share
+ * their head.
  */
 #include <inttypes.h>
 #include <math.h>

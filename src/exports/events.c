@@ -38,7 +38,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +54,12 @@
 
 /* What was not written since the last summary line. */
 struct held {
-	uint64_t limited;  /* held back by the rate limit */
-	uint64_t unlisted; /* new devices the policy only counted */
-	uint64_t lost;	   /* fell out of the policy's ring unread */
+	uint64_t limited;   /* held back by the rate limit */
+	uint64_t unlisted;  /* new devices the policy only counted */
+	uint64_t lost;	    /* fell out of the policy's ring unread */
 	uint64_t unwritten; /* dropped by the file's full queue */
-	uint64_t devices;  /* new devices among limited and unlisted */
-	char device[64];   /* the newest of them, "MAC IP" */
+	uint64_t devices;   /* new devices among limited and unlisted */
+	char device[64];    /* the newest of them, "MAC IP" */
 	int64_t device_ns;
 };
 
@@ -86,58 +85,6 @@ static const char *const kind_names[EVENT_KIND_COUNT] = {
 
 /* ---- formatting ------------------------------------------------------- */
 
-struct line {
-	char *buf;
-	size_t len, used; /* used: what the whole needs */
-};
-
-static void line_printf(struct line *l, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void line_printf(struct line *l, const char *fmt, ...)
-{
-	size_t room = l->used < l->len ? l->len - l->used : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? l->buf + l->used : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		l->used += (size_t)n;
-}
-
-static void line_string(struct line *l, const char *key, const char *s)
-{
-	size_t room;
-
-	if (!s) {
-		line_printf(l, ",\"%s\":null", key);
-		return;
-	}
-	line_printf(l, ",\"%s\":", key);
-	room = l->used < l->len ? l->len - l->used : 0;
-	l->used += json_escape(room ? l->buf + l->used : NULL, room, s);
-}
-
-static void line_number(struct line *l, const char *key, double v)
-{
-	if (isfinite(v))
-		line_printf(l, ",\"%s\":%.15g", key, v);
-	else
-		line_printf(l, ",\"%s\":null", key);
-}
-
-static void line_head(struct line *l, int64_t wall_ns)
-{
-	char when[JSON_TIME_LEN];
-	int64_t ms = wall_ns / NS_PER_MS;
-
-	json_format_time(when, sizeof(when), wall_ns);
-	line_printf(l, "{\"time\":\"%s\",\"epoch\":%" PRId64 ".%03" PRId64,
-		    when, ms / 1000, ms % 1000);
-}
-
 static const char *state_or_null(const struct pl_event *e, bool old)
 {
 	if (e->kind == EVENT_STATE)
@@ -149,22 +96,24 @@ static const char *state_or_null(const struct pl_event *e, bool old)
 
 size_t events_format(char *buf, size_t len, const struct pl_event *e)
 {
-	struct line l = { buf, len, 0 };
+	struct json_line l = { buf, len, 0 };
 	bool has_metric = e->metric >= 0 && e->metric < METRIC_COUNT;
 
-	line_head(&l, e->wall_ns);
-	line_printf(&l, ",\"seq\":%" PRIu64, e->seq);
-	line_string(&l, "kind",
-		    e->kind < EVENT_KIND_COUNT ? kind_names[e->kind] : "?");
-	line_string(&l, "check", e->check[0] ? e->check : NULL);
-	line_string(&l, "old_state", state_or_null(e, true));
-	line_string(&l, "new_state", state_or_null(e, false));
-	line_string(&l, "metric", has_metric ? metric_name(e->metric) : NULL);
-	line_number(&l, "value", has_metric ? e->value : NAN);
-	line_number(&l, "threshold", has_metric ? e->threshold : NAN);
-	line_string(&l, "reason", e->reason);
-	line_string(&l, "detail", e->detail[0] ? e->detail : NULL);
-	line_printf(&l, "}");
+	json_line_head(&l, e->wall_ns);
+	json_line_printf(&l, ",\"seq\":%" PRIu64, e->seq);
+	json_line_string(&l, "kind",
+			 e->kind < EVENT_KIND_COUNT ? kind_names[e->kind]
+						    : "?");
+	json_line_string(&l, "check", e->check[0] ? e->check : NULL);
+	json_line_string(&l, "old_state", state_or_null(e, true));
+	json_line_string(&l, "new_state", state_or_null(e, false));
+	json_line_string(&l, "metric",
+			 has_metric ? metric_name(e->metric) : NULL);
+	json_line_number(&l, "value", has_metric ? e->value : NAN);
+	json_line_number(&l, "threshold", has_metric ? e->threshold : NAN);
+	json_line_string(&l, "reason", e->reason);
+	json_line_string(&l, "detail", e->detail[0] ? e->detail : NULL);
+	json_line_printf(&l, "}");
 	return l.used;
 }
 
@@ -190,11 +139,12 @@ static void syslog_text(char *buf, size_t len, const struct pl_event *e)
 	switch (e->kind) {
 	case EVENT_STATE:
 		if (e->metric != METRIC_COUNT && !isnan(e->threshold))
-			snprintf(buf, len,
-				 "event: %s: %s -> %s (%s; %s %.6g beyond %.6g)",
-				 e->check, state_name(e->old_state),
-				 state_name(e->new_state), e->reason,
-				 metric_name(e->metric), e->value, e->threshold);
+			snprintf(
+				buf, len,
+				"event: %s: %s -> %s (%s; %s %.6g beyond %.6g)",
+				e->check, state_name(e->old_state),
+				state_name(e->new_state), e->reason,
+				metric_name(e->metric), e->value, e->threshold);
 		else
 			snprintf(buf, len, "event: %s: %s -> %s (%s)", e->check,
 				 state_name(e->old_state),
@@ -290,53 +240,56 @@ static void summary_text(const struct events *ev, char *reason, size_t rlen,
 			 char *detail, size_t dlen)
 {
 	const struct held *h = &ev->held;
-	struct line r = { reason, rlen, 0 }, d = { detail, dlen, 0 };
+	struct json_line r = { reason, rlen, 0 }, d = { detail, dlen, 0 };
 	const char *sep = " (";
 
-	line_printf(&r, "%" PRIu64 " events not written",
-		    h->limited + h->unlisted + h->lost + h->unwritten);
+	json_line_printf(&r, "%" PRIu64 " events not written",
+			 h->limited + h->unlisted + h->lost + h->unwritten);
 	if (h->limited) {
-		line_printf(&r, "%srate limit %d a minute", sep,
-			    ev->cfg.rate_limit);
+		json_line_printf(&r, "%srate limit %d a minute", sep,
+				 ev->cfg.rate_limit);
 		sep = "; ";
 	}
 	if (h->unlisted) {
-		line_printf(&r, "%sover %d new devices a second", sep,
-			    STATUS_DEVICES_PER_S);
+		json_line_printf(&r, "%sover %d new devices a second", sep,
+				 STATUS_DEVICES_PER_S);
 		sep = "; ";
 	}
 	if (h->lost)
-		line_printf(&r, "%s%" PRIu64 " lost: the event ring overflowed",
-			    sep, h->lost);
+		json_line_printf(
+			&r, "%s%" PRIu64 " lost: the event ring overflowed",
+			sep, h->lost);
 	if (h->lost && h->unwritten)
 		sep = "; ";
 	if (h->unwritten)
-		line_printf(&r, "%s%" PRIu64 " lost: the file was not writable",
-			    sep, h->unwritten);
-	line_printf(&r, ")");
+		json_line_printf(
+			&r, "%s%" PRIu64 " lost: the file was not writable",
+			sep, h->unwritten);
+	json_line_printf(&r, ")");
 	detail[0] = '\0';
 	if (h->devices)
-		line_printf(&d, "%" PRIu64 " new device%s, latest %s",
-			    h->devices, h->devices == 1 ? "" : "s", h->device);
+		json_line_printf(&d, "%" PRIu64 " new device%s, latest %s",
+				 h->devices, h->devices == 1 ? "" : "s",
+				 h->device);
 }
 
 static void write_summary(struct events *ev, int64_t now_ns)
 {
 	const struct held *h = &ev->held;
 	char json[EVENT_LINE_MAX], text[384], reason[192], detail[128];
-	struct line l = { json, sizeof(json), 0 };
+	struct json_line l = { json, sizeof(json), 0 };
 
 	summary_text(ev, reason, sizeof(reason), detail, sizeof(detail));
-	line_head(&l, clock_wall_ns());
-	line_string(&l, "kind", "suppressed");
-	line_printf(&l,
-		    ",\"count\":%" PRIu64 ",\"new_devices\":%" PRIu64
-		    ",\"lost\":%" PRIu64,
-		    h->limited + h->unlisted + h->lost + h->unwritten,
-		    h->devices, h->lost + h->unwritten);
-	line_string(&l, "reason", reason);
-	line_string(&l, "detail", detail[0] ? detail : NULL);
-	line_printf(&l, "}");
+	json_line_head(&l, clock_wall_ns());
+	json_line_string(&l, "kind", "suppressed");
+	json_line_printf(&l,
+			 ",\"count\":%" PRIu64 ",\"new_devices\":%" PRIu64
+			 ",\"lost\":%" PRIu64,
+			 h->limited + h->unlisted + h->lost + h->unwritten,
+			 h->devices, h->lost + h->unwritten);
+	json_line_string(&l, "reason", reason);
+	json_line_string(&l, "detail", detail[0] ? detail : NULL);
+	json_line_printf(&l, "}");
 	snprintf(text, sizeof(text), "event: %s%s%s", reason,
 		 detail[0] ? ": " : "", detail);
 	ev->held = (struct held){ 0 };
