@@ -1,50 +1,68 @@
 /*
- * evfile.c - the events file: lines appended so that log rotation,
- * deletion and a full or unwritable disk lose none of them.
+ * evfile.c - a file of lines (the events file, the measurement stream)
+ * appended so that log rotation, deletion and a full or unwritable disk
+ * never stop the loop and lose no line unnoticed.  events.c and
+ * measurements.c differ only in the policy they open it with.
  *
  * Before every write the open descriptor is compared with the path (device
  * and inode, and a link count of 0 for a deleted file): a file renamed
  * away (logrotate's create mode) or deleted is let go and the path opened
- * again with O_APPEND|O_CREAT, mode 0640, by the user the daemon runs as.
- * A copytruncate needs nothing: O_APPEND puts every write at the end of
- * what is there now.  A line that cannot be written (the directory not
- * writable, the disk full) waits in a queue of EVFILE_QUEUE_MAX lines,
- * allocated at open; the outage is logged once with what is at risk and
- * the queue is retried with backoff (EVFILE_RETRY_MIN_NS doubling to
- * EVFILE_RETRY_MAX_NS) and before each new line, oldest first.  When it
- * is full the oldest line is dropped and counted (evfile_take_dropped()).
+ * again with O_APPEND|O_CREAT by the user the daemon runs as.  A
+ * copytruncate needs nothing: O_APPEND puts every write at the end of
+ * what is there now.  Only a regular file is written; O_NONBLOCK: a FIFO
+ * put at the path must not stop the loop.
+ *
+ * Lines wait whole and in order in one buffer allocated at open.  A line
+ * that cannot be written is, by policy: EVFILE_HOLD, held (at most
+ * EVFILE_QUEUE_MAX, the oldest dropped beyond), the outage logged once,
+ * retried with backoff (EVFILE_RETRY_MIN_NS doubling to
+ * EVFILE_RETRY_MAX_NS) and before each new line; EVFILE_DROP, dropped at
+ * once, only what a non-blocking pipe cannot take yet waiting (at most
+ * EVFILE_PENDING_MAX bytes, the new line dropped beyond) until the loop
+ * says the pipe is writable.  Both count what they drop.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "exports_int.h"
 #include "log.h"
+#include "loop.h"
 
-struct slot {
-	size_t len; /* newline included */
-	char text[EVFILE_LINE_MAX + 1];
-};
+_Static_assert(EVFILE_PENDING_MAX > EVFILE_LINE_MAX,
+	       "a dropping writer's buffer holds a whole line");
 
 struct evfile {
-	char *path; /* NULL: fd is written as it is, never reopened */
-	int fd;	    /* -1: not open */
-	dev_t dev;  /* of fd, to notice a rename or deletion */
+	const char *label; /* "events": starts each log message */
+	enum evfile_policy policy;
+	char *path;	  /* NULL: fd is never reopened */
+	const char *name; /* in messages: the path, "stdout" */
+	int fd;		  /* -1: not open */
+	bool own_fd;	  /* closed by evfile_close() */
+	mode_t mode;	  /* of a file created at path */
+	dev_t dev;	  /* of fd, to notice a rename or deletion */
 	ino_t ino;
-	struct slot *q;	  /* ring of EVFILE_QUEUE_MAX */
-	size_t head, n;	  /* oldest, how many */
-	size_t head_off;  /* bytes of q[head] already written */
-	bool failing;	  /* the outage is logged */
-	bool dropping;	  /* the overflow is logged */
-	int attempt;	  /* retries since the outage began */
-	int64_t retry_ns; /* next retry (monotonic) while n > 0 */
-	uint64_t dropped; /* not yet taken */
+	struct loop *loop;	/* watches fd for room in a full pipe */
+	bool watching;		/* armed for EPOLLOUT (one-shot) */
+	char *buf;		/* waiting lines, '\n' ended, at start */
+	size_t cap, start, end; /* bytes: allocated, first, past last */
+	size_t n, max;		/* lines waiting, at most */
+	size_t head_off;	/* bytes of the first already written */
+	bool failing;		/* the outage is logged */
+	bool dropping;		/* the overflow is logged */
+	int attempt;		/* retries since the outage began */
+	int64_t retry_ns;	/* next retry (monotonic), HOLD only */
+	struct evfile_counts total;
+	uint64_t dropped_taken; /* by evfile_take_dropped() */
 };
+
+/* ---- the descriptor ---------------------------------------------------- */
 
 /* The open descriptor is still what the path names. */
 static bool same_file(const struct evfile *f)
@@ -57,13 +75,13 @@ static bool same_file(const struct evfile *f)
 }
 
 /* The path opened for appending; -1 with errno, EINVAL for what is not a
- * regular file.  O_NONBLOCK: a FIFO put there must not stop the loop. */
-static int open_regular(const char *path, struct stat *st)
+ * regular file. */
+static int open_regular(const char *path, mode_t mode, struct stat *st)
 {
 	int fd = open(path,
 		      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
 			      O_NONBLOCK,
-		      0640);
+		      mode);
 	int e;
 
 	if (fd < 0)
@@ -90,7 +108,7 @@ static int ensure_open(struct evfile *f)
 		return 0;
 	if (f->fd >= 0 && same_file(f))
 		return 0;
-	fd = open_regular(f->path, &st);
+	fd = open_regular(f->path, f->mode, &st);
 	if (fd < 0)
 		return -1;
 	if (f->fd >= 0)
@@ -102,10 +120,110 @@ static int ensure_open(struct evfile *f)
 	return 0;
 }
 
-static const char *name(const struct evfile *f)
+/* A descriptor of stdout's own, so O_NONBLOCK does not reach the panel's
+ * or a shell's: reopening /proc/self/fd/1 makes a new open file
+ * description for a pipe, a terminal or a file.  A socket (the journal)
+ * cannot be reopened; its duplicate is made non-blocking instead. */
+static int open_stdout(void)
 {
-	return f->path ? f->path : "the output";
+	int fd = open("/proc/self/fd/1",
+		      O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd >= 0)
+		return fd;
+	fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (fd >= 0 && fcntl(fd, F_SETFL, O_NONBLOCK | O_APPEND) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
+
+/* The descriptor sits in the loop one-shot: armed for EPOLLOUT only
+ * while lines wait, so a reader that hung up cannot wake the loop again
+ * and again. */
+static void watch(struct evfile *f, bool on)
+{
+	if (!f->loop || on == f->watching)
+		return;
+	if (loop_mod_fd(f->loop, f->fd,
+			EPOLLONESHOT | (on ? (uint32_t)EPOLLOUT : 0)) == 0)
+		f->watching = on;
+}
+
+/* ---- the waiting lines ------------------------------------------------- */
+
+static size_t first_len(const struct evfile *f)
+{
+	const char *s = f->buf + f->start;
+	const char *nl = memchr(s, '\n', f->end - f->start);
+
+	return (size_t)(nl - s) + 1;
+}
+
+/* The first line leaves the buffer; returns its length. */
+static size_t pop(struct evfile *f)
+{
+	size_t len = first_len(f);
+
+	f->start += len;
+	if (--f->n == 0)
+		f->start = f->end = 0;
+	return len;
+}
+
+/* w more bytes went out: the lines they complete are written. */
+static void consumed(struct evfile *f, size_t w)
+{
+	f->head_off += w;
+	while (f->n > 0 && f->head_off >= first_len(f)) {
+		f->head_off -= pop(f);
+		f->total.written++;
+	}
+}
+
+static void drop_all(struct evfile *f)
+{
+	f->total.dropped += f->n;
+	f->n = f->start = f->end = f->head_off = 0;
+}
+
+static size_t room(const struct evfile *f)
+{
+	return f->n < f->max ? f->cap - (f->end - f->start) : 0;
+}
+
+/* Room for len bytes, the oldest lines dropped for it (HOLD); false:
+ * the new line is dropped (DROP). */
+static bool make_room(struct evfile *f, size_t len)
+{
+	while (room(f) < len) {
+		if (!f->dropping && f->policy == EVFILE_HOLD)
+			log_always(LOG_WARNING,
+				   "%s: %d %s held for %s: dropping the oldest",
+				   f->label, EVFILE_QUEUE_MAX, f->label,
+				   f->name);
+		else if (!f->dropping)
+			log_always(LOG_WARNING,
+				   "%s: %s is not read fast enough; dropping "
+				   "lines",
+				   f->label, f->name);
+		f->dropping = true;
+		f->total.dropped++;
+		if (f->policy == EVFILE_DROP)
+			return false;
+		pop(f);
+		f->head_off = 0;
+	}
+	if (f->end + len > f->cap) {
+		memmove(f->buf, f->buf + f->start, f->end - f->start);
+		f->end -= f->start;
+		f->start = 0;
+	}
+	return true;
+}
+
+/* ---- writing ----------------------------------------------------------- */
 
 static int64_t backoff_ns(int attempt)
 {
@@ -116,13 +234,24 @@ static int64_t backoff_ns(int attempt)
 	return ns < EVFILE_RETRY_MAX_NS ? ns : EVFILE_RETRY_MAX_NS;
 }
 
+/* The waiting lines cannot be written (errno says why). */
 static void failed(struct evfile *f, int64_t now_ns)
 {
+	if (f->policy == EVFILE_DROP) {
+		if (!f->failing)
+			log_always(LOG_WARNING,
+				   "%s: cannot write %s: %s; dropping lines",
+				   f->label, f->name, strerror(errno));
+		drop_all(f);
+		f->failing = true;
+		return;
+	}
 	if (!f->failing)
 		log_always(LOG_WARNING,
-			   "events: cannot write %s: %s; holding up to %d "
-			   "events in memory and retrying",
-			   name(f), strerror(errno), EVFILE_QUEUE_MAX);
+			   "%s: cannot write %s: %s; holding up to %d "
+			   "%s in memory and retrying",
+			   f->label, f->name, strerror(errno), EVFILE_QUEUE_MAX,
+			   f->label);
 	/* A new line tries at once; only the timer's tries back off. */
 	if (!f->failing || now_ns >= f->retry_ns)
 		f->retry_ns = now_ns + backoff_ns(f->attempt++);
@@ -131,26 +260,28 @@ static void failed(struct evfile *f, int64_t now_ns)
 
 static void recovered(struct evfile *f, size_t written)
 {
-	if (f->failing)
+	if ((f->failing || f->dropping) && f->policy == EVFILE_HOLD)
 		log_always(LOG_NOTICE,
-			   "events: writing %s again, %zu events written "
-			   "from memory",
-			   name(f), written);
+			   "%s: writing %s again, %zu %s written from memory",
+			   f->label, f->name, written, f->label);
+	else if (f->failing || f->dropping)
+		log_always(LOG_NOTICE, "%s: writing %s again", f->label,
+			   f->name);
 	f->failing = f->dropping = false;
 	f->attempt = 0;
 }
 
-/* Write the queue out, oldest first.  0 when it is empty, else -1 with
- * errno (the rest stays queued). */
+/* Write the waiting lines out, oldest first.  0 when none is left, else
+ * -1 with errno (the rest waits). */
 static int drain(struct evfile *f)
 {
 	while (f->n > 0) {
-		const struct slot *s = &f->q[f->head];
 		ssize_t w;
 
 		if (ensure_open(f) < 0)
 			return -1;
-		w = write(f->fd, s->text + f->head_off, s->len - f->head_off);
+		w = write(f->fd, f->buf + f->start + f->head_off,
+			  f->end - f->start - f->head_off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -158,12 +289,7 @@ static int drain(struct evfile *f)
 				errno = EIO;
 			return -1;
 		}
-		f->head_off += (size_t)w;
-		if (f->head_off < s->len)
-			continue;
-		f->head_off = 0;
-		f->head = (f->head + 1) % EVFILE_QUEUE_MAX;
-		f->n--;
+		consumed(f, (size_t)w);
 	}
 	return 0;
 }
@@ -172,34 +298,39 @@ static void flush(struct evfile *f, int64_t now_ns)
 {
 	size_t before = f->n;
 
-	if (drain(f) < 0)
-		failed(f, now_ns);
-	else
+	if (before == 0)
+		return;
+	if (drain(f) == 0)
 		recovered(f, before);
+	else if (f->policy == EVFILE_HOLD ||
+		 (errno != EAGAIN && errno != EWOULDBLOCK))
+		failed(f, now_ns);
+	/* else a full pipe: the rest waits for room */
+	watch(f, f->n > 0);
 }
 
-static void push(struct evfile *f, const char *line, size_t len)
+static void on_writable(struct loop *l, int fd, uint32_t events, void *arg)
 {
-	struct slot *s;
+	struct evfile *f = arg;
 
-	if (len > EVFILE_LINE_MAX)
-		len = EVFILE_LINE_MAX;
-	if (f->n == EVFILE_QUEUE_MAX) {
-		if (!f->dropping)
-			log_always(LOG_WARNING,
-				   "events: %d events held for %s: dropping "
-				   "the oldest",
-				   EVFILE_QUEUE_MAX, name(f));
-		f->dropping = true;
-		f->head = (f->head + 1) % EVFILE_QUEUE_MAX;
-		f->head_off = 0;
-		f->n--;
-		f->dropped++;
-	}
-	s = &f->q[(f->head + f->n) % EVFILE_QUEUE_MAX];
-	memcpy(s->text, line, len);
-	s->text[len] = '\n';
-	s->len = len + 1;
+	(void)l;
+	(void)fd;
+	(void)events;
+	f->watching = false; /* one-shot: disarmed by this event */
+	flush(f, clock_now_ns());
+}
+
+/* The line and its newline after the others; make_room() made room. */
+static void append(struct evfile *f, const char *line, size_t len)
+{
+	char *s = f->buf + f->end;
+
+	memcpy(s, line, len);
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\n') /* the queue finds its lines by their ends */
+			s[i] = ' ';
+	s[len] = '\n';
+	f->end += len + 1;
 	f->n++;
 }
 
@@ -208,25 +339,34 @@ void evfile_write(struct evfile *f, const char *line, size_t len,
 {
 	if (!f)
 		return;
-	if (f->n == EVFILE_QUEUE_MAX)
+	if (len > EVFILE_LINE_MAX)
+		len = EVFILE_LINE_MAX;
+	if (room(f) <= len)
 		flush(f, now_ns); /* make room if the file is back */
-	push(f, line, len);
+	if (make_room(f, len + 1))
+		append(f, line, len);
 	flush(f, now_ns);
 }
 
-void evfile_reopen(struct evfile *f, int64_t now_ns)
+int evfile_reopen(struct evfile *f, int64_t now_ns)
 {
+	int e;
+
 	if (!f)
-		return;
-	if (ensure_open(f) < 0)
+		return 0;
+	if (ensure_open(f) < 0) {
+		e = errno;
 		failed(f, now_ns);
-	else if (f->n > 0)
-		flush(f, now_ns);
+		errno = e;
+		return -1;
+	}
+	flush(f, now_ns);
+	return 0;
 }
 
 int64_t evfile_retry(struct evfile *f, int64_t now_ns)
 {
-	if (!f || f->n == 0)
+	if (!f || f->n == 0 || f->policy != EVFILE_HOLD)
 		return -1;
 	if (now_ns >= f->retry_ns)
 		flush(f, now_ns);
@@ -242,55 +382,108 @@ size_t evfile_held(const struct evfile *f)
 
 uint64_t evfile_take_dropped(struct evfile *f)
 {
-	uint64_t n = f ? f->dropped : 0;
+	uint64_t n;
 
-	if (f)
-		f->dropped = 0;
+	if (!f)
+		return 0;
+	n = f->total.dropped - f->dropped_taken;
+	f->dropped_taken = f->total.dropped;
 	return n;
 }
+
+void evfile_counts(const struct evfile *f, struct evfile_counts *c)
+{
+	*c = f ? f->total : (struct evfile_counts){ 0 };
+}
+
+/* ---- lifecycle --------------------------------------------------------- */
 
 /* A rotated or deleted file is created again in its directory: say at
  * once if that will fail (access() checks the real uid, which is the
  * service user's once privileges are dropped). */
-static void check_dir(const char *path)
+static void check_dir(const struct evfile *f)
 {
-	const char *slash = strrchr(path, '/');
+	const char *slash = strrchr(f->path, '/');
 	char dir[CFG_PATH_MAX];
 
 	if (!slash)
 		snprintf(dir, sizeof(dir), ".");
 	else
 		snprintf(dir, sizeof(dir), "%.*s",
-			 slash == path ? 1 : (int)(slash - path), path);
+			 slash == f->path ? 1 : (int)(slash - f->path),
+			 f->path);
 	if (access(dir, W_OK | X_OK) < 0)
 		log_always(LOG_WARNING,
-			   "events: cannot create files in %s (%s): %s "
+			   "%s: cannot create files in %s (%s): %s "
 			   "cannot be created again after a rotation",
-			   dir, strerror(errno), path);
+			   f->label, dir, strerror(errno), f->path);
 }
 
-struct evfile *evfile_open(const char *path, int fd)
+/* The descriptor p names, opened; -1 with errno. */
+static int open_target(struct evfile *f, const struct evfile_params *p)
+{
+	if (p->path) {
+		f->path = strdup(p->path);
+		if (!f->path || ensure_open(f) < 0)
+			return -1;
+		f->name = f->path;
+		check_dir(f);
+	} else if (p->fd == EVFILE_STDOUT) {
+		f->fd = open_stdout();
+		if (f->fd < 0)
+			return -1;
+		f->name = "stdout";
+	} else {
+		f->fd = p->fd;
+		f->name = "the output";
+		return 0;
+	}
+	f->own_fd = true;
+	return 0;
+}
+
+struct evfile *evfile_open_with(const struct evfile_params *p)
 {
 	struct evfile *f = calloc(1, sizeof(*f));
+	bool hold = p->policy == EVFILE_HOLD;
 
 	if (!f)
 		return NULL;
-	f->fd = fd;
-	f->q = calloc(EVFILE_QUEUE_MAX, sizeof(*f->q));
-	if (!f->q)
+	f->label = p->label;
+	f->policy = p->policy;
+	f->mode = p->mode;
+	f->fd = -1;
+	f->max = hold ? EVFILE_QUEUE_MAX : SIZE_MAX;
+	f->cap = hold ? EVFILE_QUEUE_MAX * (EVFILE_LINE_MAX + 1)
+		      : EVFILE_PENDING_MAX;
+	f->buf = malloc(f->cap);
+	if (!f->buf || open_target(f, p) < 0)
 		goto fail;
-	if (path) {
-		f->fd = -1;
-		f->path = strdup(path);
-		if (!f->path || ensure_open(f) < 0)
+	/* stdout redirected to a file cannot be polled (EPERM): like a
+	 * file, it never makes a write wait. */
+	if (p->loop && !p->path && p->fd == EVFILE_STDOUT) {
+		if (loop_add_fd(p->loop, f->fd, EPOLLONESHOT, on_writable, f) ==
+		    0)
+			f->loop = p->loop;
+		else if (errno != EPERM)
 			goto fail;
-		check_dir(path);
 	}
 	return f;
 
 fail:
 	evfile_close(f);
 	return NULL;
+}
+
+struct evfile *evfile_open(const char *path, int fd)
+{
+	struct evfile_params p = { .label = "events",
+				   .policy = EVFILE_HOLD,
+				   .path = path,
+				   .fd = fd,
+				   .mode = 0640 };
+
+	return evfile_open_with(&p);
 }
 
 void evfile_close(struct evfile *f)
@@ -300,12 +493,15 @@ void evfile_close(struct evfile *f)
 	if (!f)
 		return;
 	if (f->n > 0 && drain(f) < 0)
-		log_always(LOG_WARNING, "events: %zu events not written to %s",
-			   f->n, name(f));
-	if (f->path && f->fd >= 0)
+		log_always(LOG_WARNING, "%s: %zu %s not written to %s",
+			   f->label, f->n, f->label, f->name);
+	drop_all(f);
+	if (f->loop)
+		loop_del_fd(f->loop, f->fd);
+	if (f->own_fd)
 		close(f->fd);
 	free(f->path);
-	free(f->q);
+	free(f->buf);
 	free(f);
 	errno = e;
 }

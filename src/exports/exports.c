@@ -216,11 +216,9 @@ static int reload_measurements(struct exports *e, const struct pl_config *cfg,
 
 	*out = NULL;
 	if (measurements_same(e->meas, cfg->measurements.file)) {
-		if (measurements_reopen(e->meas) < 0)
-			log_always(LOG_WARNING,
-				   "measurements: cannot reopen %s: %s; "
-				   "keeping it open",
-				   cfg->measurements.file, strerror(errno));
+		/* a path that cannot be created again is logged there, and
+		 * its lines dropped until it can be */
+		measurements_reopen(e->meas);
 		return 0;
 	}
 	*out = measurements_open(e->l, cfg->measurements.file, err,

@@ -4,9 +4,11 @@
  *
  * exports.c glues the pieces to the loop: httpd.c serves what metrics.c,
  * metrics_traffic.c and status_page.c render into an xbuf; events.c
- * makes the event lines and evfile.c keeps them through log rotation; webhook_queue.c decides what to send and when,
- * webhook_body.c what the bytes are (notify_body.c for the chat services,
- * notify_mail.c for email), webhook.c moves them with libcurl.
+ * makes the event lines and measurements.c the result lines, and evfile.c
+ * writes both through log rotation and outages; webhook_queue.c decides
+ * what to send and when, webhook_body.c what the bytes are (notify_body.c
+ * for the chat services, notify_mail.c for email), webhook.c moves them
+ * with libcurl.
  */
 #ifndef PL_EXPORTS_INT_H
 #define PL_EXPORTS_INT_H
@@ -16,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "clock.h"
 #include "config.h"
@@ -173,38 +176,78 @@ void httpd_poll(struct httpd *h);
 /* Closes the listening socket and every connection; accepts NULL. */
 void httpd_close(struct httpd *h);
 
-/* ---- evfile.c: the events file through rotation and outages ---------- */
+/* ---- evfile.c: a file of lines through rotation and outages ---------- */
 
-/* Lines held in memory while the file cannot be written (about 1 KiB
- * each, allocated at open), and how often that is retried. */
+/* A holding writer keeps up to EVFILE_QUEUE_MAX lines of EVFILE_LINE_MAX
+ * (allocated at open) while its file cannot be written, and retries from
+ * EVFILE_RETRY_MIN_NS doubling to EVFILE_RETRY_MAX_NS; a dropping one
+ * keeps EVFILE_PENDING_MAX bytes for a pipe that is not read fast enough. */
 #define EVFILE_QUEUE_MAX    128
 #define EVFILE_LINE_MAX	    1024
 #define EVFILE_RETRY_MIN_NS (1 * NS_PER_S)
 #define EVFILE_RETRY_MAX_NS (60 * NS_PER_S)
+#define EVFILE_PENDING_MAX  65536
+
+/* What becomes of a line the file cannot take now. */
+enum evfile_policy {
+	/* held and retried, the oldest dropped when full: few lines that
+	 * each matter (events) */
+	EVFILE_HOLD,
+	/* dropped at once: a high-volume stream (measurements) */
+	EVFILE_DROP,
+};
+
+/* evfile_params.fd: a non-blocking descriptor of stdout's own. */
+#define EVFILE_STDOUT (-2)
+
+struct evfile_params {
+	/* starts each log message ("events"); not copied */
+	const char *label;
+	enum evfile_policy policy;
+	/* opened now (append, create) and again whenever it no longer
+	 * names the open file */
+	const char *path;
+	/* path NULL: written as it is and never closed (standard output,
+	 * tests), or EVFILE_STDOUT */
+	int fd;
+	/* of a file created at path, less the umask */
+	mode_t mode;
+	/* EVFILE_STDOUT: sends what a full pipe left once it has room;
+	 * NULL: with the next line */
+	struct loop *loop;
+};
+
+/* Lines since open, each counted once. */
+struct evfile_counts {
+	uint64_t written; /* taken whole by the kernel */
+	uint64_t dropped; /* by the policy, or left at close */
+};
 
 struct evfile;
 
-/* Lifecycle: evfile_open() → evfile_write() for each line, evfile_retry()
- * when it says → evfile_reopen() on SIGHUP → evfile_close().
- *
- * path: opened now (append, create, mode 0640) and again whenever it no
- * longer names the open file; fd (path NULL): written as it is, never
- * closed (standard output, tests).  NULL with errno. */
+/* Lifecycle: evfile_open_with() → evfile_write() for each line,
+ * evfile_retry() when it says → evfile_reopen() on SIGHUP →
+ * evfile_close().  NULL with errno (EINVAL: not a regular file). */
+struct evfile *evfile_open_with(const struct evfile_params *p);
+/* The events file's writer: EVFILE_HOLD, "events", mode 0640. */
 struct evfile *evfile_open(const char *path, int fd);
-/* Append line (len bytes, no newline; cut at EVFILE_LINE_MAX), after the
- * held ones; held if it cannot be written now. */
+/* Append line (len bytes; cut at EVFILE_LINE_MAX, a newline in it made a
+ * space) after the waiting ones; never blocks. */
 void evfile_write(struct evfile *f, const char *line, size_t len,
 		  int64_t now_ns);
-/* Let go of a renamed or deleted file now, and try the held lines. */
-void evfile_reopen(struct evfile *f, int64_t now_ns);
-/* Try the held lines again if it is time.  Returns ns until the next
- * try, or -1 when nothing is held. */
+/* Let go of a renamed or deleted file now, and try the waiting lines.
+ * 0, or -1 with errno when the path cannot be opened (logged). */
+int evfile_reopen(struct evfile *f, int64_t now_ns);
+/* EVFILE_HOLD: try the held lines again if it is time.  Returns ns until
+ * the next try, or -1 when nothing is held. */
 int64_t evfile_retry(struct evfile *f, int64_t now_ns);
 size_t evfile_held(const struct evfile *f);
-/* Lines dropped from a full queue since the last call. */
+/* Lines dropped since the last call. */
 uint64_t evfile_take_dropped(struct evfile *f);
-/* Writes what it can of the held lines, logs how many were not; accepts
- * NULL. */
+/* Zeros for NULL. */
+void evfile_counts(const struct evfile *f, struct evfile_counts *c);
+/* Writes what it can of the waiting lines, logs how many were not;
+ * accepts NULL. */
 void evfile_close(struct evfile *f);
 
 /* ---- events.c: JSON lines and syslog --------------------------------- */
@@ -260,9 +303,6 @@ void events_set_counts(struct events *ev, const struct events_counts *c);
 
 /* ---- measurements.c: every result as a JSON line -------------------- */
 
-/* Lines waiting for a slow reader of stdout; more are dropped. */
-#define MEAS_PENDING_MAX 65536
-
 struct probe_result;
 
 /* One result of one check, at wall_ns (CLOCK_REALTIME); state is what
@@ -289,15 +329,16 @@ struct measurements;
 
 /* file: "" none (writes nothing), "-" stdout (through a non-blocking
  * descriptor of its own, watched by l when l is not NULL), else a path
- * opened for appending.  NULL with "measurements: cannot open FILE: why"
- * in err. */
+ * opened for appending (evfile.c, EVFILE_DROP).  NULL with
+ * "measurements: cannot open FILE: why" in err. */
 struct measurements *measurements_open(struct loop *l, const char *file,
 				       char *err, size_t errlen);
 /* Accepts NULL.  Lines still waiting are tried once more, then dropped. */
 void measurements_close(struct measurements *m);
 /* Write (or queue, or drop and count) one line; never blocks. */
 void measurements_write(struct measurements *m, const struct measurement *ms);
-/* Open the path anew (SIGHUP); 0, or -1/errno keeping the old file. */
+/* SIGHUP: let go of a rotated file now; 0, or -1/errno when the path
+ * cannot be created (logged; lines are dropped until it can). */
 int measurements_reopen(struct measurements *m);
 /* Does m write to file (a config value) already? */
 bool measurements_same(const struct measurements *m, const char *file);
