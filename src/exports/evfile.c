@@ -193,22 +193,28 @@ static size_t room(const struct evfile *f)
 	return f->n < f->max ? f->cap - (f->end - f->start) : 0;
 }
 
+/* A line found no room: said once an outage. */
+static void overflowed(struct evfile *f)
+{
+	if (f->dropping)
+		return;
+	if (f->policy == EVFILE_HOLD)
+		log_always(LOG_WARNING,
+			   "%s: %d %s held for %s: dropping the oldest",
+			   f->label, EVFILE_QUEUE_MAX, f->label, f->name);
+	else
+		log_always(LOG_WARNING,
+			   "%s: %s is not read fast enough; dropping lines",
+			   f->label, f->name);
+	f->dropping = true;
+}
+
 /* Room for len bytes, the oldest lines dropped for it (HOLD); false:
  * the new line is dropped (DROP). */
 static bool make_room(struct evfile *f, size_t len)
 {
 	while (room(f) < len) {
-		if (!f->dropping && f->policy == EVFILE_HOLD)
-			log_always(LOG_WARNING,
-				   "%s: %d %s held for %s: dropping the oldest",
-				   f->label, EVFILE_QUEUE_MAX, f->label,
-				   f->name);
-		else if (!f->dropping)
-			log_always(LOG_WARNING,
-				   "%s: %s is not read fast enough; dropping "
-				   "lines",
-				   f->label, f->name);
-		f->dropping = true;
+		overflowed(f);
 		f->total.dropped++;
 		if (f->policy == EVFILE_DROP)
 			return false;
@@ -260,11 +266,13 @@ static void failed(struct evfile *f, int64_t now_ns)
 
 static void recovered(struct evfile *f, size_t written)
 {
-	if ((f->failing || f->dropping) && f->policy == EVFILE_HOLD)
+	if (!f->failing && !f->dropping)
+		return;
+	if (f->policy == EVFILE_HOLD)
 		log_always(LOG_NOTICE,
 			   "%s: writing %s again, %zu %s written from memory",
 			   f->label, f->name, written, f->label);
-	else if (f->failing || f->dropping)
+	else
 		log_always(LOG_NOTICE, "%s: writing %s again", f->label,
 			   f->name);
 	f->failing = f->dropping = false;

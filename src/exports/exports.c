@@ -206,9 +206,9 @@ void exports_measurement(struct exports *e, const struct host_cfg *h,
 
 /* ---- opening and reloading ------------------------------------------- */
 
-/* The stream for a reload: the same file is reopened in place (SIGHUP
- * after log rotation), keeping the old one if that fails; another one is
- * opened in *out for the swap. */
+/* The stream for a reload: the same file lets go of a rotated one at
+ * once (SIGHUP after log rotation); another one is opened in *out for the
+ * swap. */
 static int reload_measurements(struct exports *e, const struct pl_config *cfg,
 			       struct measurements **out)
 {
