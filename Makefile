@@ -1,15 +1,22 @@
 # pilotlight - one plain Makefile.
 #
 #   make            build build/pilotlight
-#   make run        install what is missing, build, run config/demo.cfg on the
-#                   virtual terminal panel
-#   make test       install what is missing, build, run the whole test suite,
-#                   then again under ASan + UBSan (make test-asan)
+#   make run        install what the build is missing (DEB_BUILD), build,
+#                   run config/demo.cfg on the virtual terminal panel
+#   make test       install what the tests are missing too (DEB_TEST), build
+#                   with -Werror, run the whole test suite, then again under
+#                   ASan + UBSan (make test-asan) whatever the first half
+#                   did, and end with a summary naming both halves
 #   make bench      benchmarks that print figures
-#   make install    DESTDIR/PREFIX honoured
+#   make install    DESTDIR/PREFIX honoured; the files the package ships
 #   make deps       apt-get install the Debian packages that are missing
+#   make test-fresh the README's two commands in a new minimal Debian root
+#                   (not part of make test; see tests/fresh/run)
 #
 # O=DIR puts objects elsewhere (default build/); WERROR=1 adds -Werror (CI).
+# $(O)/.flags records the compiler and flags; a change rebuilds everything
+# in $(O), so `make test` after `make run` does not reuse objects built
+# without -Werror.
 
 PREFIX    ?= /usr
 SYSCONFDIR ?= /etc
@@ -25,8 +32,9 @@ PKGS      := libgpiod libpcap libconfig libsystemd libcares libcap libpcre2-8
 # webhooks (src/core/curl_dl.c), libmicrohttpd when it enables the metrics
 # endpoint (src/core/mhd_dl.c), so nothing links them.
 PKGS_DL   := libcurl libmicrohttpd
-# Debian packages the build and the tests need; `make deps` installs the
-# missing ones.  Keep in step with README "Libraries".
+# Debian packages the build (and so the demo) and the tests need; `make
+# deps-build` installs the missing build ones (what `make run` needs), `make
+# deps` both.  Keep in step with README "Libraries".
 DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
 	     libconfig-dev libi2c-dev libsystemd-dev \
 	     libcurl4-openssl-dev libc-ares-dev device-tree-compiler \
@@ -34,7 +42,7 @@ DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
 DEB_TEST  := libcmocka-dev python3 systemd procps monitoring-plugins-basic \
 	     openssl iproute2 iptables iputils-ping dnsmasq-base dnsutils \
 	     util-linux fping prometheus tcpdump dpkg-dev lintian valgrind \
-	     logrotate python3-aiosmtpd
+	     logrotate python3-aiosmtpd devscripts
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
@@ -78,11 +86,19 @@ TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 .SECONDARY:
 
 .PHONY: all run test unit blackbox bench install uninstall clean deps \
-	format check-format
+	deps-build format check-format test-halves FORCE
 
 all: $(BIN)
 
-$(O)/%.o: %.c
+# Rewritten only when its text changes, so it is as old as the last change
+# of compiler or flags; every object depends on it.
+FLAGS_STAMP := $(O)/.flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(O)
+	@printf '%s\n' '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+		printf '%s\n' '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' >$@
+
+$(O)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -90,8 +106,8 @@ $(LIB): $(OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(O)/src/main.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+$(BIN): $(O)/src/main.o $(LIB) $(FLAGS_STAMP)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out $(FLAGS_STAMP),$^) $(PKG_LIBS) -lm
 
 $(O)/tests/%: $(O)/tests/unit/%.o $(FAKE_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
@@ -99,24 +115,43 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(FAKE_OBJS) $(LIB)
 
 # test_curl_dl loads a libcurl too old to use, tests/fakes/dl/curl_old.c,
 # from beside itself.
-$(O)/tests/libcurl-old.so: tests/fakes/dl/curl_old.c
+$(O)/tests/libcurl-old.so: tests/fakes/dl/curl_old.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
 $(O)/tests/test_curl_dl: | $(O)/tests/libcurl-old.so
 
+deps-build:
+	@sh .ci/deps $(DEB_BUILD)
+
 deps:
 	@sh .ci/deps $(DEB_BUILD) $(DEB_TEST)
 
-run: deps
+run: deps-build
 	@$(MAKE) --no-print-directory all
 	$(BIN) -f -c config/demo.cfg --panel=term
 
+# Both halves run whatever the other did; each leaves its run-all summary
+# in BUILD/test-logs/SUMMARY (none: it did not get as far as the tests).
 test: deps
-	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all unit-bins
-	@sh tests/run-all $(O)
-	@echo "== the same suite under AddressSanitizer + UBSan ($(ASAN_O))"
-	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-halves
+
+test-halves:
+	@rm -f $(O)/test-logs/SUMMARY $(ASAN_O)/test-logs/SUMMARY; \
+	$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all unit-bins \
+		&& sh tests/run-all $(O); normal=$$?; \
+	echo "== the same suite under AddressSanitizer + UBSan ($(ASAN_O))"; \
+	$(MAKE) --no-print-directory test-asan-suite; asan=$$?; \
+	echo; echo "== make test summary"; \
+	for h in "$(O) (-Werror):$$normal" "$(ASAN_O) (ASan+UBSan):$$asan"; do \
+		d=$${h%% *}; rc=$${h##*:}; name=$${h%:*}; \
+		if [ -f "$$d/test-logs/SUMMARY" ]; then \
+			res=$$(cat "$$d/test-logs/SUMMARY"); \
+		else res="build failed, no tests ran"; fi; \
+		if [ "$$rc" -eq 0 ]; then st=PASS; else st=FAIL; fi; \
+		echo "$$st $$name: $$res"; \
+	done; \
+	[ "$$normal" -eq 0 ] && [ "$$asan" -eq 0 ]
 
 unit-bins: $(TESTS)
 
@@ -167,11 +202,11 @@ V2_CFLAGS  = -Itests/fakes/v2 $(ALL_CFLAGS) -DPL_GPIOD_V2=1
 V2_OBJS   := $(O)/tests/gpio_v2.o $(O)/tests/gpiod_v2_fake.o \
 	     $(filter-out $(O)/tests/fakes/gpiod_fake.o,$(FAKE_OBJS))
 
-$(O)/tests/gpio_v2.o: src/hw/gpio.c
+$(O)/tests/gpio_v2.o: src/hw/gpio.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(V2_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(O)/tests/gpiod_v2_fake.o: tests/fakes/v2/gpiod_v2_fake.c
+$(O)/tests/gpiod_v2_fake.o: tests/fakes/v2/gpiod_v2_fake.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(V2_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -235,11 +270,14 @@ CROSS_MAKE   = $(MAKE) --no-print-directory O=build-$(ARCH) \
 	       CC='$(CROSS_TRIPLE)-gcc --sysroot=$(SYSROOT)' \
 	       AR=$(CROSS_TRIPLE)-ar PKG_CONFIG=$(SYSROOT)/bin/pkg-config
 
-.PHONY: test-asan deps-cross cross test-cross deb soak check-arch
+.PHONY: test-asan test-asan-suite deps-cross cross test-cross deb soak check-arch
 
 # -Werror is the normal build's gate: -O1 with sanitizers warns falsely
 # (format-truncation).
 test-asan: deps
+	@$(MAKE) --no-print-directory test-asan-suite
+
+test-asan-suite:
 	@$(MAKE) --no-print-directory O=$(ASAN_O) WERROR=0 \
 		CFLAGS='$(ASAN_CFLAGS)' LDFLAGS='-fsanitize=address,undefined' \
 		all unit-bins
