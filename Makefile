@@ -493,3 +493,14 @@ fuzz-match-ci: $(FUZZ_MATCH_BIN)
 	$(call fuzz_match_run,$(FUZZ_CI_SECONDS))
 
 fuzz: fuzz-match
+
+# --- a fresh machine ---
+# The README's two commands, taken from README.md, in a new minimal Debian
+# root (mmdebstrap): tests/fresh/run says what it needs and does.  Not part
+# of `make test`: it downloads a system and runs the suite once more.
+FRESH_DIR ?= /var/tmp/pilotlight-fresh
+
+.PHONY: test-fresh
+
+test-fresh:
+	@sh tests/fresh/run $(FRESH_DIR)
