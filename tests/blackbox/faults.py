@@ -350,8 +350,10 @@ class WallClockJump(Base):
             " ".join("%.2f" % g for g in gaps[:n_before - 1]),
             " ".join("%.2f" % g for g in after_jump)))
         self.assertGreaterEqual(len(after_jump), 5)
+        # Once a second before and after: a jump would show as a gap of
+        # about zero or of the jump; a loaded machine only makes one late.
         for g in gaps:
-            self.assertTrue(0.8 <= g <= 1.2, gaps)
+            self.assertTrue(0.2 <= g <= 5.0, gaps)
         wall = (time_of(after) - time_of(before))
         mono = (after["mono_ms"] - before["mono_ms"]) / 1000.0
         print("panel views: wall clock moved %.0f s, monotonic %.1f s"

@@ -102,7 +102,7 @@ from pilotlight import led, test_main  # noqa: E402
 BINARY = "build/pilotlight"
 INTERVAL = 1.0          # s, the default interval of both configs
 TIMEOUT = 0.5           # s, the default timeout
-SLACK = 1.0             # s, allowance for a loaded 2-core machine
+SLACK = 5.0             # s, allowance for a loaded machine or qemu
 METRICS = "127.0.0.1:9775"   # loopback of the monitor namespace
 PINS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
 
@@ -833,7 +833,7 @@ class ServiceChecks(LabTest):
             rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
         note("SIGUSR1 answered within %.3fs at worst; RSS %d KiB", worst,
              rss)
-        self.assertLess(worst, 1.0)
+        self.assertLess(worst, SLACK)  # the figure: the note above
         # Output is bounded, so memory stays small - except under the
         # sanitizers, whose shadow memory alone is larger than this.
         if not os.environ.get("PL_SANITIZED"):
@@ -871,7 +871,7 @@ class ServiceChecks(LabTest):
         time.sleep(0.2)
         left = procs_in(ns, r"^(/bin/sleep 100|yes|head -c|/bin/sh .*chatty)")
         self.assertEqual(rc, 0, d.pl.stderr_text()[-2000:])
-        self.assertLess(took, 1.0)
+        self.assertLess(took, SLACK)
         self.assertEqual(left, [], "plugin processes left behind")
 
 
@@ -914,7 +914,7 @@ class SustainedLoss(LabTest):
         rc, took = d.pl.sigterm()
         note("exit %d after %.3fs", rc, took)
         self.assertEqual(rc, 0, d.pl.stderr_text()[-2000:])
-        self.assertLess(took, 1.0)
+        self.assertLess(took, SLACK)
 
 
 

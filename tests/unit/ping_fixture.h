@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 
 #include "netns_fixture.h"
@@ -166,7 +167,10 @@ static inline void assert_all_answered(const struct res *r, int count)
 	assert_int_equal(st->errors, 0);
 	assert_true(st->loss_pct == 0.0);
 	assert_true(st->rtt_min_ms > 0.0);
-	assert_true(st->rtt_max_ms < 5.0);
+	/* How fast loopback answers is a figure for make bench
+	 * (tests/bench/ping), not a test: under qemu-user or a loaded
+	 * machine it is whatever it is.  Every answer came back in time. */
+	assert_true(isfinite(st->rtt_max_ms));
 	assert_true(st->rtt_min_ms <= st->rtt_avg_ms);
 	assert_true(st->rtt_avg_ms <= st->rtt_max_ms);
 	if (count > 1) {

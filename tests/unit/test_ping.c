@@ -121,8 +121,8 @@ static void test_timeout_when_dropped(void **state)
 	assert_int_equal(r.st.errors, 0);
 	assert_true(r.st.loss_pct == 100.0);
 	assert_true(isnan(r.st.rtt_avg_ms) && isnan(r.st.jitter_ms));
-	/* The second request's timeout ends the burst. */
-	assert_true(took >= MS(345) && took < MS(1000));
+	/* The second request's timeout ends the burst: not before it. */
+	assert_true(took >= MS(345));
 }
 
 /* A route to nowhere: sendto() fails, and that counts at once. */
@@ -149,7 +149,8 @@ static void test_unreachable_route(void **state)
 	assert_true(r.st.loss_pct == 100.0);
 	assert_string_equal(r.st.error, "host unreachable");
 	assert_string_equal(r.st.error_from, "");
-	assert_true(r.at_ns - t0 < MS(1000));
+	/* The errors ended the burst, not its 5 s timeout. */
+	assert_true(r.at_ns - t0 < pp.timeout_ns);
 }
 
 struct reject_case {
@@ -212,7 +213,8 @@ static void test_icmp_errors(void **state)
 		assert_int_equal(r.st.received, 0);
 		assert_string_equal(r.st.error, c->error);
 		assert_string_equal(r.st.error_from, c->dst);
-		assert_true(r.at_ns - t0 < MS(1000));
+		/* The errors ended the burst, not its 5 s timeout. */
+		assert_true(r.at_ns - t0 < pp.timeout_ns);
 	}
 }
 

@@ -250,7 +250,6 @@ static void connect_only_reports_connect_time(void **state)
 	assert_false(isnan(run->r.value[METRIC_RESPONSE_TIME]));
 	assert_true(run->r.value[METRIC_RESPONSE_TIME] >= 0.0);
 	assert_true(run->r.value[METRIC_RESPONSE_TIME] <= ms);
-	assert_true(ms < 500.0);
 	srv_close(&s);
 }
 
@@ -273,14 +272,12 @@ static void refused_port(void **state)
 	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(1000, "HELLO\n", "x", false);
-	double ms;
 
 	srv_closed_port(&s);
-	ms = run_probe(run, &s, &c);
+	run_probe(run, &s, &c);
 	assert_false(run->r.ok);
 	assert_string_equal(run->r.reason, "connection refused");
 	assert_true(isnan(run->r.value[METRIC_RESPONSE_TIME]));
-	assert_true(ms < 500.0);
 }
 
 static void silent_server_times_out(void **state)
@@ -294,7 +291,7 @@ static void silent_server_times_out(void **state)
 	ms = run_probe(run, &s, &c);
 	assert_false(run->r.ok);
 	assert_string_equal(run->r.reason, "timeout after 300 ms");
-	assert_true(ms >= 299.0 && ms < 1000.0);
+	assert_true(ms >= 299.0); /* not before the deadline */
 	srv_close(&s);
 }
 
@@ -309,7 +306,7 @@ static void banner_matches_substring(void **state)
 	assert_true(run->r.ok);
 	assert_prefix(run->r.reason, "reply matched in ");
 	assert_string_equal(run->r.output, "SSH-2.0-test");
-	assert_true(run->r.value[METRIC_RESPONSE_TIME] < 500.0);
+	assert_false(isnan(run->r.value[METRIC_RESPONSE_TIME]));
 	srv_close(&s);
 }
 
@@ -367,16 +364,15 @@ static void closed_after_banner_is_a_mismatch_at_once(void **state)
 	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(2000, NULL, "SSH-2.0", false);
-	double ms;
 
 	assert_int_equal(srv_open(&s, run->l, SRV_BANNER_CLOSE, AF_INET), 0);
-	ms = run_probe(run, &s, &c);
+	run_probe(run, &s, &c);
 	assert_false(run->r.ok);
 	assert_string_equal(run->r.reason,
 			    "reply did not match '220 mail ready'");
 	assert_string_equal(run->r.output,
 			    "expected 'SSH-2.0', got '220 mail ready'");
-	assert_true(ms < 1000.0); /* EOF ends it, not the deadline */
+	/* EOF ended it, not the deadline ("timeout after 2000 ms"). */
 	srv_close(&s);
 }
 
@@ -385,16 +381,14 @@ static void flood_is_read_bounded(void **state)
 	struct probe_run *run = *state;
 	struct server s;
 	struct check_cfg c = tcp_cfg(3000, NULL, "NEVER", false);
-	double ms;
 
 	assert_int_equal(srv_open(&s, run->l, SRV_FLOOD, AF_INET), 0);
-	ms = run_probe(run, &s, &c);
+	run_probe(run, &s, &c);
 	assert_false(run->r.ok);
 	assert_prefix(run->r.reason, "reply did not match 'AAAA");
 	assert_true(strlen(run->r.reason) < STATUS_REASON_MAX);
-	/* A full buffer ends it: no waiting for the deadline, and far
-	 * less than the 10 MB were taken. */
-	assert_true(ms < 1000.0);
+	/* A full buffer ended it, not the deadline (the reason says so),
+	 * and far less than the 10 MB were taken. */
 	assert_true(s.conns[0].n_out < FLOOD_BYTES);
 	srv_close(&s);
 }
