@@ -18,7 +18,8 @@
  * beep, and "pilotlight test" / "i2c-1 @0x27" on the LCD. */
 int hw_test(const struct pl_config *cfg);
 
-/* gpio_scan() and an i2cdetect-style map of the LCD's bus. */
+/* gpio_scan() and an i2cdetect-style map of the LCD's bus.  cfg NULL:
+ * no configuration, I2C bus 1 and the LCD at 0x27. */
 int hw_scan(const struct pl_config *cfg);
 
 /* Where both write; NULL restores stdout (tests). */

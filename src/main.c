@@ -3,8 +3,11 @@
  * buzzer.  Read this file as the table of contents: arguments, config,
  * open what needs privileges, drop them, run the loop, stop in order.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "hwtools.h"
@@ -45,6 +48,30 @@ static int replay(const struct options *opt)
 	return status;
 }
 
+/* --hw-test and --hw-scan, saying which configuration gave the pins.  A
+ * scan needs none: without -c and the default file it scans the Pi's
+ * usual bus and address. */
+static int hw_tool(const struct options *opt)
+{
+	struct pl_config *cfg;
+	int status;
+
+	if (opt->action == OPT_HW_SCAN && !opt->config_given &&
+	    access(opt->config_path, F_OK) != 0) {
+		printf("no %s (%s): scanning I2C bus 1 for the LCD at 0x27; "
+		       "-c FILE for your configuration's\n",
+		       opt->config_path, strerror(errno));
+		return hw_scan(NULL);
+	}
+	cfg = load_config(opt->config_path);
+	if (!cfg)
+		return 1;
+	printf("configuration %s\n", opt->config_path);
+	status = opt->action == OPT_HW_TEST ? hw_test(cfg) : hw_scan(cfg);
+	config_free(cfg);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -72,12 +99,7 @@ int main(int argc, char **argv)
 		return replay(&opt);
 	case OPT_HW_TEST:
 	case OPT_HW_SCAN:
-		cfg = load_config(opt.config_path);
-		if (!cfg)
-			return 1;
-		status = opt.action == OPT_HW_TEST ? hw_test(cfg) : hw_scan(cfg);
-		config_free(cfg);
-		return status;
+		return hw_tool(&opt);
 	case OPT_RUN:
 		break;
 	}

@@ -389,8 +389,16 @@ static int hw_open_gpio(struct hw_panel *b, char *err, size_t errlen)
 	if (b->lay.n == 0 && ind->button.pin == PIN_NONE)
 		return 0;
 	b->gpio = gpio_open(ind->chip, err, errlen);
-	if (!b->gpio)
+	if (!b->gpio) {
+		size_t n = strlen(err);
+
+		/* Most often: not a Raspberry Pi at all. */
+		if (!ind->chip[0])
+			snprintf(err + n, errlen - n,
+				 "; no Raspberry Pi here? --panel=term draws "
+				 "the panel in the terminal");
 		return -1;
+	}
 	if (hw_check_lines(b, err, errlen) < 0 ||
 	    gpio_request_outputs(b->gpio, b->lay.offsets, b->lay.active_low,
 				 b->lay.n, err, errlen) < 0 ||

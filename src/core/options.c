@@ -137,6 +137,15 @@ int options_parse(int argc, char **argv, struct options *opt)
 			opt->action = OPT_CHECK_CONFIG;
 			break;
 		case 'p':
+			if (strcmp(optarg, "term") != 0 &&
+			    strcmp(optarg, "json") != 0 &&
+			    strcmp(optarg, "hw") != 0) {
+				fprintf(stderr,
+					"pilotlight: unknown panel '%s' "
+					"(term, json or hw)\n",
+					optarg);
+				return -1;
+			}
 			opt->panel = optarg;
 			break;
 		case 'u':

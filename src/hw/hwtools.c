@@ -25,6 +25,9 @@
 #define HWTOOLS_LCD_WAIT_NS (3 * NS_PER_S)
 #define HWTOOLS_I2C_FIRST   0x03
 #define HWTOOLS_I2C_LAST    0x77
+/* Without a configuration: the Pi's header bus and the usual backpack. */
+#define HWTOOLS_I2C_BUS	    1
+#define HWTOOLS_LCD_ADDR    0x27
 
 static FILE *hwtools_out;
 
@@ -192,14 +195,40 @@ int hw_test(const struct pl_config *cfg)
 	return rc;
 }
 
+/* What the scan found at the LCD's address, and what to do about it. */
+static void hwtools_lcd_verdict(FILE *out, int lcd_addr, enum i2c_probe r,
+				int other)
+{
+	fprintf(out, "\nLCD address 0x%02x: ", lcd_addr);
+	if (r == I2C_PROBE_PRESENT) {
+		fputs("answers\n", out);
+		return;
+	}
+	if (r == I2C_PROBE_BUSY) {
+		fputs("claimed by a kernel driver (UU): pilotlight cannot "
+		      "drive it while a driver holds it; remove the "
+		      "dtoverlay in config.txt that loads one (an hd44780 or "
+		      "pcf857x overlay)\n",
+		      out);
+		return;
+	}
+	fputs("no answer", out);
+	if (other >= 0)
+		fprintf(out,
+			"; a PCF8574 answers at 0x%02x: set "
+			"address = 0x%02x;",
+			other, other);
+	fputc('\n', out);
+}
+
 /* The map i2cdetect prints: "--" nobody, "UU" a kernel driver, the
  * address if something answers. */
 static int hwtools_scan_i2c(int bus, int lcd_addr, FILE *out)
 {
 	struct i2c_bus *b;
 	char err[256];
-	int a, found_lcd = 0, other = -1;
-	enum i2c_probe r;
+	int a, other = -1;
+	enum i2c_probe r, at_lcd = I2C_PROBE_ABSENT;
 
 	b = i2c_bus_open(bus, err, sizeof(err));
 	if (!b) {
@@ -222,35 +251,29 @@ static int hwtools_scan_i2c(int bus, int lcd_addr, FILE *out)
 			fprintf(out, " %02x", a);
 		else
 			fputs(r == I2C_PROBE_BUSY ? " UU" : " --", out);
-		if (r == I2C_PROBE_PRESENT && a == lcd_addr)
-			found_lcd = 1;
+		if (a == lcd_addr)
+			at_lcd = r;
 		else if (r == I2C_PROBE_PRESENT &&
 			 ((a >= 0x20 && a <= 0x27) || (a >= 0x38 && a <= 0x3f)))
 			other = a;
 	}
-	fprintf(out, "\nLCD address 0x%02x: %s", lcd_addr,
-		found_lcd ? "answers\n" : "no answer");
-	if (!found_lcd && other >= 0)
-		fprintf(out,
-			"; a PCF8574 answers at 0x%02x: set "
-			"address = 0x%02x;",
-			other, other);
-	if (!found_lcd)
-		fputc('\n', out);
+	hwtools_lcd_verdict(out, lcd_addr, at_lcd, other);
 	i2c_bus_close(b);
 	return 0;
 }
 
 int hw_scan(const struct pl_config *cfg)
 {
-	const struct lcd_cfg *lc = &cfg->indicators.lcd;
+	const struct lcd_cfg *lc = cfg ? &cfg->indicators.lcd : NULL;
 	FILE *out = hwtools_file();
 	int rc = 0;
 
 	if (gpio_scan(out) < 0)
 		rc = 1;
-	if (hwtools_scan_i2c(lc->bus >= 0 ? lc->bus : 1,
-			     lc->address > 0 ? lc->address : 0x27, out) < 0)
+	if (hwtools_scan_i2c(lc && lc->bus >= 0 ? lc->bus : HWTOOLS_I2C_BUS,
+			     lc && lc->address > 0 ? lc->address
+						   : HWTOOLS_LCD_ADDR,
+			     out) < 0)
 		rc = 1;
 	fflush(out);
 	return rc;

@@ -143,6 +143,7 @@ static void cap_close_handle(struct cap_if *ci)
 static void cap_set_down(struct cap_if *ci, const char *why)
 {
 	ci->st.gone = if_nametoindex(ci->st.name) == 0;
+	ci->st.denied = false;
 	if (ci->st.gone)
 		why = "interface gone";
 	if (strcmp(ci->st.error, why) != 0)
@@ -171,6 +172,9 @@ static void cap_fail(struct cap_if *ci, const char *why)
 	cap_arm_retry(ci);
 }
 
+/* cap_open() knows a refusal by this pointer. */
+static const char cap_perm_denied[] = "permission denied (needs CAP_NET_RAW)";
+
 static const char *cap_activate_error(pcap_t *p, int rc)
 {
 	switch (rc) {
@@ -179,7 +183,7 @@ static const char *cap_activate_error(pcap_t *p, int rc)
 	case PCAP_ERROR_IFACE_NOT_UP:
 		return "interface down";
 	case PCAP_ERROR_PERM_DENIED:
-		return "permission denied (needs CAP_NET_RAW)";
+		return cap_perm_denied;
 	case PCAP_ERROR:
 		return pcap_geterr(p);
 	default:
@@ -240,10 +244,13 @@ static int cap_open(struct cap_if *ci)
 	    loop_add_fd(ci->c->loop, ci->fd, EPOLLIN, cap_readable, ci) < 0)
 		err = strerror(errno);
 	if (err) {
+		bool denied = err == cap_perm_denied;
+
 		snprintf(errbuf, sizeof(errbuf), "%s", err);
 		pcap_close(p);
 		ci->fd = -1;
 		cap_set_down(ci, errbuf);
+		ci->st.denied = denied && !ci->st.gone;
 		return -1;
 	}
 	ci->p = p;
@@ -255,6 +262,7 @@ static int cap_open(struct cap_if *ci)
 	ci->opened_once = true;
 	ci->st.active = true;
 	ci->st.gone = false;
+	ci->st.denied = false;
 	ci->st.error[0] = '\0';
 	return 0;
 }

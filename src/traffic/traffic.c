@@ -149,20 +149,29 @@ static const char *iface_problem(const struct traffic *t, int i)
 	return NULL;
 }
 
+/* Bad when an interface is not capturing; UNKNOWN, not CRITICAL, when
+ * the only reason is a missing permission (a normal user's demo): that
+ * says nothing about the link, as a ping without an ICMP socket. */
 static void link_result(const struct traffic *t, struct probe_result *r)
 {
-	int i, n = capture_count(t->cap), bad = 0, first = -1;
+	int i, n = capture_count(t->cap), bad = 0, denied = 0, first = -1;
 	const char *why = NULL;
 
 	for (i = 0; i < n; i++) {
 		const char *w = iface_problem(t, i);
 
+		if (w && capture_iface(t->cap, i)->denied)
+			denied++;
 		if (w && !bad++) {
 			first = i;
 			why = w;
 		}
 	}
 	r->ok = bad == 0;
+	if (bad && denied == bad) {
+		r->has_state = true;
+		r->state = STATE_UNKNOWN;
+	}
 	if (bad)
 		snprintf(r->reason, sizeof(r->reason), "capture %.15s: %.30s%s",
 			 t->cfg->capture.interfaces[first], why,
