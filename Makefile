@@ -164,7 +164,13 @@ blackbox: $(BIN)
 bench: $(BIN)
 	@sh tests/run-all $(O) bench
 
-install: $(BIN)
+# The files the package ships (config/debian/mkdeb adds only the Debian
+# changelog and lintian overrides, and compresses the manual page);
+# tests/blackbox/deb.py holds the two lists equal.
+DOCDIR    ?= $(PREFIX)/share/doc/pilotlight
+MANDIR    ?= $(PREFIX)/share/man
+
+install: all
 	install -Dm755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/pilotlight
 	install -Dm644 config/pilotlight.cfg \
 		$(DESTDIR)$(SYSCONFDIR)/pilotlight/pilotlight.cfg
@@ -174,12 +180,20 @@ install: $(BIN)
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d/pilotlight.conf
 	install -Dm644 config/pilotlight.logrotate \
 		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/pilotlight
+	install -Dm644 $(O)/overlays/pilotlight.dtbo \
+		$(DESTDIR)$(PREFIX)/lib/pilotlight/overlays/pilotlight.dtbo
+	install -Dm644 config/pilotlight.8 $(DESTDIR)$(MANDIR)/man8/pilotlight.8
+	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -Dm644 config/debian/copyright $(DESTDIR)$(DOCDIR)/copyright
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/pilotlight \
 		$(DESTDIR)$(UNITDIR)/pilotlight.service \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d/pilotlight.conf \
-		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/pilotlight
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/pilotlight \
+		$(DESTDIR)$(PREFIX)/lib/pilotlight/overlays/pilotlight.dtbo \
+		$(DESTDIR)$(MANDIR)/man8/pilotlight.8 \
+		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/copyright
 
 format:
 	clang-format -i $(SRCS) src/main.c include/*.h $(TEST_SRCS) $(FAKE_SRCS)
@@ -313,7 +327,7 @@ deb: $(if $(DEB_NATIVE),,deps-cross)
 	@rm -rf $(DEB_O)/deb-root
 	+@$(DEB_SUBMAKE) install DESTDIR=$(CURDIR)/$(DEB_O)/deb-root \
 		PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system
-	@sh config/debian/mkdeb $(DEB_O)/deb-root $(DEB_O) $(ARCH) $(DEB_O) \
+	@sh config/debian/mkdeb $(DEB_O)/deb-root $(ARCH) $(DEB_O) \
 		$(if $(DEB_NATIVE),,$(SYSROOT))
 
 # --- traffic: fuzz and bench ---

@@ -26,8 +26,8 @@
 #define HWTOOLS_I2C_FIRST   0x03
 #define HWTOOLS_I2C_LAST    0x77
 /* Without a configuration: the Pi's header bus and the usual backpack. */
-#define HWTOOLS_I2C_BUS	    1
-#define HWTOOLS_LCD_ADDR    0x27
+#define HWTOOLS_I2C_BUS	 1
+#define HWTOOLS_LCD_ADDR 0x27
 
 static FILE *hwtools_out;
 

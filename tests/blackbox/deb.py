@@ -127,6 +127,31 @@ class Deb(unittest.TestCase):
         with open(os.path.join(self.dir, "etc/logrotate.d/pilotlight")) as f:
             self.assertIn("/var/log/pilotlight/*.jsonl {", f.read())
 
+    def test_make_install_is_the_package(self):
+        """`make install` installs the files the package ships, but for
+        what is Debian's own (its changelog, lintian overrides) and the
+        manual page's compression."""
+        out = os.path.relpath(os.path.dirname(os.path.abspath(BINARY)),
+                              ROOT)
+        dest = tempfile.mkdtemp(prefix="pl-install-")
+        try:
+            r = run("make", "--no-print-directory", "-C", ROOT, "install",
+                    "O=" + out, "DESTDIR=" + dest, env=clean_env())
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            installed = set()
+            for d, _, names in os.walk(dest):
+                for n in names:
+                    installed.add("/" + os.path.relpath(
+                        os.path.join(d, n), dest))
+        finally:
+            shutil.rmtree(dest)
+        debian = {"/usr/share/doc/pilotlight/changelog.Debian.gz",
+                  "/usr/share/lintian/overrides/pilotlight"}
+        packaged = {p[:-3] if p.startswith("/usr/share/man/") else p
+                    for p in self.files
+                    if not p.endswith("/") and p not in debian}
+        self.assertEqual(sorted(installed), sorted(packaged))
+
     def test_packaged_binary_runs(self):
         exe = os.path.join(self.dir, "usr/sbin/pilotlight")
         v = run(exe, "-V")

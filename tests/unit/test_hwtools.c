@@ -128,10 +128,40 @@ static void test_hw_scan(void **state)
 	assert_non_null(strstr(out_buf, "I2C: "));
 }
 
+/* A kernel driver holding the LCD's address: the scan says so instead
+ * of "no answer". */
+static void test_hw_scan_lcd_claimed(void **state)
+{
+	(void)state;
+	assert_int_equal(i2c_fake_add_device(1, 0x27), 0);
+	i2c_fake_set_busy(1, 0x27, true);
+	assert_int_equal(hw_scan(&fx.cfg), 0);
+	fflush(out);
+	assert_non_null(strstr(out_buf, "\n20: -- -- -- -- -- -- -- UU"));
+	assert_non_null(strstr(out_buf, "LCD address 0x27: claimed by a "
+					"kernel driver (UU)"));
+	assert_null(strstr(out_buf, "no answer"));
+}
+
+/* No configuration: bus 1, the LCD at 0x27, as on the Pi. */
+static void test_hw_scan_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(i2c_fake_add_device(1, 0x27), 0);
+	assert_int_equal(hw_scan(NULL), 0);
+	fflush(out);
+	assert_non_null(strstr(out_buf, "/i2c-1:\n"));
+	assert_non_null(strstr(out_buf, "LCD address 0x27: answers\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hw_test, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hw_scan_lcd_claimed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hw_scan_defaults, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_hw_test_failures, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hw_scan, setup, teardown),
