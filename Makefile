@@ -49,6 +49,16 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	     -Wpointer-arith -Wcast-qual -Wvla
 HARDEN    := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2 \
 	     -fstack-clash-protection
+# Control-flow integrity where the compiler has it for its target: CET
+# (-fcf-protection) on amd64, PAC and BTI (-mbranch-protection=standard)
+# on arm64; each is an error for the other's compiler, so asking $(CC)
+# picks the right one (and none on armhf).  hardening-check reports them
+# (tests/blackbox/hardening.py).
+cc_has     = $(shell $(CC) -Werror $(1) -x c -c -o /dev/null /dev/null \
+		 2>/dev/null && echo $(1))
+HARDEN_CFI := $(call cc_has,-fcf-protection) \
+	      $(call cc_has,-mbranch-protection=standard)
+HARDEN    += $(HARDEN_CFI)
 CFLAGS    ?= -O2 -g
 ifeq ($(WERROR),1)
 WARN      += -Werror
@@ -315,17 +325,25 @@ test-cross: deps-cross
 		sh tests/run-all build-$(ARCH) unit
 
 # A .deb from a staged `make install`: native from $(O), ARCH=arm64/armhf
-# from the cross build in build-$(ARCH).  See config/debian/mkdeb.
+# from the cross build in build-$(ARCH).  See config/debian/mkdeb.  The
+# package is built with Debian's flags for ARCH with every hardening
+# feature on (dpkg-buildflags, hardening=+all) on top of HARDEN.
 DEB_NATIVE   = $(filter $(NATIVE_ARCH),$(ARCH))
 DEB_O        = $(if $(DEB_NATIVE),$(O),build-$(ARCH))
 DEB_SUBMAKE  = $(if $(DEB_NATIVE),$(MAKE) --no-print-directory O=$(O),\
 		 $(CROSS_MAKE))
 
+DEB_FLAGS    = $(shell DEB_BUILD_MAINT_OPTIONS=hardening=+all \
+		 DEB_HOST_ARCH=$(ARCH) dpkg-buildflags --get $(1) 2>/dev/null)
+DEB_VARS     = CFLAGS='$(call DEB_FLAGS,CPPFLAGS) $(call DEB_FLAGS,CFLAGS)' \
+	       LDFLAGS='$(call DEB_FLAGS,LDFLAGS)'
+
 deb: $(if $(DEB_NATIVE),,deps-cross)
 	@sh .ci/deps dpkg-dev device-tree-compiler
-	+@$(DEB_SUBMAKE) WERROR=$(or $(WERROR),1) all
+	+@$(DEB_SUBMAKE) WERROR=$(or $(WERROR),1) $(DEB_VARS) all
 	@rm -rf $(DEB_O)/deb-root
-	+@$(DEB_SUBMAKE) install DESTDIR=$(CURDIR)/$(DEB_O)/deb-root \
+	+@$(DEB_SUBMAKE) WERROR=$(or $(WERROR),1) $(DEB_VARS) install \
+		DESTDIR=$(CURDIR)/$(DEB_O)/deb-root \
 		PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system
 	@sh config/debian/mkdeb $(DEB_O)/deb-root $(ARCH) $(DEB_O) \
 		$(if $(DEB_NATIVE),,$(SYSROOT))
