@@ -93,6 +93,22 @@ class Deb(unittest.TestCase):
         self.assertRegex(depends, r"(^|, )libcurl4 \(>= 7\.85\.0\)")
         self.assertRegex(depends, r"(^|, )libmicrohttpd12 \(>= [0-9.]+\)")
 
+    def test_maintainer_homepage_licence(self):
+        """Real metadata: no placeholder address, and the licence the
+        README names, in the Debian copyright file."""
+        self.assertEqual(self.field("Maintainer"),
+                         "pilotlight developers <dev@pilotlight.dev>")
+        self.assertEqual(self.field("Homepage"), "https://pilotlight.dev/")
+        with open(os.path.join(self.dir, "usr/share/doc/pilotlight/"
+                               "copyright")) as f:
+            text = f.read()
+        self.assertIn("\nLicense: GPL-2+\n", text)
+        self.assertIn("/usr/share/common-licenses/GPL-2", text)
+        self.assertNotIn(".invalid", text)
+        with open(os.path.join(ROOT, "README.md")) as f:
+            self.assertIn("GNU General Public License, version 2 or "
+                          "later", f.read())
+
     def test_conffile_and_maintainer_scripts(self):
         with open(os.path.join(self.dir, "DEBIAN", "conffiles")) as f:
             self.assertEqual(f.read().split(),
