@@ -59,7 +59,21 @@ cc_has     = $(shell $(CC) -Werror $(1) -x c -c -o /dev/null /dev/null \
 HARDEN_CFI := $(call cc_has,-fcf-protection) \
 	      $(call cc_has,-mbranch-protection=standard)
 HARDEN    += $(HARDEN_CFI)
-CFLAGS    ?= -O2 -g
+# Debian's flags for the target with every hardening feature on
+# (dpkg-buildflags, hardening=+all: -O2 -g, fortify, format security,
+# relro and now) unless CFLAGS/LDFLAGS are given; -O2 -g where dpkg-dev
+# is missing (before `make test` installed it).  The package is this
+# build, so it takes them too.
+DPKG_FLAGS = $(shell DEB_BUILD_MAINT_OPTIONS=hardening=+all \
+	       $(if $(filter command line,$(origin ARCH)),DEB_HOST_ARCH=$(ARCH)) \
+	       dpkg-buildflags --get $(1) 2>/dev/null)
+ifeq ($(origin CFLAGS),undefined)
+CFLAGS    := $(or $(strip $(call DPKG_FLAGS,CPPFLAGS) \
+		 $(call DPKG_FLAGS,CFLAGS)),-O2 -g)
+endif
+ifeq ($(origin LDFLAGS),undefined)
+LDFLAGS   := $(call DPKG_FLAGS,LDFLAGS)
+endif
 ifeq ($(WERROR),1)
 WARN      += -Werror
 endif
@@ -325,24 +339,18 @@ test-cross: deps-cross
 		sh tests/run-all build-$(ARCH) unit
 
 # A .deb from a staged `make install`: native from $(O), ARCH=arm64/armhf
-# from the cross build in build-$(ARCH).  See config/debian/mkdeb.  The
-# package is built with Debian's flags for ARCH with every hardening
-# feature on (dpkg-buildflags, hardening=+all) on top of HARDEN.
+# from the cross build in build-$(ARCH).  See config/debian/mkdeb.  Both
+# builds take dpkg-buildflags (hardening=+all) for ARCH, above.
 DEB_NATIVE   = $(filter $(NATIVE_ARCH),$(ARCH))
 DEB_O        = $(if $(DEB_NATIVE),$(O),build-$(ARCH))
 DEB_SUBMAKE  = $(if $(DEB_NATIVE),$(MAKE) --no-print-directory O=$(O),\
 		 $(CROSS_MAKE))
 
-DEB_FLAGS    = $(shell DEB_BUILD_MAINT_OPTIONS=hardening=+all \
-		 DEB_HOST_ARCH=$(ARCH) dpkg-buildflags --get $(1) 2>/dev/null)
-DEB_VARS     = CFLAGS='$(call DEB_FLAGS,CPPFLAGS) $(call DEB_FLAGS,CFLAGS)' \
-	       LDFLAGS='$(call DEB_FLAGS,LDFLAGS)'
-
 deb: $(if $(DEB_NATIVE),,deps-cross)
 	@sh .ci/deps dpkg-dev device-tree-compiler
-	+@$(DEB_SUBMAKE) WERROR=$(or $(WERROR),1) $(DEB_VARS) all
+	+@$(DEB_SUBMAKE) WERROR=$(or $(WERROR),1) all
 	@rm -rf $(DEB_O)/deb-root
-	+@$(DEB_SUBMAKE) WERROR=$(or $(WERROR),1) $(DEB_VARS) install \
+	+@$(DEB_SUBMAKE) WERROR=$(or $(WERROR),1) install \
 		DESTDIR=$(CURDIR)/$(DEB_O)/deb-root \
 		PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system
 	@sh config/debian/mkdeb $(DEB_O)/deb-root $(ARCH) $(DEB_O) \

@@ -106,8 +106,9 @@ class Deb(unittest.TestCase):
         self.assertIn("/usr/share/common-licenses/GPL-2", text)
         self.assertNotIn(".invalid", text)
         with open(os.path.join(ROOT, "README.md")) as f:
-            self.assertIn("GNU General Public License, version 2 or "
-                          "later", f.read())
+            readme = " ".join(f.read().split())
+        self.assertIn("GNU General Public License, version 2 or later",
+                      readme)
 
     def test_conffile_and_maintainer_scripts(self):
         with open(os.path.join(self.dir, "DEBIAN", "conffiles")) as f:
