@@ -137,8 +137,10 @@ class ConfigCheck(unittest.TestCase):
         bad = run("--bogus")
         self.assertEqual(bad.returncode, 2)
         self.assertIn("usage:", bad.stderr)
+        # A usage error, before any configuration is read
+        # (first_run.py has the message and -t).
         self.assertEqual(run("--panel=nope", "-c",
-                             self.write("g.cfg", GOOD)).returncode, 1)
+                             self.write("g.cfg", GOOD)).returncode, 2)
 
 
 class Lifecycle(unittest.TestCase):
