@@ -233,7 +233,9 @@ def t_dns(lab, h):
 
 @check("new device + burst")
 def t_newdev(lab, h):
-    res = h["mon"].sniff(1.5, background=True)
+    # Long enough for the new namespace to come up and send on a loaded
+    # machine (1.5 s caught one broadcast of three there).
+    res = h["mon"].sniff(8.0, background=True)
     nd = lab.new_device("newbie", "10.77.0.77/24", "02:00:00:00:77:77",
                         ping=h["a"].ip)
     s = res()
