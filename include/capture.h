@@ -37,7 +37,7 @@ struct capture_iface_stats {
 	const char *name;	       /* the config's string */
 	bool active;		       /* a handle is capturing */
 	bool gone;		       /* the interface does not exist */
-	bool denied; /* no permission to capture (not a link fault) */
+	bool denied;		       /* no permission (not a link fault) */
 	char error[CAPTURE_ERROR_MAX]; /* why not active, "" when active */
 	uint64_t frames;	       /* delivered to the callback */
 	uint64_t bytes;		       /* their wire lengths */

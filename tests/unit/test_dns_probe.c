@@ -357,7 +357,7 @@ static void test_silent_server_times_out(void **state)
 	assert_string_equal(f->run.r.reason, "timeout after 300 ms");
 	assert_true(isnan(f->run.r.value[METRIC_RESPONSE_TIME]));
 	assert_true(probe_run_ms(&f->run) >= 290.0); /* not before it */
-	assert_int_equal(f->d.n_queries, 2); /* one retransmit */
+	assert_int_equal(f->d.n_queries, 2);	     /* one retransmit */
 }
 
 /* Junk is dropped, never crashes anything; the check then times out. */
