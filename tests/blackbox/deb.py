@@ -152,8 +152,10 @@ class Deb(unittest.TestCase):
                               ROOT)
         dest = tempfile.mkdtemp(prefix="pl-install-")
         try:
+            # WERROR=1 as `make deb` built it: the same flags, no rebuild.
             r = run("make", "--no-print-directory", "-C", ROOT, "install",
-                    "O=" + out, "DESTDIR=" + dest, env=clean_env())
+                    "O=" + out, "WERROR=1", "DESTDIR=" + dest,
+                    env=clean_env())
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             installed = set()
             for d, _, names in os.walk(dest):
