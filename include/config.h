@@ -458,6 +458,32 @@ struct remote_log_cfg {
 	enum remote_transport transport;
 };
 
+/* ---- actions (src/config/actions.c, README "Actions") ----------------- */
+
+#define CFG_MAX_ACTIONS 8
+#define CFG_ACTION_MAX_RUNS 100	  /* 'max' per 'per' window */
+
+/* Run a command or pulse a relay once a host or group has been at state
+ * or worse for after_ms; at most max runs in any per_ms; never during
+ * maintenance. */
+struct action_cfg {
+	char name[CFG_NAME_MAX];
+	int line;
+	bool on_group;		  /* target is a group, else a host */
+	int target;		  /* index into hosts or groups */
+	enum pl_state state;	  /* WARNING or CRITICAL */
+	int64_t after_ms;
+	int max;
+	int64_t per_ms;
+	/* The command as an exec check (type CHECK_EXEC, name and
+	 * timeout_ms set; argc 0: no command) so that the exec probe runs
+	 * it; pin PIN_NONE: no pulse.  Exactly one of the two. */
+	struct check_cfg cmd;
+	int pin;
+	bool active_low;
+	int64_t duration_ms;
+};
+
 struct logging_cfg {
 	int level;		  /* syslog priority */
 	enum log_target target;
@@ -498,6 +524,8 @@ struct pl_config {
 	struct measurements_cfg measurements;
 	struct webhook_cfg webhooks[CFG_MAX_WEBHOOKS];
 	int n_webhooks;
+	struct action_cfg actions[CFG_MAX_ACTIONS];
+	int n_actions;
 };
 
 /* ---- loading --------------------------------------------------------- */

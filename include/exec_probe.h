@@ -40,6 +40,13 @@ struct exec_probe *exec_probe_start(struct loop *l, struct reaper *reaper,
 				    const struct check_cfg *c,
 				    probe_done_fn done, void *arg);
 
+/* The same with envp as the command's environment instead of the
+ * daemon's (NULL: the daemon's); envp is used only during the call. */
+struct exec_probe *exec_probe_start_env(struct loop *l, struct reaper *reaper,
+					const struct check_cfg *c,
+					char *const *envp, probe_done_fn done,
+					void *arg);
+
 /* Kill the command, its group and its descendants (SIGKILL), reap it and
  * forget the probe: done is not called.  Accepts NULL; not for a probe
  * whose done has run. */

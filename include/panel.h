@@ -41,6 +41,14 @@ struct panel_led_view {
 	bool pins[LED_COLOR_COUNT]; /* which colour elements are on now */
 };
 
+/* A relay driven by an action's pulse (config 'actions'). */
+struct panel_relay_view {
+	char name[CFG_NAME_MAX];  /* the action's */
+	int action;		  /* index into cfg->actions */
+	int line;		  /* BCM GPIO line */
+	bool active;		  /* energised now */
+};
+
 struct panel_view {
 	int64_t now_ns;
 	int n_leds;
@@ -53,6 +61,8 @@ struct panel_view {
 	bool backlight;
 	enum lcd_page page;
 	bool stopped;		  /* the final view at shutdown */
+	int n_relays;
+	struct panel_relay_view relays[CFG_MAX_ACTIONS];
 };
 
 /* What changed since the last show(): the model (a colour, pattern, buzzer
@@ -121,6 +131,12 @@ void panel_set_local_minute(struct panel *p, int minute);
  * next tick is needed (the next edge of a pattern, buzzer sequence or page
  * rotation; at most one second). */
 int64_t panel_tick(struct panel *p, int64_t now_ns);
+
+/* Energise (or release) the relay of action i (one with a pulse) and
+ * show it now.  The panel does not time pulses: the actions do.  Reload
+ * and close release every relay. */
+void panel_set_relay(struct panel *p, int action, bool active,
+		     int64_t now_ns);
 
 /* Show the next LCD page now (button, or a key on the virtual panel). */
 void panel_next_page(struct panel *p, int64_t now_ns);

@@ -23,6 +23,9 @@ struct probe_result {
 	bool ok;
 	/* exec only: the plugin's verdict (exit 0..3). */
 	bool has_state;
+	/* exec only: the exit status; -1 if it did not exit (signal,
+	 * timeout, could not run). */
+	int exit_code;
 	enum pl_state state;
 	/* Measured values in the units of enum metric, NAN if not measured. */
 	double value[METRIC_COUNT];

@@ -20,6 +20,7 @@
 
 struct loop;
 struct policy;
+struct reaper;
 struct scheduler;
 
 /* Called after each result has reached the policy. */
@@ -39,5 +40,9 @@ int scheduler_host_addr(const struct scheduler *s, int h, int *family,
 
 /* Accepts NULL. */
 void scheduler_close(struct scheduler *s);
+
+/* The reaper of the processes exec checks start, for other commands the
+ * daemon runs (actions): there is one per process. */
+struct reaper *scheduler_reaper(struct scheduler *s);
 
 #endif

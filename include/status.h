@@ -54,6 +54,9 @@ enum event_kind {
 				 * reason names it, check is "" */
 	EVENT_ROUTE,		/* a trace check's path changed: detail has
 				 * "OLD -> NEW" */
+	EVENT_ACTION,		/* an action ran, ended or was held: check
+				 * names the action, reason says what,
+				 * detail the target, its state and why */
 	EVENT_KIND_COUNT,
 };
 

@@ -50,6 +50,9 @@ void panel_json_set_output(FILE *out)
  *    "buzzer":"off","backlight":true,"page":"summary",
  *    "lcd":["All 3 hosts OK  ","                "]}
  *
+ * With relay actions, also "relays":[{"name":"modem","line":23,
+ * "active":false}] (active: energised now).
+ *
  * time is wall-clock UTC, mono_ms the view's monotonic time; lcd rows are
  * exactly cols characters, as the glass shows them (lcd_charset_decode()).
  */
@@ -82,7 +85,16 @@ static void json_print(FILE *out, const struct panel_view *v)
 			fputc(',', out);
 		json_write_string(out, row);
 	}
-	fprintf(out, "]%s}\n", v->stopped ? ",\"stopped\":true" : "");
+	fputc(']', out);
+	for (i = 0; i < v->n_relays; i++) {
+		fputs(i ? ",{\"name\":" : ",\"relays\":[{\"name\":", out);
+		json_write_string(out, v->relays[i].name);
+		fprintf(out, ",\"line\":%d,\"active\":%s}%s",
+			v->relays[i].line,
+			v->relays[i].active ? "true" : "false",
+			i == v->n_relays - 1 ? "]" : "");
+	}
+	fprintf(out, "%s}\n", v->stopped ? ",\"stopped\":true" : "");
 	fflush(out);
 }
 

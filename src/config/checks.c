@@ -375,37 +375,44 @@ static void read_dns(struct cfg_ctx *ctx, const struct cfg_node *n,
 	dup_string(ctx, n, "answer", &c->u.dns.answer);
 }
 
-static void read_exec(struct cfg_ctx *ctx, const struct cfg_node *n,
-		      struct check_cfg *c, const char *host)
+int cfg_read_argv(struct cfg_ctx *ctx, const struct cfg_node *n,
+		  const char *key, char **argv, int *argc)
 {
 	const struct cfg_node *list;
 	const char *s;
 	int i, count;
 
-	need(ctx, n, c, host, "command");
-	if (cfg_get_list(ctx, n, "command", &list) <= 0)
-		return;
+	if (cfg_get_list(ctx, n, key, &list) <= 0)
+		return -1;
 	count = cfg_node_count(list);
 	if (count < 1 || count > CFG_MAX_ARGS) {
-		cfg_node_error(ctx, list, "'command' needs 1..%d strings",
+		cfg_node_error(ctx, list, "'%s' needs 1..%d strings", key,
 			       CFG_MAX_ARGS);
-		return;
+		return -1;
 	}
 	for (i = 0; i < count; i++) {
 		if (cfg_elem_string(ctx, list, i, &s) < 0)
-			return;
+			return -1;
 		if (i == 0 && s[0] != '/') {
 			cfg_node_error(ctx, list,
-				       "'command' must start with an absolute "
+				       "'%s' must start with an absolute "
 				       "path, not '%s'",
-				       s);
-			return;
+				       key, s);
+			return -1;
 		}
-		c->u.exec.argv[i] = cfg_strdup(ctx, list, s);
-		if (!c->u.exec.argv[i])
-			return;
-		c->u.exec.argc = i + 1;
+		argv[i] = cfg_strdup(ctx, list, s);
+		if (!argv[i])
+			return -1;
+		*argc = i + 1;
 	}
+	return 0;
+}
+
+static void read_exec(struct cfg_ctx *ctx, const struct cfg_node *n,
+		      struct check_cfg *c, const char *host)
+{
+	need(ctx, n, c, host, "command");
+	cfg_read_argv(ctx, n, "command", c->u.exec.argv, &c->u.exec.argc);
 }
 
 static void read_port_lists(struct cfg_ctx *ctx, const struct cfg_node *n,

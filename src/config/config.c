@@ -255,10 +255,15 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		"daemon",	"logging", "defaults", "thresholds",
 		"hosts",	"groups",  "capture",  "indicators",
 		"metrics",	"events",  "webhooks", "interfaces",
-		"measurements", "pi",	   NULL,
+		"measurements", "pi",	   "actions", NULL,
 	};
+	struct pin_claims *claims = cfg_pins_new();
 	struct cfg_defaults def;
 
+	if (!claims) {
+		ctx->oom = true;
+		return;
+	}
 	cfg_check_keys(ctx, root, keys, NULL);
 	cfg_read_daemon(ctx, root, cfg);
 	cfg_read_logging(ctx, root, cfg);
@@ -268,7 +273,10 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_read_pi(ctx, root, cfg);
 	cfg_read_groups(ctx, root, cfg);
 	cfg_read_capture(ctx, root, cfg);
-	cfg_read_indicators(ctx, root, cfg);
+	cfg_read_indicators(ctx, root, cfg, claims);
+	cfg_read_actions(ctx, root, cfg, claims);
+	cfg_pins_check(ctx, claims, &cfg->indicators.lcd);
+	cfg_pins_free(claims);
 	cfg_read_interfaces(ctx, root, cfg);
 	cfg_read_metrics(ctx, root, cfg);
 	cfg_read_exports(ctx, root, cfg);
@@ -325,6 +333,8 @@ void config_free(struct pl_config *cfg)
 		free(cfg->hosts[i].address);
 	}
 	free(cfg->hosts);
+	for (i = 0; i < cfg->n_actions; i++)
+		cfg_check_free(&cfg->actions[i].cmd);
 	for (i = 0; i < cfg->capture.n_interfaces; i++)
 		free(cfg->capture.interfaces[i]);
 	free(cfg->capture.filter);

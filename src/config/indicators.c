@@ -4,8 +4,8 @@
  * An LED shows a source (everything, a host, a check, a group, the
  * heartbeat or capture activity) as one pattern per state; sources are
  * resolved here to indices into the config.  Every pin an indicator takes
- * is recorded as a claim; once all are read the claims are checked in file
- * order, so a clash is reported at its second use, naming the first, and a
+ * (and a relay action's, actions.c) is recorded as a claim; once all are
+ * read the claims are checked in file order, so a clash is reported at its second use, naming the first, and a
  * pin that an enabled LCD's I2C bus needs is refused.
  */
 #include <limits.h>
@@ -15,7 +15,7 @@
 
 #include "internal.h"
 
-#define MAX_CLAIMS (CFG_MAX_LEDS * LED_COLOR_COUNT + 2)
+#define MAX_CLAIMS (CFG_MAX_LEDS * LED_COLOR_COUNT + 2 + CFG_MAX_ACTIONS)
 
 struct pin_claim {
 	int pin;
@@ -38,8 +38,17 @@ static const char *const source_names[] = {
 	[SRC_ACTIVITY] = "activity",
 };
 
-/* Reads pin key of g into *pin and claims it for user; 1, 0 or -1. */
-static int read_pin(struct cfg_ctx *ctx, const struct cfg_node *g,
+struct pin_claims *cfg_pins_new(void)
+{
+	return calloc(1, sizeof(struct pin_claims));
+}
+
+void cfg_pins_free(struct pin_claims *claims)
+{
+	free(claims);
+}
+
+int cfg_read_pin(struct cfg_ctx *ctx, const struct cfg_node *g,
 		    const char *key, struct pin_claims *claims,
 		    const char *user, int *pin)
 {
@@ -74,8 +83,8 @@ static int claim_cmp(const void *a, const void *b)
 	return x->order - y->order;
 }
 
-static void check_claims(struct cfg_ctx *ctx, struct pin_claims *claims,
-			 const struct lcd_cfg *lcd)
+void cfg_pins_check(struct cfg_ctx *ctx, struct pin_claims *claims,
+		    const struct lcd_cfg *lcd)
 {
 	int i, j;
 
@@ -211,7 +220,7 @@ static void read_led(struct cfg_ctx *ctx, const struct cfg_node *n,
 	resolve_source(ctx, n, cfg, shows, led);
 	snprintf(user, sizeof(user), "led '%s'", led->name);
 	for (c = 0; c < LED_COLOR_COUNT; c++)
-		if (read_pin(ctx, n, cfg_led_color_names[c], claims, user,
+		if (cfg_read_pin(ctx, n, cfg_led_color_names[c], claims, user,
 			     &led->pin[c]) != 0)
 			pins++;
 	if (!pins)
@@ -271,7 +280,7 @@ static void read_buzzer(struct cfg_ctx *ctx, const struct cfg_node *ind,
 	if (ind && cfg_get_group(ctx, ind, "buzzer", &g) > 0) {
 		b->line = cfg_node_line(g);
 		cfg_check_keys(ctx, g, keys, "'buzzer'");
-		if (read_pin(ctx, g, "pin", claims, "the buzzer", &b->pin) == 0)
+		if (cfg_read_pin(ctx, g, "pin", claims, "the buzzer", &b->pin) == 0)
 			cfg_node_error(ctx, g, "buzzer needs a 'pin'");
 		cfg_get_bool(ctx, g, "active_low", &b->active_low);
 		cfg_get_bool(ctx, g, "mute", &b->mute);
@@ -310,7 +319,7 @@ static void read_button(struct cfg_ctx *ctx, const struct cfg_node *ind,
 		return;
 	b->line = cfg_node_line(g);
 	cfg_check_keys(ctx, g, keys, "'button'");
-	if (read_pin(ctx, g, "pin", claims, "the button", &b->pin) == 0)
+	if (cfg_read_pin(ctx, g, "pin", claims, "the button", &b->pin) == 0)
 		cfg_node_error(ctx, g, "button needs a 'pin'");
 	cfg_get_duration(ctx, g, "debounce", 5, 500, false, &b->debounce_ms);
 	cfg_get_duration(ctx, g, "long_press", 500, 30 * MS_PER_S, false,
@@ -320,21 +329,16 @@ static void read_button(struct cfg_ctx *ctx, const struct cfg_node *ind,
 }
 
 void cfg_read_indicators(struct cfg_ctx *ctx, const struct cfg_node *root,
-			 struct pl_config *cfg)
+			 struct pl_config *cfg, struct pin_claims *claims)
 {
 	static const char *const keys[] = {
 		"chip", "lamp_test", "leds", "buzzer", "button", "lcd", NULL,
 	};
 	struct indicators_cfg *ic = &cfg->indicators;
 	const struct cfg_node *g = NULL;
-	struct pin_claims *claims = calloc(1, sizeof(*claims));
 	const char *chip;
 
 	ic->lamp_test = true;
-	if (!claims) {
-		cfg_node_error(ctx, root, "out of memory");
-		return;
-	}
 	if (cfg_get_group(ctx, root, "indicators", &g) > 0) {
 		cfg_check_keys(ctx, g, keys, "'indicators'");
 		if (cfg_get_string(ctx, g, "chip", &chip) > 0) {
@@ -354,6 +358,4 @@ void cfg_read_indicators(struct cfg_ctx *ctx, const struct cfg_node *root,
 	read_buzzer(ctx, g, &ic->buzzer, claims);
 	read_button(ctx, g, &ic->button, claims);
 	cfg_read_lcd(ctx, g, &ic->lcd);
-	check_claims(ctx, claims, &ic->lcd);
-	free(claims);
 }

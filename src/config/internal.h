@@ -144,16 +144,38 @@ int cfg_find_check(const struct pl_config *cfg, const char *name, int *host);
 void cfg_read_thresholds(struct cfg_ctx *ctx, const struct cfg_node *grp,
 			 unsigned mask, const char *what,
 			 struct threshold thr[METRIC_COUNT]);
+/* The list key of n (1..CFG_MAX_ARGS strings, the first an absolute
+ * path) into argv[], *argc set; 0, or -1 with the error recorded. */
+int cfg_read_argv(struct cfg_ctx *ctx, const struct cfg_node *n,
+		  const char *key, char **argv, int *argc);
 /* Reads one check of host into c; returns 0 or -1 (errors recorded). */
 int cfg_read_check(struct cfg_ctx *ctx, const struct cfg_node *n,
 		   const struct host_cfg *host, const struct cfg_defaults *def,
 		   struct check_cfg *c);
 void cfg_check_free(struct check_cfg *c);
 
+/* indicators.c: GPIO pins are claimed as they are read; once all are,
+ * cfg_pins_check() reports a clash at its second use, naming the first,
+ * and a pin an enabled LCD's I2C bus needs. */
+struct pin_claims;
+struct pin_claims *cfg_pins_new(void);
+void cfg_pins_check(struct cfg_ctx *ctx, struct pin_claims *claims,
+		    const struct lcd_cfg *lcd);
+void cfg_pins_free(struct pin_claims *claims);
+/* Reads pin key of g (0..GPIO_MAX_PIN) into *pin and claims it for user
+ * ("the buzzer"); 1 read, 0 absent, -1 error. */
+int cfg_read_pin(struct cfg_ctx *ctx, const struct cfg_node *g,
+		 const char *key, struct pin_claims *claims, const char *user,
+		 int *pin);
+
 /* indicators.c, lcd.c */
 void cfg_read_indicators(struct cfg_ctx *ctx, const struct cfg_node *root,
-			 struct pl_config *cfg);
+			 struct pl_config *cfg, struct pin_claims *claims);
 void cfg_read_lcd(struct cfg_ctx *ctx, const struct cfg_node *ind,
 		  struct lcd_cfg *lcd);
+
+/* actions.c: the 'actions' list; after hosts and groups. */
+void cfg_read_actions(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg, struct pin_claims *claims);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "actions.h"
 #include "alarmfile.h"
 #include "clock.h"
 #include "config.h"
@@ -40,6 +41,7 @@ struct service {
 	struct exports *exports;
 	struct alarmfile *alarms;    /* the policy's memory in state_dir */
 	struct remotelog *remotelog; /* logging.remote */
+	struct actions *actions;
 	int64_t panel_timer;
 	int exit_status;
 };
@@ -58,6 +60,7 @@ static void show_status(struct service *s)
 {
 	int64_t now = clock_now_ns();
 
+	actions_update(s->actions, now);
 	panel_set_local_minute(s->panel, local_minute());
 	panel_update(s->panel, policy_status(s->policy), now);
 	exports_notify(s->exports, policy_status(s->policy));
@@ -259,6 +262,7 @@ static void reload(struct service *s)
 		goto out;
 	}
 	move_alarms(s, next->daemon.state_dir);
+	actions_reload(s->actions, next, now);
 	config_free(s->cfg);
 	s->cfg = next;
 	policy_set_config_error(s->policy, NULL);
@@ -408,8 +412,16 @@ struct service *service_open(struct pl_config *cfg, const struct options *opt)
 	if (!s->exports)
 		goto fail_traffic;
 	policy_set_result_hook(s->policy, on_measurement, s);
+	s->actions = actions_open(s->loop, scheduler_reaper(s->scheduler),
+				  s->policy, s->panel, cfg, on_result, s);
+	if (!s->actions) {
+		log_always(LOG_ERR, "actions: %s", strerror(errno));
+		goto fail_exports;
+	}
 	return s;
 
+fail_exports:
+	exports_close(s->exports);
 fail_traffic:
 	traffic_close(s->traffic);
 fail_scheduler:
@@ -458,6 +470,7 @@ void service_close(struct service *s)
 {
 	if (!s)
 		return;
+	actions_close(s->actions, clock_now_ns());
 	exports_close(s->exports);
 	traffic_close(s->traffic);
 	scheduler_close(s->scheduler);

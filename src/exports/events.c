@@ -81,6 +81,7 @@ static const char *const kind_names[EVENT_KIND_COUNT] = {
 	[EVENT_MAINTENANCE] = "maintenance",
 	[EVENT_NEW_DEVICE] = "new_device",
 	[EVENT_ROUTE] = "route",
+	[EVENT_ACTION] = "action",
 };
 
 /* ---- formatting ------------------------------------------------------- */
@@ -119,6 +120,8 @@ size_t events_format(char *buf, size_t len, const struct pl_event *e)
 
 int events_priority(const struct pl_event *e)
 {
+	if (e->kind == EVENT_ACTION)
+		return LOG_NOTICE;
 	if (e->kind != EVENT_STATE)
 		return LOG_INFO;
 	switch (e->new_state) {

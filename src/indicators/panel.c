@@ -53,6 +53,8 @@ struct panel {
 	unsigned visits[PAGE_COUNT]; /* completed visits, per page */
 	struct lcd_sysinfo sys;
 
+	bool relay_on[CFG_MAX_ACTIONS]; /* per action of cfg */
+
 	int64_t promised_ns; /* when the caller ticks next */
 	int64_t early_id;    /* our one-shot timer, 0 if none */
 	int64_t early_ns;
@@ -319,6 +321,18 @@ static void panel_render(struct panel *p, struct panel_view *v, int64_t now_ns)
 	v->buzzer = p->buzzer;
 	v->buzzer_on = buzzer_pattern_on(p->buzzer, p->buzzer_start_ns, now_ns);
 	panel_render_lcd(p, v);
+	for (int i = 0; i < p->cfg->n_actions; i++) {
+		const struct action_cfg *a = &p->cfg->actions[i];
+		struct panel_relay_view *r = &v->relays[v->n_relays];
+
+		if (a->pin == PIN_NONE)
+			continue;
+		snprintf(r->name, sizeof(r->name), "%s", a->name);
+		r->action = i;
+		r->line = a->pin;
+		r->active = p->relay_on[i];
+		v->n_relays++;
+	}
 }
 
 static unsigned panel_changes(const struct panel_view *a,
@@ -330,7 +344,9 @@ static unsigned panel_changes(const struct panel_view *a,
 	if (a->n_leds != b->n_leds || a->buzzer != b->buzzer ||
 	    a->rows != b->rows || a->cols != b->cols ||
 	    a->backlight != b->backlight || a->page != b->page ||
-	    a->stopped != b->stopped || memcmp(a->lcd, b->lcd, sizeof(a->lcd)))
+	    a->stopped != b->stopped || a->n_relays != b->n_relays ||
+	    memcmp(a->relays, b->relays, sizeof(a->relays)) ||
+	    memcmp(a->lcd, b->lcd, sizeof(a->lcd)))
 		ch |= PANEL_CHANGED_MODEL;
 	if (a->buzzer_on != b->buzzer_on)
 		ch |= PANEL_CHANGED_PHASE;
@@ -501,6 +517,7 @@ int panel_reload(struct panel *p, const struct pl_config *cfg, int64_t now_ns)
 		return -1;
 	panel_disarm_early(p);
 	p->cfg = cfg;
+	memset(p->relay_on, 0, sizeof(p->relay_on));
 	p->st = NULL;
 	p->stale = true;
 	p->page_idx = 0;
@@ -516,6 +533,15 @@ void panel_update(struct panel *p, const struct status *st, int64_t now_ns)
 	p->stale = false;
 	panel_refresh(p, now_ns, 0);
 	panel_arm_early(p, now_ns);
+}
+
+void panel_set_relay(struct panel *p, int action, bool active,
+		     int64_t now_ns)
+{
+	if (!p || action < 0 || action >= p->cfg->n_actions)
+		return;
+	p->relay_on[action] = active;
+	panel_refresh(p, now_ns, 0);
 }
 
 void panel_set_local_minute(struct panel *p, int minute)
@@ -592,6 +618,8 @@ void panel_close(struct panel *p, int64_t now_ns)
 	}
 	v->buzzer = BUZ_OFF;
 	v->buzzer_on = false;
+	for (i = 0; i < v->n_relays; i++)
+		v->relays[i].active = false;
 	for (r = 0; r < v->rows; r++)
 		memset(v->lcd[r], ' ', (size_t)v->cols);
 	if (v->rows >= 2)

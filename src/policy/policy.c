@@ -537,6 +537,17 @@ void policy_new_device(struct policy *p, const char *mac, const char *ip,
 		 sep[0] ? name : "");
 }
 
+void policy_action_event(struct policy *p, const char *name,
+			 const char *reason, const char *detail,
+			 int64_t now_ns)
+{
+	struct pl_event *e = push_event(p, EVENT_ACTION, now_ns);
+
+	snprintf(e->check, sizeof(e->check), "%s", name);
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	snprintf(e->detail, sizeof(e->detail), "%s", detail);
+}
+
 void policy_set_config_error(struct policy *p, const char *msg)
 {
 	struct pl_event *e;

@@ -49,6 +49,7 @@ struct exec_probe {
 	int64_t run_ns; /* spawn to reap */
 	bool timed_out;
 	int spawn_err; /* posix_spawn failed with this */
+	char *const *envp; /* during the start call only */
 	int status;    /* from waitpid */
 	size_t n_out;
 	char out[EXEC_PROBE_OUT_MAX];
@@ -171,6 +172,8 @@ static void exec_judge(struct exec_probe *p)
 		return;
 	}
 	r->value[METRIC_RESPONSE_TIME] = (double)p->run_ns / NS_PER_MS;
+	if (!p->timed_out && WIFEXITED(p->status))
+		r->exit_code = code;
 	exec_output_line(p);
 	/* A timeout is UNKNOWN, not CRITICAL: the plugin never gave its
 	 * verdict, so nothing is known about the service itself. */
@@ -307,7 +310,7 @@ static int exec_spawn(struct exec_probe *p, int devnull, int wr)
 	posix_spawnattr_setsigdefault(&attr, &all);
 	p->start_ns = clock_now_ns();
 	rc = posix_spawn(&p->pid, p->c->u.exec.argv[0], &fa, &attr,
-			 p->c->u.exec.argv, environ);
+			 p->c->u.exec.argv, p->envp ? p->envp : environ);
 	if (rc != 0)
 		p->pid = 0;
 	else
@@ -372,6 +375,14 @@ struct exec_probe *exec_probe_start(struct loop *l, struct reaper *reaper,
 				    const struct check_cfg *c,
 				    probe_done_fn done, void *arg)
 {
+	return exec_probe_start_env(l, reaper, c, NULL, done, arg);
+}
+
+struct exec_probe *exec_probe_start_env(struct loop *l, struct reaper *reaper,
+					const struct check_cfg *c,
+					char *const *envp, probe_done_fn done,
+					void *arg)
+{
 	struct exec_probe *p;
 	int err;
 
@@ -389,10 +400,13 @@ struct exec_probe *exec_probe_start(struct loop *l, struct reaper *reaper,
 				  .done = done,
 				  .arg = arg,
 				  .pidfd = -1,
-				  .out_fd = -1 };
+				  .out_fd = -1,
+				  .envp = envp };
 	probe_result_init(&p->r);
-	if (exec_launch(p) == 0)
+	if (exec_launch(p) == 0) {
+		p->envp = NULL;
 		return p;
+	}
 	err = errno;
 	exec_release(p);
 	if (p->pid > 0) {

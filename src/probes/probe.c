@@ -19,6 +19,7 @@ void probe_result_init(struct probe_result *r)
 	r->ok = false;
 	r->has_state = false;
 	r->state = STATE_UNKNOWN;
+	r->exit_code = -1;
 	for (int i = 0; i < METRIC_COUNT; i++)
 		r->value[i] = NAN;
 }

@@ -582,6 +582,11 @@ int scheduler_host_addr(const struct scheduler *s, int h, int *family,
 	return 0;
 }
 
+struct reaper *scheduler_reaper(struct scheduler *s)
+{
+	return s->reaper;
+}
+
 void scheduler_close(struct scheduler *s)
 {
 	if (!s)
