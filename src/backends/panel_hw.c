@@ -33,6 +33,7 @@ struct hw_layout {
 	bool active_low[GPIO_MAX_LINES];
 	int led_out[CFG_MAX_LEDS][LED_COLOR_COUNT]; /* output index, -1 */
 	int buzzer_out;				    /* -1: none */
+	int relay_out[CFG_MAX_ACTIONS];		    /* per action, -1 */
 };
 
 struct hw_panel {
@@ -73,13 +74,17 @@ static int hw_add_output(struct hw_layout *lay, int pin, bool active_low)
 	return lay->n++;
 }
 
-/* Outputs in config order: each LED's colours in enum order, then the
- * buzzer.  The lamp test walks them in the same order. */
-static int hw_layout(const struct indicators_cfg *ind, struct hw_layout *lay)
+/* Outputs in config order: each LED's colours in enum order, the buzzer,
+ * then the relays of actions with a pulse.  The lamp test walks the LEDs
+ * in the same order (and holds the buzzer and the relays off). */
+static int hw_layout(const struct pl_config *cfg, struct hw_layout *lay)
 {
+	const struct indicators_cfg *ind = &cfg->indicators;
 	int i, c, n = ind->n_leds < CFG_MAX_LEDS ? ind->n_leds : CFG_MAX_LEDS;
 
 	memset(lay, 0, sizeof(*lay));
+	for (i = 0; i < CFG_MAX_ACTIONS; i++)
+		lay->relay_out[i] = -1;
 	for (i = 0; i < CFG_MAX_LEDS; i++)
 		for (c = 0; c < LED_COLOR_COUNT; c++)
 			lay->led_out[i][c] = -1;
@@ -90,6 +95,11 @@ static int hw_layout(const struct indicators_cfg *ind, struct hw_layout *lay)
 					      ind->leds[i].active_low);
 	lay->buzzer_out =
 		hw_add_output(lay, ind->buzzer.pin, ind->buzzer.active_low);
+	for (i = 0; i < cfg->n_actions && i < CFG_MAX_ACTIONS; i++)
+		if ((lay->relay_out[i] =
+			     hw_add_output(lay, cfg->actions[i].pin,
+					   cfg->actions[i].active_low)) < -1)
+			return -1;
 	for (i = 0; i < n; i++)
 		for (c = 0; c < LED_COLOR_COUNT; c++)
 			if (lay->led_out[i][c] < -1)
@@ -125,6 +135,16 @@ static int hw_check_lines(struct hw_panel *b, char *err, size_t errlen)
 		snprintf(err, errlen, "%s:%d: buzzer: %s", path,
 			 ind->buzzer.line, why);
 		return -1;
+	}
+	for (i = 0; i < b->cfg->n_actions; i++) {
+		const struct action_cfg *a = &b->cfg->actions[i];
+
+		if (a->pin != PIN_NONE &&
+		    gpio_check_line(b->gpio, a->pin, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s:%d: action '%s' relay: %s",
+				 path, a->line, a->name, why);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -424,7 +444,7 @@ static void *hw_open(const struct pl_config *cfg, struct loop *l,
 	b->loop = l;
 	b->panel = p;
 	b->button_fd = -1;
-	if (hw_layout(&cfg->indicators, &b->lay) < 0) {
+	if (hw_layout(cfg, &b->lay) < 0) {
 		snprintf(err, sizeof(err), "too many GPIO outputs (max %d)",
 			 GPIO_MAX_LINES);
 		goto fail;
@@ -487,7 +507,7 @@ static int hw_reload(void *arg, const struct pl_config *cfg)
 	struct hw_layout lay, map = b->lay;
 	int i, c;
 
-	if (hw_layout(&cfg->indicators, &lay) < 0 || lay.n != b->lay.n ||
+	if (hw_layout(cfg, &lay) < 0 || lay.n != b->lay.n ||
 	    !hw_same_hardware(b->cfg, cfg))
 		goto restart;
 	for (i = 0; i < CFG_MAX_LEDS; i++)
@@ -497,6 +517,10 @@ static int hw_reload(void *arg, const struct pl_config *cfg)
 				goto restart;
 	if ((map.buzzer_out = hw_find(&b->lay, &lay, lay.buzzer_out)) < -1)
 		goto restart;
+	for (i = 0; i < CFG_MAX_ACTIONS; i++)
+		if ((map.relay_out[i] =
+			     hw_find(&b->lay, &lay, lay.relay_out[i])) < -1)
+			goto restart;
 	b->lay = map;
 	b->cfg = cfg;
 	return 0;
@@ -518,6 +542,11 @@ static void hw_show(void *arg, const struct panel_view *v, unsigned changes)
 				b->want[o] = v->leds[i].pins[c];
 	if (b->lay.buzzer_out >= 0)
 		b->want[b->lay.buzzer_out] = v->buzzer_on;
+	for (i = 0; i < v->n_relays; i++)
+		if (v->relays[i].action >= 0 &&
+		    v->relays[i].action < CFG_MAX_ACTIONS &&
+		    (o = b->lay.relay_out[v->relays[i].action]) >= 0)
+			b->want[o] = v->relays[i].active;
 	if (!b->lamp_running)
 		hw_write(b, b->want);
 	else if (b->lamp_next_ns == INT64_MIN)

@@ -273,6 +273,72 @@ static void test_hw_release_on_exit(void **state)
 	assert_int_equal(gpiod_fake_open_handles(), 0);
 }
 
+/* A relay action on GPIO23 (active low): requested at start as an
+ * inactive output, held off through the lamp test, active while the
+ * actions energise it, inactive after; a stop during a pulse sets it
+ * inactive, then releases it. */
+#define HW_RELAY 23
+
+static void hw_add_relay(void)
+{
+	struct action_cfg *a = &hw_fx.cfg.actions[0];
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "modem");
+	a->pin = HW_RELAY;
+	a->active_low = true;
+	a->duration_ms = 5000;
+	hw_fx.cfg.n_actions = 1;
+}
+
+static void test_hw_relay_pulse(void **state)
+{
+	const struct gpiod_fake_line *l = gpiod_fake_line(gc_hdr, HW_RELAY);
+	const struct panel_view *v;
+
+	(void)state;
+	hw_add_relay();
+	hw_fx.cfg.indicators.lamp_test = true;
+	hw_start();
+	assert_true(l->requested);
+	assert_int_equal(l->dir, GPIOD_FAKE_DIR_OUTPUT);
+	assert_true(l->active_low);
+	hw_run(FX_T0, FX_T0 + FX_MS(100), NULL, 0);
+	panel_set_relay(hw_p, 0, true, at(FX_T0 + FX_MS(100)));
+	hw_run(FX_T0 + FX_MS(100), FX_T0 + FX_MS(5100), NULL, 0);
+	panel_set_relay(hw_p, 0, false, at(FX_T0 + FX_MS(5100)));
+	hw_run(FX_T0 + FX_MS(5100), FX_T0 + FX_MS(6000), NULL, 0);
+	v = panel_view(hw_p);
+	assert_int_equal(v->n_relays, 1);
+	assert_false(v->relays[0].active);
+	/* the lamp test (8 x 150 ms) holds it off; then the view rules */
+	assert_int_equal(hw_value(HW_RELAY, FX_T0 + FX_MS(50)), 0);
+	assert_int_equal(hw_value(HW_RELAY, FX_T0 + FX_MS(1100)), 0);
+	assert_int_equal(hw_value(HW_RELAY, FX_T0 + FX_MS(1300)), 1);
+	assert_int_equal(hw_value(HW_RELAY, FX_T0 + FX_MS(5099)), 1);
+	assert_int_equal(hw_value(HW_RELAY, FX_T0 + FX_MS(5101)), 0);
+	assert_int_equal(hw_value(HW_RELAY, FX_T0 + FX_MS(6000)), 0);
+}
+
+static void test_hw_relay_stop(void **state)
+{
+	const struct gpiod_fake_line *l = gpiod_fake_line(gc_hdr, HW_RELAY);
+
+	(void)state;
+	hw_add_relay();
+	hw_fx.cfg.indicators.lamp_test = false;
+	hw_start();
+	hw_run(FX_T0, FX_T0 + FX_MS(10), NULL, 0);
+	panel_set_relay(hw_p, 0, true, at(FX_T0 + FX_MS(10)));
+	hw_run(FX_T0 + FX_MS(10), FX_T0 + FX_MS(100), NULL, 0);
+	assert_int_equal(hw_value(HW_RELAY, FX_T0 + FX_MS(50)), 1);
+	panel_close(hw_p, at(FX_T0 + FX_MS(101)));
+	hw_p = NULL;
+	assert_false(l->requested);
+	assert_int_equal(l->value, 0);
+	assert_true(l->release_seq > l->set_seq);
+}
+
 /* Read what the backend logged to stderr while fn ran. */
 static void hw_capture_stderr(void (*fn)(void), char *buf, size_t len)
 {
@@ -431,6 +497,10 @@ static void test_hw_real_loop(void **state)
 		cmocka_unit_test_setup_teardown(test_hw_busy_line, hw_setup,   \
 						hw_teardown),                  \
 		cmocka_unit_test_setup_teardown(test_hw_reload, hw_setup,      \
+						hw_teardown),                  \
+		cmocka_unit_test_setup_teardown(test_hw_relay_pulse, hw_setup, \
+						hw_teardown),                  \
+		cmocka_unit_test_setup_teardown(test_hw_relay_stop, hw_setup,  \
 						hw_teardown) HW_REAL_LOOP_CASE
 
 #endif
