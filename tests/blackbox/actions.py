@@ -22,11 +22,16 @@ file.  Waits are generous; no duration is asserted.
   03 modem back, a long press (maintenance), modem down again: the
      actions say "held: maintenance window" once each, nothing runs.
   04 SIGTERM: exit 0, the final view has the relay inactive.
+
+ConfigErrors (pilotlight -t): every bad action is named at its FILE:LINE
+(unknown host, pin used by the buzzer, both command and pulse, a relative
+command, duplicate name, out-of-range max), exit 1.
 """
 
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -178,6 +183,44 @@ class Actions(unittest.TestCase):
         last = self.pl.last_view()
         self.assertTrue(last.get("stopped"))
         self.assertFalse(relay_active(last))
+
+
+BAD = """hosts = ( { name = "modem"; address = "127.0.0.1";
+            checks = ( { type = "ping"; } ); } );
+indicators = { buzzer = { pin = 18; }; };
+actions = (
+  { name = "a"; on = "host:nope"; command = [ "/bin/true" ]; },
+  { name = "b"; on = "host:modem"; pulse = { line = 18; }; },
+  { name = "c"; on = "host:modem"; command = [ "/bin/true" ];
+    pulse = { line = 22; }; },
+  { name = "d"; on = "host:modem"; command = [ "true" ]; },
+  { name = "a"; on = "host:modem"; max = 0; command = [ "/bin/true" ]; }
+);
+"""
+
+
+class ConfigErrors(unittest.TestCase):
+    def test_each_error_at_its_line(self):
+        d = tempfile.mkdtemp(prefix="pl-actions-cfg-")
+        try:
+            path = os.path.join(d, "bad.cfg")
+            with open(path, "w") as f:
+                f.write(BAD)
+            r = subprocess.run([BINARY, "-t", "-c", path],
+                               capture_output=True, text=True, timeout=30)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        self.assertEqual(r.returncode, 1)
+        want = [
+            ":5: action 'a' is on unknown host:nope",
+            ":6: pin 18 already used by the buzzer (line 3)",
+            ":7: action 'c' needs exactly one of 'command' and 'pulse'",
+            ":9: 'command' must start with an absolute path, not 'true'",
+            ":10: duplicate action name 'a' (first at line 5)",
+            ":10: 'max'",
+        ]
+        for w in want:
+            self.assertIn(path + w, r.stderr)
 
 
 if __name__ == "__main__":
