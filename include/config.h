@@ -460,8 +460,8 @@ struct remote_log_cfg {
 
 /* ---- actions (src/config/actions.c, README "Actions") ----------------- */
 
-#define CFG_MAX_ACTIONS 8
-#define CFG_ACTION_MAX_RUNS 100	  /* 'max' per 'per' window */
+#define CFG_MAX_ACTIONS	    8
+#define CFG_ACTION_MAX_RUNS 100 /* 'max' per 'per' window */
 
 /* Run a command or pulse a relay once a host or group has been at state
  * or worse for after_ms; at most max runs in any per_ms; never during
@@ -469,9 +469,9 @@ struct remote_log_cfg {
 struct action_cfg {
 	char name[CFG_NAME_MAX];
 	int line;
-	bool on_group;		  /* target is a group, else a host */
-	int target;		  /* index into hosts or groups */
-	enum pl_state state;	  /* WARNING or CRITICAL */
+	bool on_group;	     /* target is a group, else a host */
+	int target;	     /* index into hosts or groups */
+	enum pl_state state; /* WARNING or CRITICAL */
 	int64_t after_ms;
 	int max;
 	int64_t per_ms;

@@ -43,10 +43,10 @@ struct panel_led_view {
 
 /* A relay driven by an action's pulse (config 'actions'). */
 struct panel_relay_view {
-	char name[CFG_NAME_MAX];  /* the action's */
-	int action;		  /* index into cfg->actions */
-	int line;		  /* BCM GPIO line */
-	bool active;		  /* energised now */
+	char name[CFG_NAME_MAX]; /* the action's */
+	int action;		 /* index into cfg->actions */
+	int line;		 /* BCM GPIO line */
+	bool active;		 /* energised now */
 };
 
 struct panel_view {
@@ -135,8 +135,7 @@ int64_t panel_tick(struct panel *p, int64_t now_ns);
 /* Energise (or release) the relay of action i (one with a pulse) and
  * show it now.  The panel does not time pulses: the actions do.  Reload
  * and close release every relay. */
-void panel_set_relay(struct panel *p, int action, bool active,
-		     int64_t now_ns);
+void panel_set_relay(struct panel *p, int action, bool active, int64_t now_ns);
 
 /* Show the next LCD page now (button, or a key on the virtual panel). */
 void panel_next_page(struct panel *p, int64_t now_ns);

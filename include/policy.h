@@ -55,9 +55,8 @@ void policy_new_device(struct policy *p, const char *mac, const char *ip,
 
 /* Action name (config 'actions') started, ended or was held: an event
  * with reason (what happened) and detail (the target and its state). */
-void policy_action_event(struct policy *p, const char *name,
-			 const char *reason, const char *detail,
-			 int64_t now_ns);
+void policy_action_event(struct policy *p, const char *name, const char *reason,
+			 const char *detail, int64_t now_ns);
 
 /* Record (or, with NULL, clear) the error of a failed reload. */
 void policy_set_config_error(struct policy *p, const char *msg);

@@ -89,8 +89,7 @@ static void json_print(FILE *out, const struct panel_view *v)
 	for (i = 0; i < v->n_relays; i++) {
 		fputs(i ? ",{\"name\":" : ",\"relays\":[{\"name\":", out);
 		json_write_string(out, v->relays[i].name);
-		fprintf(out, ",\"line\":%d,\"active\":%s}%s",
-			v->relays[i].line,
+		fprintf(out, ",\"line\":%d,\"active\":%s}%s", v->relays[i].line,
 			v->relays[i].active ? "true" : "false",
 			i == v->n_relays - 1 ? "]" : "");
 	}

@@ -213,8 +213,9 @@ static void term_line(const struct term_panel *t, const struct panel_view *v)
 		fputs(" | lcd: none", out);
 	}
 	for (i = 0; i < v->n_relays; i++)
-		fprintf(out, "%s%s=%s", i ? " " : " | relays: ",
-			v->relays[i].name, v->relays[i].active ? "on" : "off");
+		fprintf(out, "%s%s=%s",
+			i ? " " : " | relays: ", v->relays[i].name,
+			v->relays[i].active ? "on" : "off");
 	fputs(v->stopped ? " | stopped\n" : "\n", out);
 	fflush(out);
 }

@@ -48,9 +48,8 @@ void cfg_pins_free(struct pin_claims *claims)
 	free(claims);
 }
 
-int cfg_read_pin(struct cfg_ctx *ctx, const struct cfg_node *g,
-		    const char *key, struct pin_claims *claims,
-		    const char *user, int *pin)
+int cfg_read_pin(struct cfg_ctx *ctx, const struct cfg_node *g, const char *key,
+		 struct pin_claims *claims, const char *user, int *pin)
 {
 	struct pin_claim *c;
 	int v, r = cfg_get_int(ctx, g, key, INT_MIN, INT_MAX, &v);
@@ -221,7 +220,7 @@ static void read_led(struct cfg_ctx *ctx, const struct cfg_node *n,
 	snprintf(user, sizeof(user), "led '%s'", led->name);
 	for (c = 0; c < LED_COLOR_COUNT; c++)
 		if (cfg_read_pin(ctx, n, cfg_led_color_names[c], claims, user,
-			     &led->pin[c]) != 0)
+				 &led->pin[c]) != 0)
 			pins++;
 	if (!pins)
 		cfg_node_error(ctx, n,
@@ -280,7 +279,8 @@ static void read_buzzer(struct cfg_ctx *ctx, const struct cfg_node *ind,
 	if (ind && cfg_get_group(ctx, ind, "buzzer", &g) > 0) {
 		b->line = cfg_node_line(g);
 		cfg_check_keys(ctx, g, keys, "'buzzer'");
-		if (cfg_read_pin(ctx, g, "pin", claims, "the buzzer", &b->pin) == 0)
+		if (cfg_read_pin(ctx, g, "pin", claims, "the buzzer",
+				 &b->pin) == 0)
 			cfg_node_error(ctx, g, "buzzer needs a 'pin'");
 		cfg_get_bool(ctx, g, "active_low", &b->active_low);
 		cfg_get_bool(ctx, g, "mute", &b->mute);

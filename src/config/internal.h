@@ -164,9 +164,8 @@ void cfg_pins_check(struct cfg_ctx *ctx, struct pin_claims *claims,
 void cfg_pins_free(struct pin_claims *claims);
 /* Reads pin key of g (0..GPIO_MAX_PIN) into *pin and claims it for user
  * ("the buzzer"); 1 read, 0 absent, -1 error. */
-int cfg_read_pin(struct cfg_ctx *ctx, const struct cfg_node *g,
-		 const char *key, struct pin_claims *claims, const char *user,
-		 int *pin);
+int cfg_read_pin(struct cfg_ctx *ctx, const struct cfg_node *g, const char *key,
+		 struct pin_claims *claims, const char *user, int *pin);
 
 /* indicators.c, lcd.c */
 void cfg_read_indicators(struct cfg_ctx *ctx, const struct cfg_node *root,

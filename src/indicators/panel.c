@@ -535,8 +535,7 @@ void panel_update(struct panel *p, const struct status *st, int64_t now_ns)
 	panel_arm_early(p, now_ns);
 }
 
-void panel_set_relay(struct panel *p, int action, bool active,
-		     int64_t now_ns)
+void panel_set_relay(struct panel *p, int action, bool active, int64_t now_ns)
 {
 	if (!p || action < 0 || action >= p->cfg->n_actions)
 		return;

@@ -537,9 +537,8 @@ void policy_new_device(struct policy *p, const char *mac, const char *ip,
 		 sep[0] ? name : "");
 }
 
-void policy_action_event(struct policy *p, const char *name,
-			 const char *reason, const char *detail,
-			 int64_t now_ns)
+void policy_action_event(struct policy *p, const char *name, const char *reason,
+			 const char *detail, int64_t now_ns)
 {
 	struct pl_event *e = push_event(p, EVENT_ACTION, now_ns);
 
