@@ -23,6 +23,11 @@ file.  Waits are generous; no duration is asserted.
      actions say "held: maintenance window" once each, nothing runs.
   04 SIGTERM: exit 0, the final view has the relay inactive.
 
+StopDuringPulse (no lab: an exec check that exits 2 is CRITICAL at once)
+  01 a 60 s pulse is active in the JSON panel; SIGTERM: exit 0, the
+     final ("stopped") view has the relay inactive, and the log says the
+     pulse was cut short.
+
 ConfigErrors (pilotlight -t): every bad action is named at its FILE:LINE
 (unknown host, pin used by the buzzer, both command and pulse, a relative
 command, duplicate name, out-of-range max), exit 1.
@@ -41,7 +46,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in tests/lib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import netlab  # noqa: E402
-from pilotlight import led, test_main  # noqa: E402
+from pilotlight import PilotlightProc, led, test_main  # noqa: E402
 
 BINARY = "build/pilotlight"
 WAIT = 40  # s, for anything the daemon should do within a few seconds
@@ -183,6 +188,37 @@ class Actions(unittest.TestCase):
         last = self.pl.last_view()
         self.assertTrue(last.get("stopped"))
         self.assertFalse(relay_active(last))
+
+
+STOP_CFG = """
+logging = { level = "info"; target = "stderr"; };
+defaults = { interval = "2s"; timeout = "1s"; fail_after = 1; };
+hosts = ( { name = "modem"; address = "127.0.0.1";
+            checks = ( { type = "exec";
+                         command = [ "/bin/sh", "-c", "exit 2" ]; } ); } );
+indicators = { lamp_test = false; };
+actions = ( { name = "relay"; on = "host:modem"; after = "0";
+              pulse = { line = 23; duration = "60s"; }; } );
+"""
+
+
+class StopDuringPulse(unittest.TestCase):
+    def test_stop_releases_the_relay(self):
+        d = tempfile.mkdtemp(prefix="pl-actions-stop-")
+        try:
+            path = os.path.join(d, "stop.cfg")
+            with open(path, "w") as f:
+                f.write(STOP_CFG)
+            with PilotlightProc(BINARY, path) as pl:
+                pl.wait_view(relay_active, WAIT)
+                self.assertEqual(pl.sigterm()[0], 0)
+                last = pl.last_view()
+                self.assertTrue(last.get("stopped"))
+                self.assertFalse(relay_active(last))
+                self.assertIn("action relay: cut short by stop",
+                              pl.stderr_text())
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 BAD = """hosts = ( { name = "modem"; address = "127.0.0.1";
