@@ -255,7 +255,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		"daemon",	"logging", "defaults", "thresholds",
 		"hosts",	"groups",  "capture",  "indicators",
 		"metrics",	"events",  "webhooks", "interfaces",
-		"measurements", "pi",	   "actions", NULL,
+		"measurements", "pi",	   "actions",  NULL,
 	};
 	struct pin_claims *claims = cfg_pins_new();
 	struct cfg_defaults def;
