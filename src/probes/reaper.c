@@ -117,11 +117,27 @@ static long stat_ppid(const char *pid)
 	return ppid;
 }
 
+/* Is /proc the proc of our own pid namespace?  Run from a new pid
+ * namespace with the old /proc still mounted, a pid read there names
+ * someone else here; then nothing is listed (and nothing killed). */
+static bool proc_is_ours(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10) == (long)getpid();
+}
+
 static void children_of(pid_t parent, struct pids *out)
 {
 	struct dirent *d;
 	DIR *dir;
 
+	if (!proc_is_ours())
+		return;
 	if (children_by_task(parent, out) == 0)
 		return;
 	dir = opendir("/proc");
@@ -173,7 +189,13 @@ static size_t sweep_once(struct reaper *r)
 	for (size_t i = 0; i < kids->n; i++) {
 		pid_t pid = kids->v[i];
 
+		siginfo_t si = { .si_pid = 0 };
+
 		if (tracked(r, pid))
+			continue;
+		/* Only a child of ours: waitid() refuses any other pid. */
+		if (waitid(P_PID, (id_t)pid, &si,
+			   WEXITED | WNOHANG | WNOWAIT) < 0)
 			continue;
 		seen++;
 		if (waitpid(pid, NULL, WNOHANG) == pid)
