@@ -194,8 +194,8 @@ static size_t sweep_once(struct reaper *r)
 		if (tracked(r, pid))
 			continue;
 		/* Only a child of ours: waitid() refuses any other pid. */
-		if (waitid(P_PID, (id_t)pid, &si,
-			   WEXITED | WNOHANG | WNOWAIT) < 0)
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) <
+		    0)
 			continue;
 		seen++;
 		if (waitpid(pid, NULL, WNOHANG) == pid)
