@@ -96,27 +96,6 @@ static int children_by_task(pid_t parent, struct pids *out)
 	return rc;
 }
 
-/* The parent pid in /proc/PID/stat, or -1. */
-static long stat_ppid(const char *pid)
-{
-	char path[64], buf[512], *p;
-	long ppid = -1;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%.16s/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* the name may hold spaces and parens */
-	if (p && sscanf(p + 1, " %*c %ld", &ppid) != 1)
-		ppid = -1;
-	return ppid;
-}
-
 /* Is /proc the proc of our own pid namespace?  Run from a new pid
  * namespace with the old /proc still mounted, a pid read there names
  * someone else here; then nothing is listed (and nothing killed). */
@@ -129,6 +108,45 @@ static bool proc_is_ours(void)
 		return false;
 	buf[n] = '\0';
 	return strtol(buf, NULL, 10) == (long)getpid();
+}
+
+/* Field n (1-based, as proc(5) numbers them; n >= 3) of /proc/PID/stat,
+ * or -1: 4 is the parent pid, 22 the start time in clock ticks. */
+static long long stat_field(const char *pid, int n)
+{
+	char path[64], buf[512], *p, *end, *save = NULL;
+	long long v = -1;
+	FILE *f;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%.16s/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	p = strrchr(buf, ')'); /* the name may hold spaces and parens */
+	if (!p)
+		return -1;
+	p = strtok_r(p + 1, " ", &save); /* field 3, the state */
+	for (int i = 3; i < n && p; i++)
+		p = strtok_r(NULL, " ", &save);
+	if (p) {
+		errno = 0;
+		v = strtoll(p, &end, 10);
+		if (errno || end == p)
+			v = -1;
+	}
+	return v;
+}
+
+static long long start_ticks(pid_t pid)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%d", (int)pid);
+	return stat_field(s, 22);
 }
 
 static void children_of(pid_t parent, struct pids *out)
@@ -145,7 +163,7 @@ static void children_of(pid_t parent, struct pids *out)
 		return;
 	while ((d = readdir(dir)))
 		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' &&
-		    stat_ppid(d->d_name) == parent)
+		    stat_field(d->d_name, 4) == parent)
 			pids_add(out, strtol(d->d_name, NULL, 10));
 	closedir(dir);
 }
@@ -173,6 +191,20 @@ static bool tracked(const struct reaper *r, pid_t pid)
 	return false;
 }
 
+/* The start time of the oldest plugin still tracked, or -1. */
+static long long oldest_plugin(const struct reaper *r)
+{
+	long long oldest = -1;
+
+	for (const struct reaper_child *c = r->tracked; c; c = c->next) {
+		long long t = start_ticks(c->pid);
+
+		if (t >= 0 && (oldest < 0 || t < oldest))
+			oldest = t;
+	}
+	return oldest;
+}
+
 /* One pass: reap every untracked child that is gone, SIGKILL the others.
  * Returns how many untracked children there were: a pass that found none
  * is the last (a reaped child's own children come to us before it can be
@@ -180,11 +212,13 @@ static bool tracked(const struct reaper *r, pid_t pid)
 static size_t sweep_once(struct reaper *r)
 {
 	struct pids *kids = malloc(sizeof(*kids));
+	long long oldest;
 	size_t seen = 0;
 
 	if (!kids)
 		return 1; /* try again */
 	kids->n = 0;
+	oldest = oldest_plugin(r);
 	children_of(getpid(), kids);
 	for (size_t i = 0; i < kids->n; i++) {
 		pid_t pid = kids->v[i];
@@ -196,6 +230,11 @@ static size_t sweep_once(struct reaper *r)
 		/* Only a child of ours: waitid() refuses any other pid. */
 		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) <
 		    0)
+			continue;
+		/* Started after a plugin that still runs: it may be that
+		 * plugin's helper, detached but waited for.  It goes when
+		 * the plugin ends or times out (the sweep then comes again). */
+		if (si.si_pid == 0 && oldest >= 0 && start_ticks(pid) >= oldest)
 			continue;
 		seen++;
 		if (waitpid(pid, NULL, WNOHANG) == pid)
@@ -243,11 +282,17 @@ struct reaper *reaper_open(struct loop *l)
 	if (!r)
 		return NULL;
 	r->l = l;
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ||
-	    loop_add_signal(l, SIGCHLD, on_sigchld, r) < 0) {
+	if (loop_add_signal(l, SIGCHLD, on_sigchld, r) < 0) {
 		free(r);
 		return NULL;
 	}
+	/* Without it (qemu-user refuses the prctl) a plugin's tree is still
+	 * killed at its timeout, but what it detached and left behind when
+	 * it ended goes to init: said once, not fatal. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		log_warn("cannot be the subreaper of exec checks (%s): a "
+			 "process a check detaches may outlive it",
+			 strerror(errno));
 	return r;
 }
 
