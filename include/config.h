@@ -172,6 +172,23 @@ struct group_cfg {
 	int min_failed;
 };
 
+/* A scheduled maintenance window (README "Maintenance windows"): on each
+ * weekday in days (bit tm_wday: 0 Sunday) the local wall clock from
+ * from_min up to (not including) to_min minutes after midnight; with
+ * to_min <= from_min it runs on into the next day.  It keeps the alarm
+ * quiet for the hosts listed (groups are resolved to their hosts), or for
+ * the whole site when n_hosts is 0. */
+#define CFG_MAX_WINDOWS 32
+struct window_cfg {
+	char name[CFG_NAME_MAX];
+	int line;
+	unsigned days;
+	int from_min;		  /* 0..1439 */
+	int to_min;		  /* 0..1440, != from_min */
+	int hosts[CFG_MAX_HOSTS / 8];
+	int n_hosts;
+};
+
 /* ---- indicators ------------------------------------------------------ */
 
 enum led_color {
@@ -516,6 +533,8 @@ struct pl_config {
 	int n_hosts;
 	struct group_cfg groups[CFG_MAX_GROUPS];
 	int n_groups;
+	struct window_cfg windows[CFG_MAX_WINDOWS];
+	int n_windows;
 	struct capture_cfg capture;
 	struct interfaces_cfg interfaces;
 	struct indicators_cfg indicators;

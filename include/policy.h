@@ -128,6 +128,12 @@ bool policy_due(const struct policy *p, int64_t now_ns);
  * the start-up grace). */
 void policy_tick(struct policy *p, int64_t now_ns);
 
+/* Scheduled maintenance windows (config 'maintenance', window.h): take
+ * the ones on at wall-clock second wall_s, with an event for each that
+ * started or ended.  Call once a wall-clock minute, on the minute, and
+ * after a reload.  Returns true when the set of windows on changed. */
+bool policy_windows(struct policy *p, int64_t now_ns, int64_t wall_s);
+
 /* Frames seen on the capture port (drives the activity LED). */
 void policy_add_activity(struct policy *p, uint64_t frames);
 

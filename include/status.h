@@ -93,6 +93,14 @@ struct status {
 	enum pl_state alarm_state;	/* its level */
 	bool acknowledged;		/* the alarm was acknowledged */
 	int64_t maintenance_until_ns;	/* 0: none */
+	/* Scheduled maintenance windows on now (bit i: cfg->windows[i]);
+	 * window_site when one of them silences the whole site; window is
+	 * the one the LCD names (-1: none), ending at window_until_ns
+	 * (monotonic, as the wall clock stood at the last check). */
+	uint32_t windows;
+	bool window_site;
+	int window;
+	int64_t window_until_ns;
 	/* Start-up grace: no alarm until every check has decided or this
 	 * time has come, whichever is first; 0 once it is over. */
 	int64_t grace_until_ns;

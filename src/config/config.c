@@ -255,7 +255,8 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		"daemon",	"logging", "defaults", "thresholds",
 		"hosts",	"groups",  "capture",  "indicators",
 		"metrics",	"events",  "webhooks", "interfaces",
-		"measurements", "pi",	   "actions",  NULL,
+		"measurements", "pi",	   "actions",  "maintenance",
+		NULL,
 	};
 	struct pin_claims *claims = cfg_pins_new();
 	struct cfg_defaults def;
@@ -272,6 +273,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_set_grace(&def, cfg);
 	cfg_read_pi(ctx, root, cfg);
 	cfg_read_groups(ctx, root, cfg);
+	cfg_read_windows(ctx, root, cfg);
 	cfg_read_capture(ctx, root, cfg);
 	cfg_read_indicators(ctx, root, cfg, claims);
 	cfg_read_actions(ctx, root, cfg, claims);

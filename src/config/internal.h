@@ -63,6 +63,8 @@ const char *cfg_parse_cidr(const char *s, struct cidr *out);
 const char *cfg_parse_net(const char *s, struct cidr *out);
 /* "ADDR:PORT" or "[V6]:PORT". */
 bool cfg_valid_listen(const char *s);
+/* "HH:MM" (00:00..23:59) → minutes after midnight, or -1. */
+int cfg_parse_clock(const char *s);
 /* "HH:MM-HH:MM" → minutes after midnight; returns NULL or why bad. */
 const char *cfg_parse_clock_range(const char *s, int *from, int *to);
 
@@ -166,6 +168,11 @@ void cfg_pins_free(struct pin_claims *claims);
  * ("the buzzer"); 1 read, 0 absent, -1 error. */
 int cfg_read_pin(struct cfg_ctx *ctx, const struct cfg_node *g, const char *key,
 		 struct pin_claims *claims, const char *user, int *pin);
+
+/* windows.c: the 'maintenance' list of scheduled windows; after the
+ * hosts and groups it names. */
+void cfg_read_windows(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg);
 
 /* indicators.c, lcd.c */
 void cfg_read_indicators(struct cfg_ctx *ctx, const struct cfg_node *root,

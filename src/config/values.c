@@ -312,7 +312,7 @@ bool cfg_valid_listen(const char *s)
 }
 
 /* "HH:MM" at s (exactly five characters) → minutes, or -1. */
-static int parse_clock(const char *s)
+int cfg_parse_clock(const char *s)
 {
 	int h, m;
 
@@ -331,8 +331,8 @@ const char *cfg_parse_clock_range(const char *s, int *from, int *to)
 {
 	if (strlen(s) != 11 || s[5] != '-')
 		return "must be HH:MM-HH:MM";
-	*from = parse_clock(s);
-	*to = parse_clock(s + 6);
+	*from = cfg_parse_clock(s);
+	*to = cfg_parse_clock(s + 6);
 	if (*from < 0 || *to < 0)
 		return "must be HH:MM-HH:MM with HH 00..23 and MM 00..59";
 	if (*from == *to)

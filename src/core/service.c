@@ -142,6 +142,25 @@ static int64_t on_panel_timer(struct loop *l, void *arg)
 	return panel_tick(s->panel, now);
 }
 
+/* Scheduled maintenance windows: checked on each wall-clock minute, where
+ * their edges fall.  A minute also bounds how long a wall-clock jump
+ * (NTP stepping, a DST change is none: it moves no instant) goes
+ * unnoticed; the loop itself runs on the monotonic clock. */
+static int64_t check_windows(struct service *s)
+{
+	int64_t wall = clock_wall_ns();
+
+	if (policy_windows(s->policy, clock_now_ns(), wall / NS_PER_S))
+		show_status(s);
+	return 60 * NS_PER_S - wall % (60 * NS_PER_S);
+}
+
+static int64_t on_window_timer(struct loop *l, void *arg)
+{
+	(void)l;
+	return check_windows(arg);
+}
+
 static int64_t on_watchdog(struct loop *l, void *arg)
 {
 	uint64_t usec = 0;
@@ -265,6 +284,7 @@ static void reload(struct service *s)
 	actions_reload(s->actions, next, now);
 	config_free(s->cfg);
 	s->cfg = next;
+	check_windows(s);
 	policy_set_config_error(s->policy, NULL);
 	log_reconfigure(next->logging.target, next->logging.level);
 	open_remotelog(s);
@@ -449,7 +469,8 @@ int service_run(struct service *s)
 	show_status(s);
 	s->panel_timer = loop_add_timer(s->loop, 0, on_panel_timer, s);
 	if (s->panel_timer < 0 ||
-	    loop_add_timer(s->loop, 0, on_watchdog, s) < 0) {
+	    loop_add_timer(s->loop, 0, on_watchdog, s) < 0 ||
+	    loop_add_timer(s->loop, 0, on_window_timer, s) < 0) {
 		log_always(LOG_ERR, "timers: %s", strerror(errno));
 		return 1;
 	}

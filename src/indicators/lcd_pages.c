@@ -415,8 +415,17 @@ static void page_alarms(struct page *pg, const struct lcd_page_ctx *ctx)
 				    st->maintenance_until_ns - ctx->now_ns);
 		snprintf(buf + used, sizeof(buf) - used, "%smaint %s",
 			 used ? " " : "", dur);
+	} else if (st && st->window >= 0) {
+		/* a scheduled window: its name, the time left flush right */
+		lcd_format_duration(dur, sizeof(dur),
+				    st->window_until_ns - ctx->now_ns);
+		snprintf(buf + used, sizeof(buf) - used, "%smaint %s ",
+			 used ? " " : "", st->cfg->windows[st->window].name);
 	}
-	page_put(pg, 1, buf);
+	if (st && st->maintenance_until_ns <= ctx->now_ns && st->window >= 0)
+		page_put_lr(pg, 1, buf, dur);
+	else
+		page_put(pg, 1, buf);
 	if (bz->pin == PIN_NONE)
 		page_put(pg, 2, "no buzzer");
 	else if (bz->mute)
@@ -519,7 +528,8 @@ static void page_config_error(struct page *pg, const char *err)
  *		always, first; the other rows show the rest in turn, the
  *		next rows' worth each visit
  *	traffic	"frames N" | "on eth0"
- *	alarms	"ALARM CRIT" | "unack maint 59m" | "quiet hours"
+ *	alarms	"ALARM CRIT" | "unack maint 59m" or, in a scheduled
+ *		window, "maint backup  2h30m" | "quiet hours"
  *	system	"up 3d04h  48.3°C" | "192.168.1.10" | "cfg 1a2b3c4d" | version;
  *		every other visit an interface a row, "eth0 up 1.2M/345k"
  *		(link, rx/tx bits a second), the next rows' worth each time

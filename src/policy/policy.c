@@ -15,7 +15,8 @@
  *    hosts, or with min_failed = M CRITICAL when at least M hosts are bad
  *    and WARNING when some but fewer are;
  *  - an alarm sounds for a site state of WARNING or worse once start-up
- *    grace is over, and not during maintenance; an acknowledgement holds
+ *    grace is over, and not during maintenance (the button's, or a
+ *    scheduled window's: window.c, which may silence only some hosts); an acknowledgement holds
  *    until a new problem appears (a check turns worse, or the alarm level
  *    rises), across a restart too (memory.c);
  *  - start-up grace ends when every check has decided a state or when
@@ -54,7 +55,7 @@ const struct pl_event *status_event(const struct status *st, uint64_t seq)
 	return &st->events[seq % STATUS_EVENTS];
 }
 
-static struct pl_event *push_event(struct policy *p, enum event_kind kind,
+struct pl_event *policy_push_event(struct policy *p, enum event_kind kind,
 				   int64_t now_ns)
 {
 	struct status *st = &p->st;
@@ -308,20 +309,21 @@ static bool grace_over(struct policy *p, int64_t now_ns)
 }
 
 /* Recompute everything derived from the verdicts. */
-static void recompute(struct policy *p, int64_t now_ns)
+void policy_recompute(struct policy *p, int64_t now_ns)
 {
 	struct status *st = &p->st;
-	enum pl_state prev = st->alarm_state;
+	enum pl_state prev = st->alarm_state, level;
 	bool settled;
 
 	roll_up_hosts(p, now_ns);
 	for (int g = 0; g < p->cfg->n_groups; g++)
 		st->groups[g] = group_state(p, &p->cfg->groups[g]);
 	settled = grace_over(p, now_ns);
+	level = window_alarm_level(p);
 	st->alarm = settled &&
-		    state_rank(st->overall) >= state_rank(STATE_WARNING) &&
+		    state_rank(level) >= state_rank(STATE_WARNING) &&
 		    st->maintenance_until_ns <= now_ns;
-	st->alarm_state = st->alarm ? st->overall : STATE_OK;
+	st->alarm_state = st->alarm ? level : STATE_OK;
 	if (st->alarm && state_rank(st->alarm_state) > state_rank(prev) &&
 	    !memory_covers_level(p, st->alarm_state))
 		p->problems++;
@@ -351,7 +353,8 @@ struct policy *policy_new(const struct pl_config *cfg, int64_t now_ns)
 	for (int i = 0; i < p->st.n_checks; i++)
 		p->st.checks[i].since_ns = now_ns;
 	p->acked = (uint64_t)-1;
-	recompute(p, now_ns);
+	p->st.window = -1;
+	policy_recompute(p, now_ns);
 	return p;
 }
 
@@ -379,6 +382,7 @@ static int find_check(const struct policy *p, const char *name)
 int policy_reload(struct policy *p, const struct pl_config *cfg,
 		  int64_t now_ns)
 {
+	const struct pl_config *old_cfg = p->cfg;
 	struct tables t, old;
 
 	if (tables_alloc(&t, cfg) < 0)
@@ -398,18 +402,19 @@ int policy_reload(struct policy *p, const struct pl_config *cfg,
 	tables_of(p, &old);
 	tables_install(p, &t, cfg);
 	tables_free(&old);
+	window_reload(p, old_cfg, now_ns);
 	/* Still in grace: the new length, counted from the start. */
 	if (p->st.grace_until_ns)
 		p->st.grace_until_ns =
 			p->st.started_ns + cfg->grace_ms * NS_PER_MS;
-	recompute(p, now_ns);
+	policy_recompute(p, now_ns);
 	return 0;
 }
 
 static void announce(struct policy *p, int idx, int64_t now_ns)
 {
 	struct verdict *v = &p->verdicts[idx];
-	struct pl_event *e = push_event(p, EVENT_STATE, now_ns);
+	struct pl_event *e = policy_push_event(p, EVENT_STATE, now_ns);
 
 	snprintf(e->check, sizeof(e->check), "%s", p->check_cfgs[idx]->name);
 	e->old_state = v->announced;
@@ -483,13 +488,13 @@ void policy_report(struct policy *p, int idx, const struct probe_result *res,
 	memcpy(p->st.checks[idx].values, r->value, sizeof(r->value));
 	p->st.checks[idx].rtt_min_ms = r->rtt_min_ms;
 	p->st.checks[idx].rtt_max_ms = r->rtt_max_ms;
-	recompute(p, now_ns);
+	policy_recompute(p, now_ns);
 	/* A host cut off by its parent raises nothing of its own; what it
 	 * was never announced is not announced as over either. */
 	if (v->shown != v->announced &&
 	    !p->st.hosts[p->check_host[idx]].unreachable) {
 		announce(p, idx, now_ns);
-		recompute(p, now_ns);
+		policy_recompute(p, now_ns);
 	}
 }
 
@@ -500,7 +505,7 @@ void policy_route_changed(struct policy *p, int idx, const char *old_path,
 
 	if (idx < 0 || idx >= p->st.n_checks)
 		return;
-	e = push_event(p, EVENT_ROUTE, now_ns);
+	e = policy_push_event(p, EVENT_ROUTE, now_ns);
 	snprintf(e->check, sizeof(e->check), "%s", p->check_cfgs[idx]->name);
 	e->old_state = e->new_state = p->st.checks[idx].state;
 	snprintf(e->reason, sizeof(e->reason), "route changed");
@@ -530,7 +535,7 @@ void policy_new_device(struct policy *p, const char *mac, const char *ip,
 		return;
 	}
 	p->devices_listed++;
-	e = push_event(p, EVENT_NEW_DEVICE, now_ns);
+	e = policy_push_event(p, EVENT_NEW_DEVICE, now_ns);
 	snprintf(e->reason, sizeof(e->reason), "new device%s%s", sep,
 		 sep[0] ? name : "");
 	snprintf(e->detail, sizeof(e->detail), "%s %s%s%s", mac, ip, sep,
@@ -540,7 +545,7 @@ void policy_new_device(struct policy *p, const char *mac, const char *ip,
 void policy_action_event(struct policy *p, const char *name, const char *reason,
 			 const char *detail, int64_t now_ns)
 {
-	struct pl_event *e = push_event(p, EVENT_ACTION, now_ns);
+	struct pl_event *e = policy_push_event(p, EVENT_ACTION, now_ns);
 
 	snprintf(e->check, sizeof(e->check), "%s", name);
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
@@ -553,20 +558,20 @@ void policy_set_config_error(struct policy *p, const char *msg)
 
 	snprintf(p->st.config_error, sizeof(p->st.config_error), "%s",
 		 msg ? msg : "");
-	e = push_event(p, EVENT_RELOAD, clock_now_ns());
+	e = policy_push_event(p, EVENT_RELOAD, clock_now_ns());
 	snprintf(e->reason, sizeof(e->reason), "%s",
 		 msg ? msg : "configuration reloaded");
 }
 
 bool policy_acknowledge(struct policy *p, int64_t now_ns)
 {
-	recompute(p, now_ns);
+	policy_recompute(p, now_ns);
 	if (!p->st.alarm || p->st.acknowledged)
 		return false;
 	p->acked = p->problems;
 	p->st.acknowledged = true;
 	memory_take_ack(p);
-	push_event(p, EVENT_ACK, now_ns)->new_state = p->st.alarm_state;
+	policy_push_event(p, EVENT_ACK, now_ns)->new_state = p->st.alarm_state;
 	return true;
 }
 
@@ -579,11 +584,11 @@ void policy_maintenance(struct policy *p, int64_t now_ns,
 	/* the end as wall-clock time, for after a reboot; rounded up */
 	memory_set_maintenance(p, clock_wall_ns() / NS_PER_S +
 				       (duration_ns + NS_PER_S - 1) / NS_PER_S);
-	e = push_event(p, EVENT_MAINTENANCE, now_ns);
+	e = policy_push_event(p, EVENT_MAINTENANCE, now_ns);
 	snprintf(e->reason, sizeof(e->reason), "for %lld minute%s",
 		 (long long)(duration_ns / (60 * NS_PER_S)),
 		 duration_ns / (60 * NS_PER_S) == 1 ? "" : "s");
-	recompute(p, now_ns);
+	policy_recompute(p, now_ns);
 }
 
 bool policy_due(const struct policy *p, int64_t now_ns)
@@ -602,7 +607,7 @@ void policy_tick(struct policy *p, int64_t now_ns)
 		p->st.maintenance_until_ns = 0;
 		memory_set_maintenance(p, 0);
 	}
-	recompute(p, now_ns);
+	policy_recompute(p, now_ns);
 }
 
 void policy_add_activity(struct policy *p, uint64_t frames)

@@ -35,6 +35,24 @@ struct policy {
 	bool level_pending;
 };
 
+/* policy.c: a new event in the ring, stamped now; the caller fills in
+ * what happened. */
+struct pl_event *policy_push_event(struct policy *p, enum event_kind kind,
+				   int64_t now_ns);
+
+/* policy.c: recompute everything derived from the verdicts. */
+void policy_recompute(struct policy *p, int64_t now_ns);
+
+/* window.c: the level the alarm sounds at, leaving out the hosts that
+ * maintenance windows on now silence (OK when one silences the site). */
+enum pl_state window_alarm_level(const struct policy *p);
+
+/* window.c: after a reload put the windows that are on under their
+ * indices in the new config (p->cfg); one gone from it ends, with an
+ * event.  old is the config before. */
+void window_reload(struct policy *p, const struct pl_config *old,
+		   int64_t now_ns);
+
 /* The alarm was acknowledged: remember the checks that are bad now. */
 void memory_take_ack(struct policy *p);
 
