@@ -10,9 +10,11 @@
  * belongs to the day it starts).  So across DST: a start in the hour
  * skipped in spring takes effect at the first minute that exists after
  * it (03:00), and a window wholly inside that hour does not happen that
- * day; in the hour repeated in autumn the window is on during both
- * passes of the wall clock through it (02:00-02:30 happens twice, 01:00-
- * 02:30 lasts until the second 02:30).
+ * day; in the hour repeated in autumn it is on during both passes of
+ * the wall clock through it: in Berlin 02:00-02:30 happens twice, and
+ * 01:00-02:30 ends at the first 02:30 and is on again from the second
+ * 02:00 to the second 02:30 (each pass with its events).  In New York,
+ * where 01:00-02:00 repeats, 01:00-02:30 simply lasts 3.5 hours.
  */
 #ifndef PL_WINDOW_H
 #define PL_WINDOW_H

@@ -5,10 +5,11 @@
  *			  from = "02:00"; to = "04:30"; hosts = [ "nas" ]; } );
  *
  * Days are "mon".."sun" or a range "mon-fri" (which may wrap: "fri-mon");
- * from is 00:00..23:59, to 00:00..24:00 and not equal to from; a 'to' at
- * or before 'from' runs past midnight.  hosts and groups name what the
- * window silences (groups are resolved to their hosts here); neither
- * means the whole site.  Read after hosts and groups.
+ * from is 00:00..23:59, to 00:00..24:00 and not equal to from; a 'to'
+ * before 'from' runs past midnight ("00:00" to "24:00" is the whole
+ * day).  hosts and groups name what the window silences (groups are
+ * resolved to their hosts here); neither means the whole site.  Read
+ * after hosts and groups.
  */
 #include <stdio.h>
 #include <string.h>
@@ -182,7 +183,7 @@ static void read_window(struct cfg_ctx *ctx, const struct cfg_node *n,
 	read_days(ctx, n, w);
 	if (read_clock(ctx, n, "from", false, &w->from_min) == 0 &&
 	    read_clock(ctx, n, "to", true, &w->to_min) == 0 &&
-	    w->from_min % (24 * 60) == w->to_min % (24 * 60))
+	    w->from_min == w->to_min)
 		cfg_key_error(ctx, n, "to",
 			      "maintenance window '%s': 'from' and 'to' are "
 			      "the same time",

@@ -393,6 +393,27 @@ static void page_traffic(struct page *pg, const struct lcd_page_ctx *ctx)
 	page_put(pg, 1, buf);
 }
 
+/* A scheduled maintenance window (the button's maintenance not on):
+ * "maint NAME" with the time left flush right on row 1, so the
+ * acknowledgement moves to row 0, "ALARM CRIT  unack". */
+static void page_window(struct page *pg, const struct status *st,
+			int64_t now_ns)
+{
+	char buf[64], dur[16];
+
+	if (st->alarm) {
+		snprintf(buf, sizeof(buf), "ALARM %s",
+			 page_state_abbrev(st->alarm_state));
+		page_put_lr(pg, 0, buf, st->acknowledged ? "ack" : "unack");
+	} else {
+		page_put(pg, 0, "No alarms");
+	}
+	lcd_format_duration(dur, sizeof(dur), st->window_until_ns - now_ns);
+	snprintf(buf, sizeof(buf), "maint %s",
+		 st->cfg->windows[st->window].name);
+	page_put_lr(pg, 1, buf, dur);
+}
+
 static void page_alarms(struct page *pg, const struct lcd_page_ctx *ctx)
 {
 	const struct buzzer_cfg *bz = &ctx->cfg->indicators.buzzer;
@@ -401,31 +422,28 @@ static void page_alarms(struct page *pg, const struct lcd_page_ctx *ctx)
 	size_t used = 0;
 
 	buf[0] = '\0';
-	if (st && st->alarm) {
-		snprintf(buf, sizeof(buf), "ALARM %s",
-			 page_state_abbrev(st->alarm_state));
-		page_put(pg, 0, buf);
-		used = (size_t)snprintf(buf, sizeof(buf), "%s",
-					st->acknowledged ? "ack" : "unack");
+	if (st && st->window >= 0 && st->maintenance_until_ns <= ctx->now_ns) {
+		page_window(pg, st, ctx->now_ns);
 	} else {
-		page_put(pg, 0, "No alarms");
-	}
-	if (st && st->maintenance_until_ns > ctx->now_ns) {
-		lcd_format_duration(dur, sizeof(dur),
-				    st->maintenance_until_ns - ctx->now_ns);
-		snprintf(buf + used, sizeof(buf) - used, "%smaint %s",
-			 used ? " " : "", dur);
-	} else if (st && st->window >= 0) {
-		/* a scheduled window: its name, the time left flush right */
-		lcd_format_duration(dur, sizeof(dur),
-				    st->window_until_ns - ctx->now_ns);
-		snprintf(buf + used, sizeof(buf) - used, "%smaint %s ",
-			 used ? " " : "", st->cfg->windows[st->window].name);
-	}
-	if (st && st->maintenance_until_ns <= ctx->now_ns && st->window >= 0)
-		page_put_lr(pg, 1, buf, dur);
-	else
+		if (st && st->alarm) {
+			snprintf(buf, sizeof(buf), "ALARM %s",
+				 page_state_abbrev(st->alarm_state));
+			page_put(pg, 0, buf);
+			used = (size_t)snprintf(buf, sizeof(buf), "%s",
+						st->acknowledged ? "ack"
+								 : "unack");
+		} else {
+			page_put(pg, 0, "No alarms");
+		}
+		if (st && st->maintenance_until_ns > ctx->now_ns) {
+			lcd_format_duration(dur, sizeof(dur),
+					    st->maintenance_until_ns -
+						    ctx->now_ns);
+			snprintf(buf + used, sizeof(buf) - used, "%smaint %s",
+				 used ? " " : "", dur);
+		}
 		page_put(pg, 1, buf);
+	}
 	if (bz->pin == PIN_NONE)
 		page_put(pg, 2, "no buzzer");
 	else if (bz->mute)
@@ -528,8 +546,8 @@ static void page_config_error(struct page *pg, const char *err)
  *		always, first; the other rows show the rest in turn, the
  *		next rows' worth each visit
  *	traffic	"frames N" | "on eth0"
- *	alarms	"ALARM CRIT" | "unack maint 59m" or, in a scheduled
- *		window, "maint backup  2h30m" | "quiet hours"
+ *	alarms	"ALARM CRIT" | "unack maint 59m" | "quiet hours"; in a
+ *		scheduled window "ALARM CRIT  unack" | "maint backup 2h30m"
  *	system	"up 3d04h  48.3°C" | "192.168.1.10" | "cfg 1a2b3c4d" | version;
  *		every other visit an interface a row, "eth0 up 1.2M/345k"
  *		(link, rx/tx bits a second), the next rows' worth each time
