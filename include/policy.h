@@ -134,6 +134,11 @@ void policy_tick(struct policy *p, int64_t now_ns);
  * after a reload.  Returns true when the set of windows on changed. */
 bool policy_windows(struct policy *p, int64_t now_ns, int64_t wall_s);
 
+/* Is host (index into cfg->hosts; -1: the site as a whole) in
+ * maintenance at now_ns: the button's, a site-wide window, or a window
+ * whose scope names it?  For whatever must hold still then (actions). */
+bool policy_in_maintenance(const struct policy *p, int host, int64_t now_ns);
+
 /* Frames seen on the capture port (drives the activity LED). */
 void policy_add_activity(struct policy *p, uint64_t frames);
 

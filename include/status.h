@@ -49,7 +49,8 @@ enum event_kind {
 	EVENT_STATE,		/* a check changed state */
 	EVENT_RELOAD,		/* config reloaded, or a reload failed */
 	EVENT_ACK,		/* alarm acknowledged */
-	EVENT_MAINTENANCE,	/* maintenance window started */
+	EVENT_MAINTENANCE,	/* maintenance started (the button), or a
+				 * scheduled window started or ended */
 	EVENT_NEW_DEVICE,	/* traffic from an address not seen before:
 				 * reason names it, check is "" */
 	EVENT_ROUTE,		/* a trace check's path changed: detail has
@@ -95,11 +96,12 @@ struct status {
 	int64_t maintenance_until_ns;	/* 0: none */
 	/* Scheduled maintenance windows on now (bit i: cfg->windows[i]);
 	 * window_site when one of them silences the whole site; window is
-	 * the one the LCD names (-1: none), ending at window_until_ns
-	 * (monotonic, as the wall clock stood at the last check). */
+	 * the one the LCD names (NULL: none; in cfg), ending at
+	 * window_until_ns (monotonic, as the wall clock stood at the last
+	 * check). */
 	uint32_t windows;
 	bool window_site;
-	int window;
+	const struct window_cfg *window;
 	int64_t window_until_ns;
 	/* Start-up grace: no alarm until every check has decided or this
 	 * time has come, whichever is first; 0 once it is over. */

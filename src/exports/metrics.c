@@ -307,8 +307,7 @@ static void render_rollup(struct xbuf *b, const struct status *st,
 	gauge(b, "pilotlight_alarm_acknowledged",
 	      "1 if the current alarm was acknowledged.", st->acknowledged);
 	gauge(b, "pilotlight_maintenance_active",
-	      "1 during maintenance (the button's, or a scheduled window "
-	      "for the whole site): alarms silenced.",
+	      "1 during a maintenance window (alarms silenced).",
 	      st->maintenance_until_ns > self->now_ns || st->window_site);
 	counter(b, "pilotlight_events_total",
 		"Events the policy raised (state changes, reloads, "

@@ -409,8 +409,7 @@ static void page_window(struct page *pg, const struct status *st,
 		page_put(pg, 0, "No alarms");
 	}
 	lcd_format_duration(dur, sizeof(dur), st->window_until_ns - now_ns);
-	snprintf(buf, sizeof(buf), "maint %s",
-		 st->cfg->windows[st->window].name);
+	snprintf(buf, sizeof(buf), "maint %s", st->window->name);
 	page_put_lr(pg, 1, buf, dur);
 }
 
@@ -422,7 +421,7 @@ static void page_alarms(struct page *pg, const struct lcd_page_ctx *ctx)
 	size_t used = 0;
 
 	buf[0] = '\0';
-	if (st && st->window >= 0 && st->maintenance_until_ns <= ctx->now_ns) {
+	if (st && st->window && st->maintenance_until_ns <= ctx->now_ns) {
 		page_window(pg, st, ctx->now_ns);
 	} else {
 		if (st && st->alarm) {

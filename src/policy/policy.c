@@ -353,7 +353,6 @@ struct policy *policy_new(const struct pl_config *cfg, int64_t now_ns)
 	for (int i = 0; i < p->st.n_checks; i++)
 		p->st.checks[i].since_ns = now_ns;
 	p->acked = (uint64_t)-1;
-	p->st.window = -1;
 	policy_recompute(p, now_ns);
 	return p;
 }

@@ -91,6 +91,16 @@ enum pl_state window_alarm_level(const struct policy *p)
 	return s;
 }
 
+bool policy_in_maintenance(const struct policy *p, int host, int64_t now_ns)
+{
+	const struct status *st = &p->st;
+
+	if (st->maintenance_until_ns > now_ns || st->window_site)
+		return true;
+	return host >= 0 && host < p->cfg->n_hosts &&
+	       host_silenced(p->cfg, st->windows, host);
+}
+
 static void window_event(struct policy *p, const char *name, const char *what,
 			 int64_t now_ns)
 {
@@ -100,7 +110,8 @@ static void window_event(struct policy *p, const char *name, const char *what,
 	log_notice("maintenance window %s %s", name, what);
 }
 
-/* The window the LCD names: a site-wide one first, else the first. */
+/* The window the LCD names: a site-wide one first, else the first; -1
+ * for none. */
 static int window_shown(const struct pl_config *cfg, uint32_t mask)
 {
 	int first = -1;
@@ -116,6 +127,11 @@ static int window_shown(const struct pl_config *cfg, uint32_t mask)
 	return first;
 }
 
+static const struct window_cfg *window_at(const struct pl_config *cfg, int i)
+{
+	return i < 0 ? NULL : &cfg->windows[i];
+}
+
 static bool site_wide(const struct pl_config *cfg, uint32_t mask)
 {
 	for (int i = 0; i < cfg->n_windows; i++)
@@ -129,7 +145,8 @@ bool policy_windows(struct policy *p, int64_t now_ns, int64_t wall_s)
 	const struct pl_config *cfg = p->cfg;
 	struct status *st = &p->st;
 	uint32_t now = window_mask(cfg, (time_t)wall_s), was = st->windows;
-	int shown = window_shown(cfg, now), was_shown = st->window;
+	const struct window_cfg *was_shown = st->window;
+	int shown = window_shown(cfg, now);
 
 	for (int i = 0; i < cfg->n_windows; i++)
 		if ((now ^ was) & 1u << i)
@@ -137,7 +154,7 @@ bool policy_windows(struct policy *p, int64_t now_ns, int64_t wall_s)
 				     now & 1u << i ? "started" : "ended",
 				     now_ns);
 	st->windows = now;
-	st->window = shown;
+	st->window = window_at(cfg, shown);
 	st->window_site = site_wide(cfg, now);
 	st->window_until_ns = 0;
 	if (shown >= 0)
@@ -146,7 +163,7 @@ bool policy_windows(struct policy *p, int64_t now_ns, int64_t wall_s)
 			(window_end(cfg, 1u << shown, wall_s) - wall_s) *
 				NS_PER_S;
 	policy_recompute(p, now_ns);
-	return now != was || shown != was_shown;
+	return now != was || st->window != was_shown;
 }
 
 void window_reload(struct policy *p, const struct pl_config *old,
@@ -172,6 +189,6 @@ void window_reload(struct policy *p, const struct pl_config *old,
 				     "ended (no longer in the config)", now_ns);
 	}
 	st->windows = mask;
-	st->window = window_shown(cfg, mask);
+	st->window = window_at(cfg, window_shown(cfg, mask));
 	st->window_site = site_wide(cfg, mask);
 }

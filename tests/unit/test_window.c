@@ -217,7 +217,7 @@ static void test_policy_scope_and_events(void **state)
 	zone("UTC");
 	assert_non_null(p);
 	assert_false(policy_windows(p, now, wed - MIN));
-	assert_int_equal(st->window, -1);
+	assert_null(st->window);
 	result(p, NAS, STATE_CRITICAL, now);
 	result(p, WEB, STATE_CRITICAL, now);
 	result(p, DB, STATE_CRITICAL, now);
@@ -225,13 +225,18 @@ static void test_policy_scope_and_events(void **state)
 
 	assert_true(policy_windows(p, now, wed));
 	assert_int_equal(st->windows, BIT(BACKUP));
-	assert_int_equal(st->window, BACKUP);
+	assert_ptr_equal(st->window, &cfg->windows[BACKUP]);
 	assert_int_equal(st->window_until_ns - now, 150 * 60 * NS_PER_S);
 	assert_int_equal(n_window_events(st, "window backup started"), 1);
 	/* web is not in scope: the alarm still sounds for it */
 	assert_true(st->alarm);
 	assert_int_equal(st->alarm_state, STATE_CRITICAL);
 	assert_int_equal(st->hosts[NAS].state, STATE_CRITICAL);
+
+	assert_true(policy_in_maintenance(p, NAS, now));
+	assert_true(policy_in_maintenance(p, DB, now));
+	assert_false(policy_in_maintenance(p, WEB, now));
+	assert_false(policy_in_maintenance(p, -1, now));
 
 	/* web recovers: only silenced hosts are bad, no alarm; the LEDs
 	 * (host states) still show them CRITICAL */
@@ -247,15 +252,18 @@ static void test_policy_scope_and_events(void **state)
 	/* over at 04:30 */
 	assert_true(
 		policy_windows(p, now += NS_PER_S, utc(2026, 12, 2, 4, 30)));
-	assert_int_equal(st->window, -1);
+	assert_null(st->window);
 	assert_int_equal(n_window_events(st, "window backup ended"), 1);
+	assert_false(policy_in_maintenance(p, NAS, now));
 	assert_true(st->alarm);
 
 	/* a site-wide window silences everything */
 	result(p, WEB, STATE_CRITICAL, now);
 	assert_true(policy_windows(p, now, utc(2026, 12, 2, 23, 0)));
-	assert_int_equal(st->window, NIGHTLY);
+	assert_ptr_equal(st->window, &cfg->windows[NIGHTLY]);
 	assert_true(st->window_site);
+	assert_true(policy_in_maintenance(p, WEB, now));
+	assert_true(policy_in_maintenance(p, -1, now));
 	assert_false(st->alarm);
 	assert_int_equal(n_window_events(st, "window nightly started"), 1);
 	policy_free(p);
