@@ -261,18 +261,35 @@ static void actions_arm(struct actions *a, int64_t due_ns, int64_t now_ns)
 	a->timer_ns = due_ns;
 }
 
+/* The button's maintenance, a site-wide scheduled window, or one whose
+ * scope covers the target; for a group, any of its hosts (its trouble
+ * may be the work being done). */
+static bool action_in_maintenance(const struct actions *a,
+				  const struct action_cfg *c, int64_t now_ns)
+{
+	const struct group_cfg *g;
+
+	if (!c->on_group)
+		return policy_in_maintenance(a->pol, c->target, now_ns);
+	if (policy_in_maintenance(a->pol, -1, now_ns))
+		return true;
+	g = &a->cfg->groups[c->target];
+	for (int k = 0; k < g->n_hosts; k++)
+		if (policy_in_maintenance(a->pol, g->hosts[k], now_ns))
+			return true;
+	return false;
+}
+
 void actions_update(struct actions *a, int64_t now_ns)
 {
-	const struct status *st;
 	int64_t due = INT64_MAX;
-	bool maintenance;
 
 	if (!a)
 		return;
-	st = policy_status(a->pol);
-	maintenance = st->maintenance_until_ns > now_ns;
 	for (int i = 0; i < a->cfg->n_actions; i++) {
-		int64_t next = action_weigh(&a->slots[i], maintenance, now_ns);
+		struct action_slot *sl = &a->slots[i];
+		int64_t next = action_weigh(
+			sl, action_in_maintenance(a, sl->c, now_ns), now_ns);
 
 		if (next < due)
 			due = next;
