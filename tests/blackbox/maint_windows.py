@@ -52,6 +52,7 @@ hosts = (
 		       interval = "1s"; timeout = "900ms"; fail_after = 1; } ); }
 );
 groups = ( { name = "storage"; hosts = ["nas", "web"]; } );
+pi = { enabled = false; };
 maintenance = ( %(windows)s );
 indicators = {
 	leds = (
@@ -255,8 +256,8 @@ class Config(Case):
                 path = self.cfg(text)
                 r = run("-t", "-c", path)
                 self.assertEqual(r.returncode, 1, r.stderr)
-                # The window is on line 13 of the file.
-                self.assertIn("%s:13: " % path, r.stderr)
+                # The window is on line 14 of the file.
+                self.assertIn("%s:14: " % path, r.stderr)
                 self.assertIn(msg, r.stderr)
 
 
