@@ -320,8 +320,7 @@ void policy_recompute(struct policy *p, int64_t now_ns)
 		st->groups[g] = group_state(p, &p->cfg->groups[g]);
 	settled = grace_over(p, now_ns);
 	level = window_alarm_level(p);
-	st->alarm = settled &&
-		    state_rank(level) >= state_rank(STATE_WARNING) &&
+	st->alarm = settled && state_rank(level) >= state_rank(STATE_WARNING) &&
 		    st->maintenance_until_ns <= now_ns;
 	st->alarm_state = st->alarm ? level : STATE_OK;
 	if (st->alarm && state_rank(st->alarm_state) > state_rank(prev) &&
