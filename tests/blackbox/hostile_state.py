@@ -183,6 +183,10 @@ class KnownDevicesOnAHostileDisk(faults.Base):
                 r"device; (\d+) devices? at risk", pl.stderr_text()), 15,
                 what="save failure with the count")
             self.assertGreaterEqual(int(m.group(1)), 1)
+            # The event's log line may come a moment after the failed
+            # save's: wait for it, then there is exactly one.
+            lab.wait_for(lambda: self.new_device_events(pl, mac) >= 1, 15,
+                         what="the new-device event")
             self.assertEqual(self.new_device_events(pl, mac), 1)
             code, _ = pl.sigterm()
             err = pl.stderr_text()
