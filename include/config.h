@@ -402,6 +402,19 @@ struct metrics_cfg {
 #define CFG_PATH_MAX 256
 #define CFG_URL_MAX 512
 #define CFG_TOKEN_MAX 256
+
+/* ---- control: pilotlight ctl and the HTTP API (src/config/control.c) - */
+
+#define CFG_CONTROL_SOCKET "/run/pilotlight/control.sock"
+#define CFG_CONTROL_GROUP  "adm"
+
+struct control_cfg {
+	char socket[108];	  /* sun_path; "" no socket */
+	char group[32];		  /* owns the socket with the service user */
+	bool http;		  /* /api/v1/ on the metrics listener */
+	char token[CFG_TOKEN_MAX]; /* from token_file; never logged */
+	int line;		  /* the group's line, 0 when absent */
+};
 #define CFG_MAX_WEBHOOKS 8
 
 struct events_cfg {
@@ -539,6 +552,7 @@ struct pl_config {
 	struct interfaces_cfg interfaces;
 	struct indicators_cfg indicators;
 	struct metrics_cfg metrics;
+	struct control_cfg control;
 	struct events_cfg events;
 	struct measurements_cfg measurements;
 	struct webhook_cfg webhooks[CFG_MAX_WEBHOOKS];
@@ -564,6 +578,12 @@ struct config_errors {
 /* Read and validate path.  Returns a config to free with config_free(), or
  * NULL with errs holding every problem found (errno ENOMEM if even that
  * failed).  errs must be zeroed or cleared by the caller. */
+/* A duration as written in the config ("250ms", "5s", "1.5m", "2h",
+ * "1d") into ms: for `pilotlight ctl` and the control API, which take
+ * the same syntax.  Returns 0, or -1 on bad syntax or a value past
+ * 10^15 ms. */
+int config_parse_duration(const char *s, int64_t *ms);
+
 struct pl_config *config_load(const char *path, struct config_errors *errs);
 
 /* Accepts NULL. */

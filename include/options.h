@@ -4,6 +4,7 @@
  *   pilotlight [-c FILE] [-f] [-t] [-u USER] [--panel=term|json|hw] [-V] [-h]
  *   pilotlight --replay FILE.pcap [--report json] [--max-hosts N] [-c FILE]
  *   pilotlight --hw-test | --hw-scan [-c FILE]
+ *   pilotlight ctl ... (ctl_client.h; main() hands it over before this)
  */
 #ifndef PL_OPTIONS_H
 #define PL_OPTIONS_H

@@ -67,6 +67,20 @@ bool policy_acknowledge(struct policy *p, int64_t now_ns);
 /* Silence alarms until now + duration (the button's long press). */
 void policy_maintenance(struct policy *p, int64_t now_ns, int64_t duration_ns);
 
+/* The same from afar (operator.c): who ("root (uid 0)") goes into the
+ * event's detail as "by WHO". */
+bool policy_operator_ack(struct policy *p, int64_t now_ns, const char *who);
+void policy_operator_maintenance(struct policy *p, int64_t now_ns,
+				 int64_t duration_ns, const char *who);
+
+/* End the maintenance window now; false if none was running. */
+bool policy_end_maintenance(struct policy *p, int64_t now_ns, const char *who);
+
+/* Keep the buzzer silent until now + duration, even for new problems
+ * (status.h, mute_until_ns); the LEDs and the LCD still show them. */
+void policy_mute(struct policy *p, int64_t now_ns, int64_t duration_ns,
+		 const char *who);
+
 /* When the host last sent traffic on the capture port (monotonic ns), or
  * -1 if never or unknown. */
 typedef int64_t (*policy_last_seen_fn)(void *arg, int host);

@@ -58,6 +58,8 @@ enum event_kind {
 	EVENT_ACTION,		/* an action ran, ended or was held: check
 				 * names the action, reason says what,
 				 * detail the target, its state and why */
+	EVENT_MUTE,		/* buzzer muted for a while (pilotlight ctl) */
+	EVENT_MAINTENANCE_END,	/* maintenance ended early (pilotlight ctl) */
 	EVENT_KIND_COUNT,
 };
 
@@ -103,6 +105,7 @@ struct status {
 	bool window_site;
 	const struct window_cfg *window;
 	int64_t window_until_ns;
+	int64_t mute_until_ns;		/* buzzer silent before; 0: none */
 	/* Start-up grace: no alarm until every check has decided or this
 	 * time has come, whichever is first; 0 once it is over. */
 	int64_t grace_until_ns;

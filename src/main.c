@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ctl_client.h"
 #include "hwtools.h"
 #include "log.h"
 #include "options.h"
@@ -79,6 +80,8 @@ int main(int argc, char **argv)
 	struct service *svc;
 	int status;
 
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return ctl_client_main(argc - 1, argv + 1);
 	if (options_parse(argc, argv, &opt) < 0)
 		return 2;
 	switch (opt.action) {

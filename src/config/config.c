@@ -256,6 +256,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		"hosts",	"groups",  "capture",  "indicators",
 		"metrics",	"events",  "webhooks", "interfaces",
 		"measurements", "pi",	   "actions",  "maintenance",
+		"control",
 		NULL,
 	};
 	struct pin_claims *claims = cfg_pins_new();
@@ -281,6 +282,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 	cfg_pins_free(claims);
 	cfg_read_interfaces(ctx, root, cfg);
 	cfg_read_metrics(ctx, root, cfg);
+	cfg_read_control(ctx, root, cfg);
 	cfg_read_exports(ctx, root, cfg);
 }
 

@@ -124,6 +124,15 @@ void cfg_notify_url(struct cfg_ctx *ctx, const struct cfg_node *n,
 void cfg_read_notify(struct cfg_ctx *ctx, const struct cfg_node *n,
 		     struct webhook_cfg *w);
 
+/* notify.c: a secret file's one line (the path at key, absolute, a
+ * regular file) into buf; the secret never appears in a message. */
+void cfg_read_secret(struct cfg_ctx *ctx, const struct cfg_node *n,
+		     const char *key, char *buf, size_t len);
+
+/* control.c: the 'control' group (socket, group, http, token_file). */
+void cfg_read_control(struct cfg_ctx *ctx, const struct cfg_node *root,
+		      struct pl_config *cfg);
+
 /* hosts.c */
 void cfg_read_defaults(struct cfg_ctx *ctx, const struct cfg_node *root,
 		       struct cfg_defaults *def);

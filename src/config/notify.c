@@ -94,8 +94,8 @@ static bool has_control(const char *s)
 
 /* A secret file: one line (a final newline is dropped), no NUL or other
  * line break, readable now.  The secret never appears in a message. */
-static void read_secret(struct cfg_ctx *ctx, const struct cfg_node *n,
-			const char *key, char *buf, size_t len)
+void cfg_read_secret(struct cfg_ctx *ctx, const struct cfg_node *n,
+		     const char *key, char *buf, size_t len)
 {
 	char path[CFG_PATH_MAX];
 	struct stat st;
@@ -244,7 +244,8 @@ static void read_auth(struct cfg_ctx *ctx, const struct cfg_node *n,
 	    has_control(w->username))
 		cfg_key_error(ctx, n, "username",
 			      "'username' contains a control character");
-	read_secret(ctx, n, "password_file", w->password, sizeof(w->password));
+	cfg_read_secret(ctx, n, "password_file", w->password,
+			sizeof(w->password));
 	if (w->password[0] && !w->starttls && !strncmp(w->url, "smtp://", 7))
 		cfg_key_error(ctx, n, "password_file",
 			      "a password over smtp:// needs starttls = true "
@@ -321,8 +322,8 @@ void cfg_read_notify(struct cfg_ctx *ctx, const struct cfg_node *n,
 				      "'token' and "
 				      "'token_file' exclude each other");
 		else
-			read_secret(ctx, n, "token_file", w->token,
-				    sizeof(w->token));
+			cfg_read_secret(ctx, n, "token_file", w->token,
+					sizeof(w->token));
 	}
 	read_template(ctx, n, w);
 	cfg_get_duration(ctx, n, "remind", MS_PER_S, MAX_REMIND_MS, true,

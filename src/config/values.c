@@ -375,3 +375,8 @@ char *cfg_strdup(struct cfg_ctx *ctx, const struct cfg_node *n, const char *s)
 		cfg_node_error(ctx, n, "out of memory");
 	return d;
 }
+
+int config_parse_duration(const char *s, int64_t *ms)
+{
+	return cfg_parse_duration(s, ms);
+}

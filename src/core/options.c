@@ -52,7 +52,11 @@ void options_usage(FILE *out)
 		"      --report json   the report's format (json, the "
 		"default)\n"
 		"      --max-hosts N   hosts table bound for --replay "
-		"(default 1048576)\n",
+		"(default 1048576)\n"
+		"usage: pilotlight ctl [--socket PATH] status | ack | mute "
+		"DURATION |\n"
+		"                      maintenance DURATION | end-maintenance "
+		"| reload\n",
 		DEFAULT_CONFIG);
 }
 

@@ -8,10 +8,12 @@
  * config running and puts FILE:LINE on the log and the LCD.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -19,6 +21,7 @@
 #include "alarmfile.h"
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "exports.h"
 #include "lcd_charset.h"
 #include "log.h"
@@ -42,6 +45,7 @@ struct service {
 	struct alarmfile *alarms;    /* the policy's memory in state_dir */
 	struct remotelog *remotelog; /* logging.remote */
 	struct actions *actions;
+	struct control *control;     /* pilotlight ctl; NULL when none */
 	int64_t panel_timer;
 	int exit_status;
 };
@@ -330,6 +334,60 @@ static void dump_state(struct service *s)
 	}
 }
 
+/* An operator action, carried out: the event names who asked. */
+static char *control_act(struct service *s, const struct control_request *rq,
+			 const char *who, int64_t now)
+{
+	int64_t dur_ns = rq->duration_ms * NS_PER_MS;
+	char *r = NULL;
+
+	switch (rq->cmd) {
+	case CTL_ACK:
+		return strdup(policy_operator_ack(s->policy, now, who)
+				      ? "ok: alarm acknowledged\n"
+				      : "error: no alarm to acknowledge\n");
+	case CTL_MUTE:
+		policy_mute(s->policy, now, dur_ns, who);
+		return strdup("ok: buzzer muted\n");
+	case CTL_MAINTENANCE:
+		if (rq->target[0])
+			return strdup("error: maintenance of one host or "
+				      "group is not supported; leave out the "
+				      "target for the whole site\n");
+		policy_operator_maintenance(s->policy, now, dur_ns, who);
+		return strdup("ok: maintenance started\n");
+	case CTL_END_MAINTENANCE:
+		return strdup(policy_end_maintenance(s->policy, now, who)
+				      ? "ok: maintenance ended\n"
+				      : "error: no maintenance running\n");
+	case CTL_RELOAD:
+		reload(s);
+		if (policy_status(s->policy)->config_error[0] &&
+		    asprintf(&r, "error: reload failed: %s\n",
+			     policy_status(s->policy)->config_error) < 0)
+			return NULL;
+		return r ? r : strdup("ok: configuration reloaded\n");
+	default:
+		return control_status_text(policy_status(s->policy), now);
+	}
+}
+
+static char *on_control(void *arg, const struct control_request *rq,
+			const char *who)
+{
+	struct service *s = arg;
+	char *reply;
+
+	if (rq->cmd != CTL_STATUS)
+		log_always(LOG_NOTICE, "ctl: %s%s%s by %s",
+			   control_cmd_name(rq->cmd), rq->target[0] ? " " : "",
+			   rq->target, who);
+	reply = control_act(s, rq, who, clock_now_ns());
+	if (rq->cmd != CTL_STATUS && rq->cmd != CTL_RELOAD)
+		show_status(s);
+	return reply;
+}
+
 static void on_signal(struct loop *l, int signo, void *arg)
 {
 	struct service *s = arg;
@@ -364,6 +422,23 @@ static struct exports *open_exports(struct service *s)
 		src.gpio_errors = gpio_errors;
 	}
 	return exports_open(s->loop, s->cfg, &src);
+}
+
+/* The control socket belongs to the user the daemon will run as (root
+ * drops to it after service_open()).  Without it the daemon still
+ * monitors: the failure is logged, `pilotlight ctl` cannot connect. */
+static void open_control(struct service *s)
+{
+	const char *user = s->opt.user ? s->opt.user : s->cfg->daemon.user;
+	struct passwd *pw = NULL;
+
+	if (geteuid() == 0 && strcmp(user, "root") != 0)
+		pw = getpwnam(user);
+	s->control = control_open(s->loop, &s->cfg->control,
+				  pw ? (int)pw->pw_uid : -1, on_control, s);
+	if (!s->control && s->cfg->control.socket[0])
+		log_always(LOG_ERR, "control: no control socket; "
+				    "pilotlight ctl will not work");
 }
 
 static int add_signals(struct service *s)
@@ -438,6 +513,7 @@ struct service *service_open(struct pl_config *cfg, const struct options *opt)
 		log_always(LOG_ERR, "actions: %s", strerror(errno));
 		goto fail_exports;
 	}
+	open_control(s);
 	return s;
 
 fail_exports:
@@ -492,6 +568,7 @@ void service_close(struct service *s)
 	if (!s)
 		return;
 	actions_close(s->actions, clock_now_ns());
+	control_close(s->control);
 	exports_close(s->exports);
 	traffic_close(s->traffic);
 	scheduler_close(s->scheduler);

@@ -82,6 +82,8 @@ static const char *const kind_names[EVENT_KIND_COUNT] = {
 	[EVENT_NEW_DEVICE] = "new_device",
 	[EVENT_ROUTE] = "route",
 	[EVENT_ACTION] = "action",
+	[EVENT_MUTE] = "mute",
+	[EVENT_MAINTENANCE_END] = "maintenance_end",
 };
 
 /* ---- formatting ------------------------------------------------------- */
@@ -154,8 +156,9 @@ static void syslog_text(char *buf, size_t len, const struct pl_event *e)
 				 state_name(e->new_state), e->reason);
 		break;
 	case EVENT_ACK:
-		snprintf(buf, len, "event: alarm acknowledged (%s)",
-			 state_name(e->new_state));
+		snprintf(buf, len, "event: alarm acknowledged (%s)%s%s",
+			 state_name(e->new_state), e->detail[0] ? ": " : "",
+			 e->detail);
 		break;
 	default:
 		snprintf(buf, len, "event: %s: %s%s%s%s%s",

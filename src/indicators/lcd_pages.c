@@ -438,7 +438,16 @@ static void page_alarms(struct page *pg, const struct lcd_page_ctx *ctx)
 			lcd_format_duration(dur, sizeof(dur),
 					    st->maintenance_until_ns -
 						    ctx->now_ns);
-			snprintf(buf + used, sizeof(buf) - used, "%smaint %s",
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+						 "%smaint %s", used ? " " : "",
+						 dur);
+			if (used >= sizeof(buf))
+				used = sizeof(buf) - 1;
+		}
+		if (st && st->mute_until_ns > ctx->now_ns) {
+			lcd_format_duration(dur, sizeof(dur),
+					    st->mute_until_ns - ctx->now_ns);
+			snprintf(buf + used, sizeof(buf) - used, "%smuted %s",
 				 used ? " " : "", dur);
 		}
 		page_put(pg, 1, buf);
@@ -545,8 +554,8 @@ static void page_config_error(struct page *pg, const char *err)
  *		always, first; the other rows show the rest in turn, the
  *		next rows' worth each visit
  *	traffic	"frames N" | "on eth0"
- *	alarms	"ALARM CRIT" | "unack maint 59m" | "quiet hours"; in a
- *		scheduled window "ALARM CRIT  unack" | "maint backup 2h30m"
+ *	alarms	"ALARM CRIT" | "unack maint 59m muted 9m" | "quiet hours";
+ *		in a scheduled window "ALARM CRIT  unack" | "maint backup 2h30m"
  *	system	"up 3d04h  48.3°C" | "192.168.1.10" | "cfg 1a2b3c4d" | version;
  *		every other visit an interface a row, "eth0 up 1.2M/345k"
  *		(link, rx/tx bits a second), the next rows' worth each time

@@ -260,7 +260,7 @@ static enum buzzer_pattern panel_buzzer_wanted(const struct panel *p,
 
 	if (!st || !st->alarm || st->acknowledged || bz->mute ||
 	    bz->pin == PIN_NONE || p->quiet ||
-	    st->maintenance_until_ns > now_ns)
+	    st->maintenance_until_ns > now_ns || st->mute_until_ns > now_ns)
 		return BUZ_OFF;
 	b = bz->pattern[panel_clamp_state(st->alarm_state)];
 	return (int)b >= 0 && b < BUZ_COUNT ? b : BUZ_OFF;
@@ -406,6 +406,8 @@ static int64_t panel_next_edge(const struct panel *p, int64_t now_ns)
 	}
 	if (p->st && p->st->maintenance_until_ns > now_ns)
 		e = panel_min(e, p->st->maintenance_until_ns);
+	if (p->st && p->st->mute_until_ns > now_ns)
+		e = panel_min(e, p->st->mute_until_ns);
 	return e > now_ns ? e : now_ns;
 }
 
