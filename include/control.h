@@ -43,6 +43,10 @@ struct control_request {
 	enum control_cmd cmd;
 	int64_t duration_ms; /* 1 ms .. CFG_MAINTENANCE_MAX_MS */
 	char target[CFG_NAME_MAX];
+	/* The caller must not be re-entered (the HTTP server, which a
+	 * reload may replace): reload is scheduled, not done, before the
+	 * reply. */
+	bool deferred;
 };
 
 /* The command's name as typed: "end-maintenance". */

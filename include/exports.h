@@ -14,6 +14,7 @@
 #define PL_EXPORTS_H
 
 #include "config.h"
+#include "control.h"
 #include "status.h"
 
 struct loop;
@@ -30,6 +31,9 @@ struct exports_sources {
 	unsigned long (*lcd_errors)(void *arg);
 	unsigned long (*gpio_errors)(void *arg);
 	void *hw_arg;
+	/* The control actions for /api/v1/ (control.http); NULL: none. */
+	control_fn control;
+	void *control_arg;
 };
 
 struct exports;

@@ -31,6 +31,7 @@
 	X(MHD_get_daemon_info)                                                 \
 	X(MHD_add_connection)                                                  \
 	X(MHD_get_connection_info)                                             \
+	X(MHD_lookup_connection_value)                                         \
 	X(MHD_create_response_from_buffer)                                     \
 	X(MHD_add_response_header)                                             \
 	X(MHD_queue_response)                                                  \

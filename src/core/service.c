@@ -334,6 +334,13 @@ static void dump_state(struct service *s)
 	}
 }
 
+static int64_t on_reload_timer(struct loop *l, void *arg)
+{
+	(void)l;
+	reload(arg);
+	return LOOP_TIMER_DONE;
+}
+
 /* An operator action, carried out: the event names who asked. */
 static char *control_act(struct service *s, const struct control_request *rq,
 			 const char *who, int64_t now)
@@ -361,6 +368,12 @@ static char *control_act(struct service *s, const struct control_request *rq,
 				      ? "ok: maintenance ended\n"
 				      : "error: no maintenance running\n");
 	case CTL_RELOAD:
+		if (rq->deferred) {
+			if (loop_add_timer(s->loop, 0, on_reload_timer, s) < 0)
+				return strdup("error: cannot schedule the "
+					      "reload\n");
+			return strdup("ok: reload scheduled; see status\n");
+		}
 		reload(s);
 		if (policy_status(s->policy)->config_error[0] &&
 		    asprintf(&r, "error: reload failed: %s\n",
@@ -414,6 +427,8 @@ static struct exports *open_exports(struct service *s)
 		.panel = s->panel,
 		.traffic = s->traffic,
 		.hw_arg = s,
+		.control = on_control,
+		.control_arg = s,
 	};
 
 	/* Error counters exist only where there is hardware. */

@@ -272,6 +272,16 @@ static void close_httpd(struct exports *e)
 	e->httpd = NULL;
 }
 
+/* /api/: the control actions, with the config in force now (its token). */
+static int answer_api(void *arg, struct MHD_Connection *c, const char *method,
+		      const char *url)
+{
+	struct exports *e = arg;
+
+	return control_api_answer(&e->cfg->control, e->src.control,
+				  e->src.control_arg, c, method, url);
+}
+
 /* A server for m; NULL after logging why.  A port the old server holds
  * under another address ("127.0.0.1:9775" → "0.0.0.0:9775") or with
  * other limits is released first and taken back if the new one fails. */
@@ -292,6 +302,8 @@ static struct httpd *open_httpd(struct exports *e, const struct metrics_cfg *m)
 		return NULL;
 	}
 	h = httpd_open(e->l, fd, m, render, e);
+	if (h)
+		httpd_set_api(h, answer_api);
 	if (!h)
 		log_always(LOG_ERR, "metrics: cannot serve on %s: %s",
 			   m->listen, strerror(errno));

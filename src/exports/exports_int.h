@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "panel.h"
 #include "status.h"
 
@@ -140,6 +141,12 @@ enum httpd_page {
 	HTTPD_BAD_METHOD,
 };
 
+/* A request under /api/ (control_api.c answers it), or 0 to answer it
+ * as not found.  Returns an enum MHD_Result. */
+struct MHD_Connection;
+typedef int (*httpd_api_fn)(void *arg, struct MHD_Connection *c,
+			    const char *method, const char *url);
+
 /* Which page a request asks for; the query string is ignored. */
 enum httpd_page httpd_route(const char *method, const char *url);
 
@@ -169,6 +176,23 @@ bool httpd_allowed(const struct cidr *allow, int n, const struct sockaddr *sa,
 /* Add h's counts of connections dropped, by enum httpd_drop, to sum;
  * accepts NULL. */
 void httpd_add_drops(const struct httpd *h, uint64_t sum[HTTPD_DROP_COUNT]);
+/* Send /api/ requests to fn (with the arg given to httpd_open()). */
+void httpd_set_api(struct httpd *h, httpd_api_fn fn);
+/* Queue a reply (body copied) with the headers every page has; for
+ * 405, Allow: allow.  Returns an enum MHD_Result. */
+int httpd_reply(struct MHD_Connection *c, unsigned code, const char *type,
+		const char *body, size_t len, const char *allow);
+
+/* ---- control_api.c: POST /api/v1/ACTION, GET /api/v1/status ---------- */
+
+/* Answer c: 404 unless cc->http, 401 without "Authorization: Bearer
+ * TOKEN" matching cc->token, 405 for a GET on an action or a POST on
+ * status, else the handler's reply (200 "ok: ...", 409 "error: ...").
+ * Returns an enum MHD_Result. */
+int control_api_answer(const struct control_cfg *cc, control_fn fn,
+		       void *arg, struct MHD_Connection *c, const char *method,
+		       const char *url);
+
 /* Hand a connected socket to the server (tests, fuzzing). */
 int httpd_add_connection(struct httpd *h, int fd);
 /* Do whatever is ready now (without a loop). */

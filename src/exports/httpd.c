@@ -67,6 +67,7 @@ struct httpd {
 	int n_allow;
 	uint64_t drops[HTTPD_DROP_COUNT];
 	httpd_render_fn render;
+	httpd_api_fn api; /* /api/; NULL: not found */
 	void *arg;
 	struct xbuf out;
 	struct httpd_conn *conns; /* n_slots */
@@ -258,9 +259,8 @@ static void httpd_mark(struct MHD_Connection *c, bool busy)
 
 /* ---- requests ----------------------------------------------------------- */
 
-static enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned code,
-				   const char *type, const char *body,
-				   size_t len)
+int httpd_reply(struct MHD_Connection *c, unsigned code, const char *type,
+		const char *body, size_t len, const char *allow)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -274,8 +274,7 @@ static enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned code,
 				    "no-store");
 	sym_MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-		sym_MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
-					    "GET, HEAD");
+		sym_MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	if (strncmp(type, "text/html", 9) == 0)
 		sym_MHD_add_response_header(r, "Content-Security-Policy",
 					    "default-src 'none'; "
@@ -307,19 +306,21 @@ static enum MHD_Result httpd_on_request(void *cls, struct MHD_Connection *c,
 		*upload_len = 0;
 		return MHD_YES;
 	}
+	if (h->api && url && strncmp(url, "/api/", 5) == 0)
+		return (enum MHD_Result)h->api(h->arg, c, method, url);
 	if (page == HTTPD_BAD_METHOD)
 		return httpd_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-				   "method not allowed\n", 19);
+				   "method not allowed\n", 19, "GET, HEAD");
 	if (page == HTTPD_NOT_FOUND)
 		return httpd_reply(c, MHD_HTTP_NOT_FOUND, "text/plain",
-				   "not found\n", 10);
+				   "not found\n", 10, NULL);
 	xbuf_reset(&h->out);
 	type = h->render(h->arg, page, &h->out);
 	if (h->out.oom)
 		return httpd_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				   "text/plain", "out of memory\n", 14);
+				   "text/plain", "out of memory\n", 14, NULL);
 	return httpd_reply(c, MHD_HTTP_OK, type, h->out.p ? h->out.p : "",
-			   h->out.len);
+			   h->out.len, NULL);
 }
 
 /* ---- connection slots (the request deadline) ------------------------- */
@@ -469,6 +470,11 @@ static void httpd_free(struct httpd *h)
 	xbuf_free(&h->out);
 	free(h->conns);
 	free(h);
+}
+
+void httpd_set_api(struct httpd *h, httpd_api_fn fn)
+{
+	h->api = fn;
 }
 
 struct httpd *httpd_open(struct loop *l, int listen_fd,
