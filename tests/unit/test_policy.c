@@ -309,6 +309,42 @@ static void maintenance_silences_until_it_ends(void **state)
 	assert_true(st(f)->alarm);
 }
 
+/* From afar (operator.c): the event names who, maintenance ends early
+ * and is forgotten on disk, a mute leaves the alarm standing. */
+static void operator_actions_name_who(void **state)
+{
+	struct fixture *f = *state;
+	const struct pl_event *e;
+
+	round_of(f, (const int[]){ WEB }, 1);
+	assert_false(policy_end_maintenance(f->p, f->now, "alice"));
+	policy_mute(f->p, f->now, S(60), "bob (uid 1001)");
+	assert_true(st(f)->alarm); /* only the buzzer is silenced */
+	assert_int_equal(st(f)->mute_until_ns, f->now + S(60));
+	e = status_event(st(f), st(f)->n_events);
+	assert_int_equal(e->kind, EVENT_MUTE);
+	assert_string_equal(e->detail, "by bob (uid 1001)");
+	assert_true(policy_operator_ack(f->p, f->now, "carol"));
+	e = status_event(st(f), st(f)->n_events);
+	assert_int_equal(e->kind, EVENT_ACK);
+	assert_string_equal(e->detail, "by carol");
+	assert_false(policy_operator_ack(f->p, f->now, "carol"));
+	policy_operator_maintenance(f->p, f->now, S(3600), "dave");
+	assert_false(st(f)->alarm);
+	assert_true(policy_memory(f->p)->maintenance_end_s > 0);
+	e = status_event(st(f), st(f)->n_events);
+	assert_int_equal(e->kind, EVENT_MAINTENANCE);
+	assert_string_equal(e->detail, "by dave");
+	f->now += S(10);
+	assert_true(policy_end_maintenance(f->p, f->now, "erin"));
+	assert_true(st(f)->alarm);
+	assert_int_equal(policy_memory(f->p)->maintenance_end_s, 0);
+	e = status_event(st(f), st(f)->n_events);
+	assert_int_equal(e->kind, EVENT_MAINTENANCE_END);
+	assert_string_equal(e->detail, "by erin");
+	assert_false(policy_end_maintenance(f->p, f->now, "erin"));
+}
+
 static void every_change_is_an_event(void **state)
 {
 	struct fixture *f = *state;
@@ -566,6 +602,7 @@ int main(void)
 		T(two_of_three_anchors),
 		T(acknowledge_holds_until_a_new_problem),
 		T(maintenance_silences_until_it_ends),
+		T(operator_actions_name_who),
 		T(every_change_is_an_event),
 		T(a_flood_of_new_devices_pushes_no_state_change_out),
 		T(reload_keeps_states_by_check_name),
