@@ -301,8 +301,8 @@ class Control(faults.Base):
         rc, _ = pl.sigterm()
         self.assertEqual(rc, 0)
         self.assertNotIn(TOKEN[:12], pl.stderr_text())
-        self.assertNotIn(TOKEN[:12], open(os.path.join(
-            self.dir, "events.jsonl")).read())
+        with open(os.path.join(self.dir, "events.jsonl")) as f:
+            self.assertNotIn(TOKEN[:12], f.read())
 
     def test_world_readable_token_is_refused(self):
         self.cfg = self.config(http=True)
