@@ -45,7 +45,7 @@ struct service {
 	struct alarmfile *alarms;    /* the policy's memory in state_dir */
 	struct remotelog *remotelog; /* logging.remote */
 	struct actions *actions;
-	struct control *control;     /* pilotlight ctl; NULL when none */
+	struct control *control; /* pilotlight ctl; NULL when none */
 	int64_t panel_timer;
 	int exit_status;
 };
