@@ -11,7 +11,9 @@
  * CONTROL_REQUEST_MAX bytes) and one reply: "ok: TEXT\n" or
  * "error: TEXT\n", then for status more lines, then the daemon closes.
  * A client that sends nothing for CONTROL_CLIENT_TIMEOUT_MS is dropped;
- * past CONTROL_CLIENTS_MAX at once, new ones are told "busy".
+ * past CONTROL_CLIENTS_MAX at once, the one that has waited longest
+ * without a request is dropped to make room (told "busy" only when every
+ * one is being answered).
  */
 #ifndef PL_CONTROL_H
 #define PL_CONTROL_H

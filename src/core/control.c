@@ -7,7 +7,8 @@
  * here blocks: the socket and the clients are non-blocking, a request is
  * at most CONTROL_REQUEST_MAX bytes, a client gets
  * CONTROL_CLIENT_TIMEOUT_MS to send it and read the reply, and at most
- * CONTROL_CLIENTS_MAX are served at once.
+ * CONTROL_CLIENTS_MAX are served at once (a new one sheds the oldest idle
+ * one, as the HTTP server does).
  */
 #include <errno.h>
 #include <grp.h>
@@ -162,6 +163,24 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *arg)
 		client_reply(c, cl, reply_error("request too long"));
 }
 
+/* All slots taken: the client that has waited longest without sending
+ * its request makes way, so idle connections cannot lock out a person
+ * typing pilotlight ctl.  NULL when every client is being answered. */
+static struct client *shed_idle(struct control *c)
+{
+	struct client *old = NULL;
+
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct client *cl = &c->clients[i];
+
+		if (!cl->out && (!old || cl->deadline_ns < old->deadline_ns))
+			old = cl;
+	}
+	if (old)
+		client_drop(c, old);
+	return old;
+}
+
 /* Told "busy" in one non-blocking write, then closed. */
 static void refuse_busy(int fd)
 {
@@ -186,6 +205,8 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
 	for (int i = 0; i < CONTROL_CLIENTS_MAX && !cl; i++)
 		if (c->clients[i].fd < 0)
 			cl = &c->clients[i];
+	if (!cl)
+		cl = shed_idle(c);
 	if (!cl || loop_add_fd(l, cfd, EPOLLIN, on_client, c) < 0) {
 		refuse_busy(cfd);
 		return;
