@@ -1,6 +1,6 @@
 /*
- * ctl_client.h - `pilotlight ctl CMD [ARGS] [--socket PATH]`: the client
- * side of the control socket (control.h), in the same binary.
+ * ctl_client.h - `pilotlight ctl CMD [ARGS] [-c FILE | --socket PATH]`:
+ * the client side of the control socket (control.h), in the same binary.
  *
  * It checks the request with the daemon's own parser, sends one line,
  * prints the reply and exits 0 (ok), 1 (refused, failed, or no daemon to

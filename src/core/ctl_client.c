@@ -23,13 +23,16 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: pilotlight ctl [--socket PATH] COMMAND [ARGS]\n"
+		"usage: pilotlight ctl [-c FILE | --socket PATH] COMMAND "
+		"[ARGS]\n"
 		"  status                          site, alarm, hosts, checks\n"
 		"  ack                             acknowledge the alarm\n"
 		"  mute DURATION                   silence the buzzer (10m)\n"
 		"  maintenance DURATION            no alarms for a while\n"
 		"  end-maintenance                 end it now\n"
 		"  reload                          re-read the configuration\n"
+		"  -c FILE                         the socket from FILE's "
+		"control.socket\n"
 		"  --socket PATH                   default %s\n",
 		CFG_CONTROL_SOCKET);
 }
@@ -108,23 +111,53 @@ static int ctl_ask(const char *path, const char *line)
 	return out == stdout ? 0 : 1;
 }
 
+/* control.socket from the config at path into buf; -1 after printing
+ * the config's errors (a token file the caller may not read among them:
+ * --socket needs no config). */
+static int socket_from_config(const char *path, char *buf, size_t len)
+{
+	struct config_errors errs = { 0 };
+	struct pl_config *cfg = config_load(path, &errs);
+
+	if (!cfg) {
+		config_errors_print(&errs, stderr);
+		config_errors_clear(&errs);
+		fprintf(stderr,
+			"pilotlight ctl: cannot use %s; give --socket "
+			"PATH\n",
+			path);
+		return -1;
+	}
+	snprintf(buf, len, "%s", cfg->control.socket);
+	config_free(cfg);
+	if (!buf[0]) {
+		fprintf(stderr, "pilotlight ctl: %s has no control.socket\n",
+			path);
+		return -1;
+	}
+	return 0;
+}
+
 int ctl_client_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = CFG_CONTROL_SOCKET;
-	char line[CONTROL_REQUEST_MAX], why[160];
+	const char *path = CFG_CONTROL_SOCKET, *config = NULL;
+	char line[CONTROL_REQUEST_MAX], why[160], sock[108];
 	struct control_request rq;
 	size_t used = 0;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		if (c == 's') {
 			path = optarg;
+		} else if (c == 'c') {
+			config = optarg;
 		} else {
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
@@ -148,5 +181,10 @@ int ctl_client_main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(line + used, sizeof(line) - used, "\n");
+	if (config) {
+		if (socket_from_config(config, sock, sizeof(sock)) < 0)
+			return 1;
+		path = sock;
+	}
 	return ctl_ask(path, line);
 }

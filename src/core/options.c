@@ -53,8 +53,8 @@ void options_usage(FILE *out)
 		"default)\n"
 		"      --max-hosts N   hosts table bound for --replay "
 		"(default 1048576)\n"
-		"usage: pilotlight ctl [--socket PATH] status | ack | mute "
-		"DURATION |\n"
+		"usage: pilotlight ctl [-c FILE | --socket PATH] status | ack "
+		"| mute DURATION |\n"
 		"                      maintenance DURATION | end-maintenance "
 		"| reload\n",
 		DEFAULT_CONFIG);

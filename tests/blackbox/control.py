@@ -21,7 +21,8 @@ A check fails while its flag file exists (exit 2: CRITICAL, buzzer
     request is refused;
   - a user not in the socket's group: "Permission denied (are you in
     group adm?)", exit 1; no daemon: "is pilotlight running?", exit 1;
-    a bad duration or command: exit 2;
+    a bad duration or command: exit 2; -c FILE finds the socket from the
+    config;
   - HTTP: 401 without a token and with a wrong one, 405 for GET on an
     action, 200 with the token and the same effect; status over GET; 404
     while control.http is off; the token never appears in the log;
@@ -253,6 +254,11 @@ class Control(faults.Base):
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 1)
         self.assertIn("is pilotlight running?", r.stderr)
+        # -c: the socket from the config
+        r = subprocess.run([BINARY, "ctl", "-c", self.cfg, "status"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ok: site", r.stdout)
 
     def http(self, method, path, token=None):
         req = urllib.request.Request(
