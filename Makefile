@@ -42,7 +42,7 @@ DEB_BUILD := make gcc libc6-dev pkg-config libgpiod-dev libpcap-dev \
 DEB_TEST  := libcmocka-dev python3 systemd procps monitoring-plugins-basic \
 	     openssl iproute2 iptables iputils-ping dnsmasq-base dnsutils \
 	     util-linux fping prometheus tcpdump dpkg-dev lintian valgrind \
-	     logrotate python3-aiosmtpd devscripts
+	     logrotate python3-aiosmtpd devscripts clang-format
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
@@ -219,11 +219,16 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/pilotlight.8 \
 		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/copyright
 
+# Every C source and header of the daemon, the unit tests and the fakes;
+# tests/blackbox/format.py runs check-format in `make test`.
+FORMAT_SRCS = $(SRCS) src/main.c include/*.h $(wildcard src/*/*.h) \
+	      $(TEST_SRCS) $(wildcard tests/unit/*.h) $(FAKE_SRCS)
+
 format:
-	clang-format -i $(SRCS) src/main.c include/*.h $(TEST_SRCS) $(FAKE_SRCS)
+	clang-format -i $(FORMAT_SRCS)
 
 check-format:
-	clang-format --dry-run --Werror $(SRCS) src/main.c include/*.h
+	@clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
 	rm -rf $(O)
@@ -283,7 +288,7 @@ ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # (cross, deb), fuzzers (sanitized already), valgrind (cannot run ASan
 # code) and the lab's own self-test (no pilotlight code under test).
 ASAN_SKIP   := cross_arm64 deb valgrind_lab fuzz_targets fuzz_decode \
-	       netlab_selftest
+	       netlab_selftest format
 ASAN_ENV    := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
 	       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	       PL_SANITIZED=1 SKIP_BLACKBOX='$(ASAN_SKIP)'

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define NS_PER_MS INT64_C(1000000)
-#define NS_PER_S INT64_C(1000000000)
+#define NS_PER_S  INT64_C(1000000000)
 
 /* Monotonic time in nanoseconds. */
 int64_t clock_now_ns(void);

@@ -25,19 +25,19 @@
 #include "state.h"
 #include "log.h"
 
-#define CFG_NAME_MAX 32	   /* bytes of a host/check/LED/group name, NUL incl. */
-#define CFG_MAX_HOSTS 1024
-#define CFG_MAX_CHECKS 16  /* per host */
+#define CFG_NAME_MAX	       32 /* bytes of a host/check/LED/group name, NUL incl. */
+#define CFG_MAX_HOSTS	       1024
+#define CFG_MAX_CHECKS	       16		       /* per host */
 #define CFG_MAINTENANCE_MAX_MS (7 * INT64_C(86400000)) /* a week */
-#define CFG_MAX_GROUPS 32
-#define CFG_MAX_LEDS 16
-#define CFG_MAX_IFACES 4
-#define CFG_MAX_NETS 16
-#define CFG_MAX_STATUS 8   /* accepted HTTP status codes */
-#define CFG_MAX_PORTS 32
-#define CFG_MAX_ARGS 16
-#define PIN_NONE (-1)
-#define GPIO_MAX_PIN 27	   /* the 40-pin header's BCM 0..27 */
+#define CFG_MAX_GROUPS	       32
+#define CFG_MAX_LEDS	       16
+#define CFG_MAX_IFACES	       4
+#define CFG_MAX_NETS	       16
+#define CFG_MAX_STATUS	       8 /* accepted HTTP status codes */
+#define CFG_MAX_PORTS	       32
+#define CFG_MAX_ARGS	       16
+#define PIN_NONE	       (-1)
+#define GPIO_MAX_PIN	       27 /* the 40-pin header's BCM 0..27 */
 
 /* ---- checks ---------------------------------------------------------- */
 
@@ -71,11 +71,11 @@ enum metric {
 
 /* What a CHECK_SYSTEM check reads. */
 enum pi_reading {
-	PI_THROTTLED,	      /* firmware flags: undervoltage, throttling */
-	PI_TEMPERATURE,	      /* SoC, degrees Celsius */
-	PI_DISK,	      /* percent of a file system free */
-	PI_MEMORY,	      /* percent of memory available */
-	PI_STORAGE_ERRORS,    /* kernel error counters of the storage */
+	PI_THROTTLED,	   /* firmware flags: undervoltage, throttling */
+	PI_TEMPERATURE,	   /* SoC, degrees Celsius */
+	PI_DISK,	   /* percent of a file system free */
+	PI_MEMORY,	   /* percent of memory available */
+	PI_STORAGE_ERRORS, /* kernel error counters of the storage */
 	PI_READING_COUNT,
 };
 
@@ -86,41 +86,41 @@ struct threshold {
 };
 
 struct check_cfg {
-	char name[CFG_NAME_MAX];  /* unique across the config */
+	char name[CFG_NAME_MAX]; /* unique across the config */
 	enum check_type type;
 	int line;
 	int64_t interval_ms;
 	int64_t timeout_ms;
-	int fail_after;		  /* bad results before the state turns bad */
-	int recover_after;	  /* good results before it returns to OK */
+	int fail_after;	   /* bad results before the state turns bad */
+	int recover_after; /* good results before it returns to OK */
 	struct threshold thr[METRIC_COUNT];
 	union {
 		struct {
-			int count;	  /* echo requests per round */
-			int payload;	  /* bytes of ICMP payload */
+			int count;	    /* echo requests per round */
+			int payload;	    /* bytes of ICMP payload */
 			int64_t spacing_ms; /* between two requests */
 		} ping;
 		struct {
 			int port;
-			char *send;	  /* NULL: send nothing */
-			char *expect;	  /* NULL: connecting is enough */
+			char *send;   /* NULL: send nothing */
+			char *expect; /* NULL: connecting is enough */
 			bool expect_regex;
 		} tcp;
 		struct {
 			char *url;
 			int status[CFG_MAX_STATUS];
-			int n_status;	  /* 0: any 2xx or 3xx */
-			char *body;	  /* NULL: body not checked */
+			int n_status; /* 0: any 2xx or 3xx */
+			char *body;   /* NULL: body not checked */
 			bool body_regex;
 			bool follow_redirects;
 			bool verify_tls;
 		} http;
 		struct {
-			char *server;	  /* NULL: the system's resolvers */
+			char *server; /* NULL: the system's resolvers */
 			char *query;
-			char qtype[8];	  /* "A", "AAAA", "MX", ... */
-			char rcode[12];	  /* expected, "NOERROR" default */
-			char *answer;	  /* NULL: any answer */
+			char qtype[8];	/* "A", "AAAA", "MX", ... */
+			char rcode[12]; /* expected, "NOERROR" default */
+			char *answer;	/* NULL: any answer */
 		} dns;
 		struct {
 			char *argv[CFG_MAX_ARGS + 1]; /* NULL-terminated */
@@ -136,7 +136,7 @@ struct check_cfg {
 			int n_closed;
 		} ports;
 		struct {
-			int alarm;	  /* into capture.alarms; -1: link */
+			int alarm; /* into capture.alarms; -1: link */
 		} traffic;
 		struct {
 			enum pi_reading what;
@@ -153,10 +153,10 @@ struct check_cfg {
 
 struct host_cfg {
 	char name[CFG_NAME_MAX];
-	char *address;		  /* literal IPv4/IPv6 or a name to resolve */
+	char *address; /* literal IPv4/IPv6 or a name to resolve */
 	int line;
-	int parent;		  /* index into hosts, -1 for none */
-	bool implicit;		  /* added by the loader ("capture"), not a
+	int parent;    /* index into hosts, -1 for none */
+	bool implicit; /* added by the loader ("capture"), not a
 				   * machine: left out of host counts */
 	struct check_cfg checks[CFG_MAX_CHECKS];
 	int n_checks;
@@ -183,8 +183,8 @@ struct window_cfg {
 	char name[CFG_NAME_MAX];
 	int line;
 	unsigned days;
-	int from_min;		  /* 0..1439 */
-	int to_min;		  /* 0..1440, != from_min */
+	int from_min; /* 0..1439 */
+	int to_min;   /* 0..1440, != from_min */
 	int hosts[CFG_MAX_HOSTS / 8];
 	int n_hosts;
 };
@@ -203,21 +203,21 @@ enum led_color {
 enum led_pattern {
 	PAT_OFF,
 	PAT_ON,
-	PAT_SLOW_BLINK,	  /* 1 Hz, 50 % */
-	PAT_FAST_BLINK,	  /* 4 Hz, 50 % */
-	PAT_HEARTBEAT,	  /* two short flashes a second */
-	PAT_ACTIVITY,	  /* a 50 ms flash per burst of traffic */
+	PAT_SLOW_BLINK, /* 1 Hz, 50 % */
+	PAT_FAST_BLINK, /* 4 Hz, 50 % */
+	PAT_HEARTBEAT,	/* two short flashes a second */
+	PAT_ACTIVITY,	/* a 50 ms flash per burst of traffic */
 	PAT_COUNT,
 };
 
 /* What an LED shows. */
 enum led_source {
-	SRC_ALL,	  /* worst state of everything */
-	SRC_HOST,	  /* worst state of one host's checks */
-	SRC_CHECK,	  /* one check */
-	SRC_GROUP,	  /* a group's rule */
-	SRC_HEARTBEAT,	  /* the daemon is alive */
-	SRC_ACTIVITY,	  /* traffic seen on the capture port */
+	SRC_ALL,       /* worst state of everything */
+	SRC_HOST,      /* worst state of one host's checks */
+	SRC_CHECK,     /* one check */
+	SRC_GROUP,     /* a group's rule */
+	SRC_HEARTBEAT, /* the daemon is alive */
+	SRC_ACTIVITY,  /* traffic seen on the capture port */
 };
 
 struct led_cfg {
@@ -233,34 +233,34 @@ struct led_cfg {
 
 enum buzzer_pattern {
 	BUZ_OFF,
-	BUZ_CHIRP,	  /* one 80 ms chirp */
-	BUZ_BEEP,	  /* three 150 ms beeps */
-	BUZ_REPEAT,	  /* 200 ms on / 800 ms off until acknowledged */
+	BUZ_CHIRP,  /* one 80 ms chirp */
+	BUZ_BEEP,   /* three 150 ms beeps */
+	BUZ_REPEAT, /* 200 ms on / 800 ms off until acknowledged */
 	BUZ_CONTINUOUS,
 	BUZ_COUNT,
 };
 
 struct buzzer_cfg {
-	int pin;		  /* PIN_NONE: no buzzer */
+	int pin; /* PIN_NONE: no buzzer */
 	int line;
 	bool active_low;
 	bool mute;
 	enum buzzer_pattern pattern[STATE_COUNT];
-	int64_t reminder_ms;	  /* repeat while a problem lasts; 0 never */
-	int quiet_from_min;	  /* minutes after local midnight; -1 none */
+	int64_t reminder_ms; /* repeat while a problem lasts; 0 never */
+	int quiet_from_min;  /* minutes after local midnight; -1 none */
 	int quiet_to_min;
 };
 
 struct button_cfg {
-	int pin;		  /* PIN_NONE: no button */
+	int pin; /* PIN_NONE: no button */
 	int line;
 	int64_t debounce_ms;
 	int64_t long_press_ms;
-	int64_t maintenance_ms;	  /* 1 min .. CFG_MAINTENANCE_MAX_MS */
+	int64_t maintenance_ms; /* 1 min .. CFG_MAINTENANCE_MAX_MS */
 };
 
 enum lcd_preset {
-	LCD_PRESET_YWROBOT,	  /* also DFRobot, SainSmart */
+	LCD_PRESET_YWROBOT, /* also DFRobot, SainSmart */
 	LCD_PRESET_LCM1602,
 	LCD_PRESET_MJKDZ,
 	LCD_PRESET_CUSTOM,
@@ -284,9 +284,9 @@ enum lcd_page {
 struct lcd_cfg {
 	bool enabled;
 	int line;
-	int bus;		  /* /dev/i2c-N */
-	int address;		  /* 7-bit */
-	int cols, rows;		  /* 16x2 or 20x4 */
+	int bus;	/* /dev/i2c-N */
+	int address;	/* 7-bit */
+	int cols, rows; /* 16x2 or 20x4 */
 	enum lcd_preset preset;
 	struct lcd_map map;
 	enum lcd_page pages[PAGE_COUNT];
@@ -296,7 +296,7 @@ struct lcd_cfg {
 };
 
 struct indicators_cfg {
-	char chip[64];		  /* "" = find the header by label */
+	char chip[64]; /* "" = find the header by label */
 	bool lamp_test;
 	struct led_cfg leds[CFG_MAX_LEDS];
 	int n_leds;
@@ -308,7 +308,7 @@ struct indicators_cfg {
 /* ---- capture, metrics, logging, daemon ------------------------------- */
 
 struct cidr {
-	int family;		  /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
 	int prefix;
 };
@@ -318,13 +318,13 @@ bool cidr_contains(const struct cidr *c, int family, const uint8_t *ip);
 
 /* What a traffic alarm watches, per second. */
 enum traffic_rate {
-	RATE_BPS,		  /* bits */
-	RATE_PPS,		  /* frames */
-	RATE_BROADCAST_PPS,	  /* broadcast frames */
-	RATE_ERRORS,		  /* interface rx + tx errors */
-	RATE_DROPS,		  /* frames the capture lost; with an
+	RATE_BPS,	    /* bits */
+	RATE_PPS,	    /* frames */
+	RATE_BROADCAST_PPS, /* broadcast frames */
+	RATE_ERRORS,	    /* interface rx + tx errors */
+	RATE_DROPS,	    /* frames the capture lost; with an
 				   * interface, the kernel's drops */
-	RATE_OVERRUNS,		  /* an interface's FIFO overruns */
+	RATE_OVERRUNS,	    /* an interface's FIFO overruns */
 	RATE_COUNT,
 };
 
@@ -335,35 +335,35 @@ enum traffic_dir {
 };
 
 enum traffic_cond {
-	TRAFFIC_ABOVE,		  /* mean rate over window_ms > limit */
-	TRAFFIC_BELOW,		  /* mean rate over a full window < limit */
-	TRAFFIC_COUNT,		  /* more than limit events within window_ms */
+	TRAFFIC_ABOVE, /* mean rate over window_ms > limit */
+	TRAFFIC_BELOW, /* mean rate over a full window < limit */
+	TRAFFIC_COUNT, /* more than limit events within window_ms */
 };
 
 /* capture.alarms: one becomes the check "capture/NAME". */
 #define CFG_MAX_TRAFFIC_ALARMS (CFG_MAX_CHECKS - 1) /* + capture/link */
 
 struct traffic_alarm_cfg {
-	char name[CFG_NAME_MAX];  /* as written; the check adds "capture/" */
+	char name[CFG_NAME_MAX]; /* as written; the check adds "capture/" */
 	int line;
 	enum traffic_rate rate;
 	enum traffic_cond cond;
-	double limit;		  /* per second, or events for COUNT */
-	int64_t window_ms;	  /* whole seconds */
-	enum pl_state level;	  /* STATE_WARNING or STATE_CRITICAL */
-	int host_family;	  /* 0: any host; else AF_INET/AF_INET6 */
-	uint8_t host[16];	  /* frames from or to this address */
-	int service_proto;	  /* 0: any; IPPROTO_TCP or IPPROTO_UDP */
-	int service_port;	  /* source or destination port */
-	char interface[16];	  /* "": the capture (frames, pcap); else
+	double limit;	      /* per second, or events for COUNT */
+	int64_t window_ms;    /* whole seconds */
+	enum pl_state level;  /* STATE_WARNING or STATE_CRITICAL */
+	int host_family;      /* 0: any host; else AF_INET/AF_INET6 */
+	uint8_t host[16];     /* frames from or to this address */
+	int service_proto;    /* 0: any; IPPROTO_TCP or IPPROTO_UDP */
+	int service_port;     /* source or destination port */
+	char interface[16];   /* "": the capture (frames, pcap); else
 				   * this interface's kernel counters */
-	enum traffic_dir dir;	  /* with interface: rx, tx or both */
+	enum traffic_dir dir; /* with interface: rx, tx or both */
 };
 
 struct capture_cfg {
 	char *interfaces[CFG_MAX_IFACES];
-	int n_interfaces;	  /* 0: no capture */
-	char *filter;		  /* BPF, NULL for none; compiled at load */
+	int n_interfaces; /* 0: no capture */
+	char *filter;	  /* BPF, NULL for none; compiled at load */
 	int snaplen;
 	bool promiscuous;
 	int buffer_kib;
@@ -371,9 +371,9 @@ struct capture_cfg {
 	int n_local_networks;
 	struct traffic_alarm_cfg alarms[CFG_MAX_TRAFFIC_ALARMS];
 	int n_alarms;
-	bool reverse_dns;	  /* PTR lookups for new devices (rdns.h) */
+	bool reverse_dns;	     /* PTR lookups for new devices (rdns.h) */
 	char reverse_dns_server[48]; /* an IP literal; "": the system's */
-	int reverse_dns_rate;	  /* lookups started a second, 1..50 */
+	int reverse_dns_rate;	     /* lookups started a second, 1..50 */
 };
 
 /* interfaces: which ones /metrics and the LCD's system page list. */
@@ -381,26 +381,26 @@ struct capture_cfg {
 #define CFG_IF_PATTERN_MAX 32
 
 struct interfaces_cfg {
-	bool loopback;		  /* list "lo" too; default false */
+	bool loopback; /* list "lo" too; default false */
 	char exclude[CFG_MAX_IF_EXCLUDE][CFG_IF_PATTERN_MAX]; /* fnmatch */
 	int n_exclude;
 };
 
 struct metrics_cfg {
 	bool enabled;
-	char listen[64];	  /* "ADDR:PORT" or "[V6]:PORT" */
-	int top_hosts;		  /* top-talker series on /metrics, 0..100 */
+	char listen[64]; /* "ADDR:PORT" or "[V6]:PORT" */
+	int top_hosts;	 /* top-talker series on /metrics, 0..100 */
 	struct cidr allow[CFG_MAX_NETS]; /* who may connect */
-	int n_allow;		  /* 0: every address */
-	int max_connections;	  /* open at once; a new one sheds an old */
-	int per_address_limit;	  /* connections from one address */
+	int n_allow;			 /* 0: every address */
+	int max_connections;	    /* open at once; a new one sheds an old */
+	int per_address_limit;	    /* connections from one address */
 	int64_t request_timeout_ms; /* to send each request */
 };
 
 /* ---- exports: events and webhooks (src/config/exports.c) ------------- */
 
-#define CFG_PATH_MAX 256
-#define CFG_URL_MAX 512
+#define CFG_PATH_MAX  256
+#define CFG_URL_MAX   512
 #define CFG_TOKEN_MAX 256
 
 /* ---- control: pilotlight ctl and the HTTP API (src/config/control.c) - */
@@ -409,70 +409,73 @@ struct metrics_cfg {
 #define CFG_CONTROL_GROUP  "adm"
 
 struct control_cfg {
-	char socket[108];	  /* sun_path; "" no socket */
-	char group[32];		  /* owns the socket with the service user */
-	bool http;		  /* /api/v1/ on the metrics listener */
+	char socket[108];	   /* sun_path; "" no socket */
+	char group[32];		   /* owns the socket with the service user */
+	bool http;		   /* /api/v1/ on the metrics listener */
 	char token[CFG_TOKEN_MAX]; /* from token_file; never logged */
-	int line;		  /* the group's line, 0 when absent */
+	int line;		   /* the group's line, 0 when absent */
 };
 #define CFG_MAX_WEBHOOKS 8
 
 struct events_cfg {
-	char file[CFG_PATH_MAX];  /* "" none, "-" stdout, else absolute */
+	char file[CFG_PATH_MAX]; /* "" none, "-" stdout, else absolute */
 	bool syslog;
-	int rate_limit;		  /* events a minute, then summarised; 0 none */
+	int rate_limit; /* events a minute, then summarised; 0 none */
 };
 
 /* Every result as a JSON line (README "Measurement stream"). */
 struct measurements_cfg {
-	char file[CFG_PATH_MAX];  /* "" none, "-" stdout, else absolute */
-	int line;		  /* of 'file', for errors found at start */
+	char file[CFG_PATH_MAX]; /* "" none, "-" stdout, else absolute */
+	int line;		 /* of 'file', for errors found at start */
 };
 
 enum webhook_format {
-	WEBHOOK_GENERIC,	  /* the event JSON line */
+	WEBHOOK_GENERIC, /* the event JSON line */
 	WEBHOOK_NTFY,
 	WEBHOOK_GOTIFY,
 	WEBHOOK_SLACK,
-	WEBHOOK_TELEGRAM,	  /* the notification channels: one row */
-	WEBHOOK_PUSHOVER,	  /* each in src/config/notify.c and */
-	WEBHOOK_DISCORD,	  /* src/exports/webhook_body.c */
+	WEBHOOK_TELEGRAM, /* the notification channels: one row */
+	WEBHOOK_PUSHOVER, /* each in src/config/notify.c and */
+	WEBHOOK_DISCORD,  /* src/exports/webhook_body.c */
 	WEBHOOK_MATRIX,
 	WEBHOOK_TEAMS,
 	WEBHOOK_EMAIL,
 	WEBHOOK_FORMAT_COUNT,
 };
 
-#define CFG_TEMPLATE_MAX 256
+#define CFG_TEMPLATE_MAX  256
 #define CFG_MAIL_ADDR_MAX 128
 #define CFG_MAIL_RCPT_MAX 8
 
 /* A message template's placeholders, as {name} (README "Notifications");
  * the order is that of the values webhook_body.c renders. */
+/* clang-format lays this X-macro list out differently on each run. */
+/* clang-format off */
 #define NOTIFY_FIELDS(X)                                                       \
 	X(state) X(was) X(host) X(check) X(metric) X(value) X(threshold)       \
-		X(reason) X(kind)
+	X(reason) X(kind)
+/* clang-format on */
 
 struct webhook_cfg {
 	char name[CFG_NAME_MAX];
 	int line;
-	char url[CFG_URL_MAX];	  /* http:// or https:// */
+	char url[CFG_URL_MAX]; /* http:// or https:// */
 	enum webhook_format format;
-	enum pl_state min_state;  /* by state_rank(): unknown..critical */
+	enum pl_state min_state;   /* by state_rank(): unknown..critical */
 	char token[CFG_TOKEN_MAX]; /* "" none */
-	int64_t retry_ms;	  /* first retry; doubles, capped */
+	int64_t retry_ms;	   /* first retry; doubles, capped */
 	int max_retries;
-	char tmpl[CFG_TEMPLATE_MAX]; /* "" the built-in message */
-	int64_t remind_ms;	  /* while a problem lasts; 0 never */
-	bool recovery;		  /* tell the return to OK */
-	char ca_file[CFG_PATH_MAX]; /* "" the system's CAs */
-	char chat_id[64];	  /* telegram */
-	char user[64];		  /* pushover user or group key */
-	char room[128];		  /* matrix room id, "!x:server" */
+	char tmpl[CFG_TEMPLATE_MAX];  /* "" the built-in message */
+	int64_t remind_ms;	      /* while a problem lasts; 0 never */
+	bool recovery;		      /* tell the return to OK */
+	char ca_file[CFG_PATH_MAX];   /* "" the system's CAs */
+	char chat_id[64];	      /* telegram */
+	char user[64];		      /* pushover user or group key */
+	char room[128];		      /* matrix room id, "!x:server" */
 	char from[CFG_MAIL_ADDR_MAX]; /* email */
 	char to[CFG_MAIL_RCPT_MAX][CFG_MAIL_ADDR_MAX];
 	int n_to;
-	char username[128];	  /* SMTP AUTH, "" none */
+	char username[128];	      /* SMTP AUTH, "" none */
 	char password[CFG_TOKEN_MAX]; /* from password_file */
 	bool starttls;
 };
@@ -484,7 +487,7 @@ enum remote_transport {
 
 /* logging.remote: a syslog server beside the local target. */
 struct remote_log_cfg {
-	char address[64];	  /* "" none; "ADDR:PORT" or "[V6]:PORT" */
+	char address[64]; /* "" none; "ADDR:PORT" or "[V6]:PORT" */
 	enum remote_transport transport;
 };
 
@@ -515,7 +518,7 @@ struct action_cfg {
 };
 
 struct logging_cfg {
-	int level;		  /* syslog priority */
+	int level; /* syslog priority */
 	enum log_target target;
 	struct remote_log_cfg remote;
 };
@@ -536,7 +539,7 @@ struct daemon_cfg {
 
 struct pl_config {
 	char *path;
-	uint64_t fingerprint;	  /* FNV-1a of the file's bytes, then its
+	uint64_t fingerprint; /* FNV-1a of the file's bytes, then its
 				   * @include files', in the order read */
 	struct daemon_cfg daemon;
 	/* start-up grace, set or derived */
@@ -564,8 +567,8 @@ struct pl_config {
 /* ---- loading --------------------------------------------------------- */
 
 struct config_error {
-	char *file;		  /* may differ from the top file (@include) */
-	int line;		  /* 0 when the problem has no line */
+	char *file; /* may differ from the top file (@include) */
+	int line;   /* 0 when the problem has no line */
 	char msg[240];
 };
 

@@ -38,7 +38,7 @@ struct frame_info {
 	uint16_t arp_op; /* ARP only */
 	int vlans;	 /* 802.1Q/802.1ad tags seen (0..2+) */
 	enum decode_l3 l3;
-	int family;			/* AF_INET / AF_INET6 for IP, else 0 */
+	int family; /* AF_INET / AF_INET6 for IP, else 0 */
 	/* UDP outside fragments: where the datagram's data starts in the
 	 * frame and how much of it was captured (the UDP length, cut by the
 	 * snaplen); 0 and 0 otherwise.  For the name parsers (names.h). */

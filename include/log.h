@@ -15,11 +15,11 @@
 #include <stdbool.h>
 #include <syslog.h>
 
-#define LOG_BURST 50
+#define LOG_BURST      50
 #define LOG_RATE_PER_S 5
 
 enum log_target {
-	LOG_TARGET_AUTO,   /* syslog when not on a terminal and -f not given */
+	LOG_TARGET_AUTO, /* syslog when not on a terminal and -f not given */
 	LOG_TARGET_STDERR,
 	LOG_TARGET_SYSLOG,
 };
@@ -50,10 +50,10 @@ void log_set_sink(log_sink_fn fn, void *arg);
 /* Number of messages dropped by the rate limit since start. */
 unsigned long log_dropped(void);
 
-#define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_err(...)	log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -21,8 +21,7 @@
 struct loop;
 
 /* events is a mask of EPOLLIN/EPOLLOUT/EPOLLERR/EPOLLHUP. */
-typedef void (*loop_fd_fn)(struct loop *l, int fd, uint32_t events,
-			   void *arg);
+typedef void (*loop_fd_fn)(struct loop *l, int fd, uint32_t events, void *arg);
 /* Returns the next delay in ns (>= 0), or LOOP_TIMER_DONE. */
 typedef int64_t (*loop_timer_fn)(struct loop *l, void *arg);
 typedef void (*loop_signal_fn)(struct loop *l, int signo, void *arg);

@@ -17,28 +17,28 @@
 
 enum options_action {
 	OPT_RUN,
-	OPT_CHECK_CONFIG,  /* -t */
-	OPT_VERSION,	   /* -V */
-	OPT_HELP,	   /* -h */
-	OPT_REPLAY,	   /* --replay FILE: report on a capture file */
-	OPT_HW_TEST,	   /* --hw-test: lamp test, beep, LCD test page */
-	OPT_HW_SCAN,	   /* --hw-scan: GPIO chips, I2C addresses */
+	OPT_CHECK_CONFIG, /* -t */
+	OPT_VERSION,	  /* -V */
+	OPT_HELP,	  /* -h */
+	OPT_REPLAY,	  /* --replay FILE: report on a capture file */
+	OPT_HW_TEST,	  /* --hw-test: lamp test, beep, LCD test page */
+	OPT_HW_SCAN,	  /* --hw-scan: GPIO chips, I2C addresses */
 };
 
 enum options_report {
-	REPORT_JSON,	   /* the only format so far */
+	REPORT_JSON, /* the only format so far */
 };
 
 struct options {
 	enum options_action action;
 	const char *config_path;
-	bool config_given;	/* -c was on the command line */
+	bool config_given; /* -c was on the command line */
 	bool foreground;
-	const char *panel;	/* backend name */
-	const char *user;	/* -u: overrides daemon.user; NULL if not given */
-	const char *replay_path;	/* OPT_REPLAY */
+	const char *panel; /* backend name */
+	const char *user;  /* -u: overrides daemon.user; NULL if not given */
+	const char *replay_path; /* OPT_REPLAY */
 	enum options_report report;
-	size_t replay_max_hosts;	/* 0: replay's default */
+	size_t replay_max_hosts; /* 0: replay's default */
 };
 
 /* Parse argv.  Returns 0, or -1 after printing a usage error to stderr. */

@@ -34,10 +34,10 @@ struct panel;
 
 struct panel_led_view {
 	char name[CFG_NAME_MAX];
-	enum pl_state state;	  /* what it reports */
-	enum led_color color;	  /* the colour lit for that state */
+	enum pl_state state;  /* what it reports */
+	enum led_color color; /* the colour lit for that state */
 	enum led_pattern pattern;
-	bool lit;		  /* at now_ns, within the pattern */
+	bool lit;		    /* at now_ns, within the pattern */
 	bool pins[LED_COLOR_COUNT]; /* which colour elements are on now */
 };
 
@@ -54,13 +54,13 @@ struct panel_view {
 	int n_leds;
 	struct panel_led_view leds[CFG_MAX_LEDS];
 	enum buzzer_pattern buzzer;
-	bool buzzer_on;		  /* sounding at now_ns */
+	bool buzzer_on; /* sounding at now_ns */
 	int cols, rows;
 	/* Character cells as HD44780 A00 ROM codes (lcd_charset.h). */
 	uint8_t lcd[LCD_MAX_ROWS][LCD_MAX_COLS];
 	bool backlight;
 	enum lcd_page page;
-	bool stopped;		  /* the final view at shutdown */
+	bool stopped; /* the final view at shutdown */
 	int n_relays;
 	struct panel_relay_view relays[CFG_MAX_ACTIONS];
 };
@@ -114,8 +114,7 @@ struct panel *panel_open(const struct pl_config *cfg,
  * Forgets the status (its arrays are sized by the old config): call
  * panel_update() with the new config's status next; nothing is shown
  * until then. */
-int panel_reload(struct panel *p, const struct pl_config *cfg,
-		 int64_t now_ns);
+int panel_reload(struct panel *p, const struct pl_config *cfg, int64_t now_ns);
 
 /* Recompute the model from st.  Shows a view if anything changed.  The
  * panel keeps st (ticks re-render the LCD from it): it must stay valid
@@ -141,8 +140,7 @@ void panel_set_relay(struct panel *p, int action, bool active, int64_t now_ns);
 void panel_next_page(struct panel *p, int64_t now_ns);
 
 /* Who handles button presses (main's glue: acknowledge, maintenance). */
-void panel_set_button_handler(struct panel *p, panel_button_fn fn,
-			      void *arg);
+void panel_set_button_handler(struct panel *p, panel_button_fn fn, void *arg);
 
 /* Called by backends when the button (or its virtual stand-in) is
  * pressed. */
@@ -171,8 +169,7 @@ int64_t led_pattern_next_edge(enum led_pattern p, int64_t t_ns,
 
 /* Buzzer sequences, timed from start_ns (when the alarm began or was last
  * reminded). */
-bool buzzer_pattern_on(enum buzzer_pattern p, int64_t start_ns,
-		       int64_t t_ns);
+bool buzzer_pattern_on(enum buzzer_pattern p, int64_t start_ns, int64_t t_ns);
 int64_t buzzer_pattern_next_edge(enum buzzer_pattern p, int64_t start_ns,
 				 int64_t t_ns);
 

@@ -20,12 +20,12 @@
 #define STATUS_REASON_MAX 64
 
 struct check_status {
-	enum pl_state state;	  /* as shown (after hysteresis) */
-	int64_t since_ns;	  /* monotonic time of the last change */
-	bool have_result;	  /* false until the first result */
-	bool unreachable;	  /* its host's parent is down */
+	enum pl_state state; /* as shown (after hysteresis) */
+	int64_t since_ns;    /* monotonic time of the last change */
+	bool have_result;    /* false until the first result */
+	bool unreachable;    /* its host's parent is down */
 	bool flapping;
-	double value;		  /* the value that decided, NAN if none */
+	double value; /* the value that decided, NAN if none */
 	char reason[STATUS_REASON_MAX];
 	/* The newest result's measurements in the units of enum metric,
 	 * NAN when not measured (for the exports); a ping's fastest and
@@ -46,20 +46,20 @@ struct check_status {
 #define STATUS_DEVICES_PER_S (STATUS_EVENTS / 4)
 
 enum event_kind {
-	EVENT_STATE,		/* a check changed state */
-	EVENT_RELOAD,		/* config reloaded, or a reload failed */
-	EVENT_ACK,		/* alarm acknowledged */
-	EVENT_MAINTENANCE,	/* maintenance started (the button), or a
+	EVENT_STATE,	       /* a check changed state */
+	EVENT_RELOAD,	       /* config reloaded, or a reload failed */
+	EVENT_ACK,	       /* alarm acknowledged */
+	EVENT_MAINTENANCE,     /* maintenance started (the button), or a
 				 * scheduled window started or ended */
-	EVENT_NEW_DEVICE,	/* traffic from an address not seen before:
+	EVENT_NEW_DEVICE,      /* traffic from an address not seen before:
 				 * reason names it, check is "" */
-	EVENT_ROUTE,		/* a trace check's path changed: detail has
+	EVENT_ROUTE,	       /* a trace check's path changed: detail has
 				 * "OLD -> NEW" */
-	EVENT_ACTION,		/* an action ran, ended or was held: check
+	EVENT_ACTION,	       /* an action ran, ended or was held: check
 				 * names the action, reason says what,
 				 * detail the target, its state and why */
-	EVENT_MUTE,		/* buzzer muted for a while (pilotlight ctl) */
-	EVENT_MAINTENANCE_END,	/* maintenance ended early (pilotlight ctl) */
+	EVENT_MUTE,	       /* buzzer muted for a while (pilotlight ctl) */
+	EVENT_MAINTENANCE_END, /* maintenance ended early (pilotlight ctl) */
 	EVENT_KIND_COUNT,
 };
 
@@ -68,34 +68,34 @@ struct pl_event {
 	int64_t mono_ns;
 	int64_t wall_ns;
 	enum event_kind kind;
-	char check[CFG_NAME_MAX];	/* "" when not about a check */
+	char check[CFG_NAME_MAX]; /* "" when not about a check */
 	enum pl_state old_state, new_state;
-	enum metric metric;		/* METRIC_COUNT: none decided */
-	double value, threshold;	/* NAN when none */
+	enum metric metric;	 /* METRIC_COUNT: none decided */
+	double value, threshold; /* NAN when none */
 	char reason[STATUS_REASON_MAX];
-	char detail[192];		/* longer context (paths), "" if none */
+	char detail[192]; /* longer context (paths), "" if none */
 };
 
 struct host_status {
-	enum pl_state state;	  /* worst of its checks */
+	enum pl_state state; /* worst of its checks */
 	int64_t since_ns;
 	bool unreachable;
 };
 
 struct status {
 	const struct pl_config *cfg;
-	struct check_status *checks;	/* flat: host 0's checks, host 1's... */
+	struct check_status *checks; /* flat: host 0's checks, host 1's... */
 	int n_checks;
-	struct host_status *hosts;	/* cfg->n_hosts */
+	struct host_status *hosts; /* cfg->n_hosts */
 	enum pl_state groups[CFG_MAX_GROUPS];
-	enum pl_state overall;		/* worst of everything */
-	int n_ok;			/* hosts in OK */
-	int n_bad;			/* hosts WARNING or CRITICAL */
+	enum pl_state overall; /* worst of everything */
+	int n_ok;	       /* hosts in OK */
+	int n_bad;	       /* hosts WARNING or CRITICAL */
 
-	bool alarm;			/* a problem the buzzer should sound */
-	enum pl_state alarm_state;	/* its level */
-	bool acknowledged;		/* the alarm was acknowledged */
-	int64_t maintenance_until_ns;	/* 0: none */
+	bool alarm;		      /* a problem the buzzer should sound */
+	enum pl_state alarm_state;    /* its level */
+	bool acknowledged;	      /* the alarm was acknowledged */
+	int64_t maintenance_until_ns; /* 0: none */
 	/* Scheduled maintenance windows on now (bit i: cfg->windows[i]);
 	 * window_site when one of them silences the whole site; window is
 	 * the one the LCD names (NULL: none; in cfg), ending at
@@ -105,22 +105,22 @@ struct status {
 	bool window_site;
 	const struct window_cfg *window;
 	int64_t window_until_ns;
-	int64_t mute_until_ns;		/* buzzer silent before; 0: none */
+	int64_t mute_until_ns; /* buzzer silent before; 0: none */
 	/* Start-up grace: no alarm until every check has decided or this
 	 * time has come, whichever is first; 0 once it is over. */
 	int64_t grace_until_ns;
 
 	struct pl_event events[STATUS_EVENTS];
-	uint64_t n_events;		/* seq of the newest event */
+	uint64_t n_events; /* seq of the newest event */
 	/* New devices beyond STATUS_DEVICES_PER_S a second: how many since
 	 * start, and the newest of them ("MAC IP", monotonic time). */
 	uint64_t devices_unlisted;
 	char device_unlisted[64];
 	int64_t device_unlisted_ns;
 
-	uint64_t activity;		/* frames seen on the capture port */
-	int64_t started_ns;		/* daemon start (monotonic) */
-	char config_error[240];		/* last failed reload, "" if none */
+	uint64_t activity;	/* frames seen on the capture port */
+	int64_t started_ns;	/* daemon start (monotonic) */
+	char config_error[240]; /* last failed reload, "" if none */
 };
 
 /* The event with sequence number seq, or NULL if it is no longer (or not

@@ -46,11 +46,11 @@ struct traffic_summary {
 	int top_family;
 	uint8_t top_addr[16];
 	char top_name[NAMES_LEN + 1]; /* its name (names.h), "" if none */
-	uint64_t new_devices; /* new MAC/IP pairs since start */
-	bool have_new;	      /* the newest of them */
+	uint64_t new_devices;	      /* new MAC/IP pairs since start */
+	bool have_new;		      /* the newest of them */
 	struct newdev_pair last_new;
 	char new_name[NAMES_LEN + 1]; /* its name, "" if none */
-	int64_t last_new_ns; /* monotonic time it was seen */
+	int64_t last_new_ns;	      /* monotonic time it was seen */
 };
 
 /* Called after the tick has reported to the policy. */

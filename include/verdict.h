@@ -25,7 +25,7 @@
 #include "probe.h"
 #include "state.h"
 
-#define VERDICT_FLAP_WINDOW 20
+#define VERDICT_FLAP_WINDOW  20
 #define VERDICT_FLAP_CHANGES 6
 
 struct verdict {
@@ -39,12 +39,12 @@ struct verdict {
 	 * (better[s]).  Counters, not a history, so any fail_after or
 	 * recover_after works; they saturate at INT_MAX. */
 	int worse[STATE_COUNT], better[STATE_COUNT];
-	uint32_t changed;		/* bit i: result i ago changed shown */
-	int n;				/* results fed, saturating */
+	uint32_t changed; /* bit i: result i ago changed shown */
+	int n;		  /* results fed, saturating */
 	/* The state last announced as an event (the policy's). */
 	enum pl_state announced;
 	/* What decided the last raw state. */
-	enum metric metric;		/* METRIC_COUNT: failure or plugin */
+	enum metric metric; /* METRIC_COUNT: failure or plugin */
 	double value, threshold;
 	char reason[STATUS_REASON_MAX];
 };

@@ -161,7 +161,7 @@ static void hw_write(struct hw_panel *b, const bool *v)
 			if (b->gpio_errors++ == 0)
 				log_warn("hw panel: GPIO%d: %s",
 					 b->lay.offsets[i], strerror(errno));
-			continue;	/* retried with the next view */
+			continue; /* retried with the next view */
 		}
 		b->out[i] = v[i];
 	}

@@ -256,8 +256,7 @@ static void read_root(struct cfg_ctx *ctx, const struct cfg_node *root,
 		"hosts",	"groups",  "capture",  "indicators",
 		"metrics",	"events",  "webhooks", "interfaces",
 		"measurements", "pi",	   "actions",  "maintenance",
-		"control",
-		NULL,
+		"control",	NULL,
 	};
 	struct pin_claims *claims = cfg_pins_new();
 	struct cfg_defaults def;

@@ -243,10 +243,10 @@ void cfg_read_capture(struct cfg_ctx *ctx, const struct cfg_node *root,
 		      struct pl_config *cfg)
 {
 	static const char *const keys[] = {
-		"interfaces",	     "filter",		   "snaplen",
-		"promiscuous",	     "buffer_kib",	   "local_networks",
-		"alarms",	     "reverse_dns",	   "reverse_dns_server",
-		"reverse_dns_rate",  NULL,
+		"interfaces",	    "filter",	   "snaplen",
+		"promiscuous",	    "buffer_kib",  "local_networks",
+		"alarms",	    "reverse_dns", "reverse_dns_server",
+		"reverse_dns_rate", NULL,
 	};
 	struct capture_cfg *cap = &cfg->capture;
 	const struct cfg_node *g;

@@ -31,7 +31,7 @@ static struct {
 static const char *prio_name(int prio)
 {
 	static const char *const names[] = {
-		"emerg", "alert", "crit", "error",
+		"emerg",   "alert",  "crit", "error",
 		"warning", "notice", "info", "debug",
 	};
 

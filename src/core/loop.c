@@ -46,8 +46,8 @@ struct loop {
 	bool stop;
 	int64_t now_ns;
 	int64_t lag_ns;
-	struct loop_fd *fds;		/* list; few entries */
-	struct loop_timer *heap;	/* min-heap on due_ns */
+	struct loop_fd *fds;	 /* list; few entries */
+	struct loop_timer *heap; /* min-heap on due_ns */
 	size_t n_timers, cap_timers;
 	int64_t next_id;
 	int sigfd;
@@ -283,8 +283,10 @@ static int run_timers(struct loop *l)
 		int64_t now = clock_now_ns(), next;
 
 		if (t.due_ns > round_ns) {
-			int64_t ms = t.due_ns <= now ? 0 :
-				(t.due_ns - now + NS_PER_MS - 1) / NS_PER_MS;
+			int64_t ms = t.due_ns <= now
+					     ? 0
+					     : (t.due_ns - now + NS_PER_MS -
+						1) / NS_PER_MS;
 
 			return ms > 60000 ? 60000 : (int)ms;
 		}
@@ -303,7 +305,8 @@ static int run_timers(struct loop *l)
 				int64_t due = t.due_ns + next;
 
 				now = clock_now_ns();
-				l->heap[i].due_ns = due > now ? due : now + next;
+				l->heap[i].due_ns =
+					due > now ? due : now + next;
 				heap_down(l, i);
 				heap_up(l, i);
 			}

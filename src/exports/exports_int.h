@@ -189,8 +189,8 @@ int httpd_reply(struct MHD_Connection *c, unsigned code, const char *type,
  * TOKEN" matching cc->token, 405 for a GET on an action or a POST on
  * status, else the handler's reply (200 "ok: ...", 409 "error: ...").
  * Returns an enum MHD_Result. */
-int control_api_answer(const struct control_cfg *cc, control_fn fn,
-		       void *arg, struct MHD_Connection *c, const char *method,
+int control_api_answer(const struct control_cfg *cc, control_fn fn, void *arg,
+		       struct MHD_Connection *c, const char *method,
 		       const char *url);
 
 /* Hand a connected socket to the server (tests, fuzzing). */

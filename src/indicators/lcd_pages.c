@@ -343,13 +343,13 @@ static void page_traffic_live(struct page *pg, const struct lcd_page_ctx *ctx,
 	if (ts->have_top)
 		inet_ntop(ts->top_family, ts->top_addr, ip, sizeof(ip));
 	snprintf(row[2], sizeof(row[2]), "top %s",
-		 !ts->have_top	    ? "-"
+		 !ts->have_top	   ? "-"
 		 : ts->top_name[0] ? ts->top_name
 				   : ip);
 	if (ts->have_new)
 		inet_ntop(ts->last_new.family, ts->last_new.ip, ip, sizeof(ip));
 	snprintf(row[3], sizeof(row[3]), "new %s",
-		 !ts->have_new	    ? "none"
+		 !ts->have_new	   ? "none"
 		 : ts->new_name[0] ? ts->new_name
 				   : ip);
 	for (i = first; i < 4 && i - first < pg->rows; i++)

@@ -147,7 +147,7 @@ static void tables_install(struct policy *p, struct tables *t,
 
 static void tables_of(const struct policy *p, struct tables *t)
 {
-	*t = (struct tables){ p->st.checks, p->st.hosts, p->verdicts,
+	*t = (struct tables){ p->st.checks,  p->st.hosts,   p->verdicts,
 			      p->check_cfgs, p->check_host, p->st.n_checks };
 }
 
@@ -168,15 +168,16 @@ static bool host_failing_now(const struct policy *p, int h)
  * it off; so does one whose latest result failed while h itself is bad,
  * so that children that notice first do not alarm before their parent
  * has.  Sets *who to the ancestor. */
-static bool parent_down(const struct policy *p, const enum pl_state *own,
-			int h, int *who)
+static bool parent_down(const struct policy *p, const enum pl_state *own, int h,
+			int *who)
 {
 	bool bad = own[h] == STATE_CRITICAL || own[h] == STATE_WARNING;
 	int depth = 0;
 
 	for (int a = p->cfg->hosts[h].parent; a >= 0 && depth < p->cfg->n_hosts;
 	     a = p->cfg->hosts[a].parent, depth++) {
-		if (own[a] == STATE_CRITICAL || (bad && host_failing_now(p, a))) {
+		if (own[a] == STATE_CRITICAL ||
+		    (bad && host_failing_now(p, a))) {
 			*who = a;
 			return true;
 		}
@@ -264,7 +265,7 @@ static void roll_up_hosts(struct policy *p, int64_t now_ns)
 		hs->state = s;
 		hs->unreachable = down;
 		if (cfg->hosts[h].implicit)
-			;	/* counted in the site's state, not as a host */
+			; /* counted in the site's state, not as a host */
 		else if (s == STATE_OK)
 			p->st.n_ok++;
 		else if (s != STATE_UNKNOWN)
@@ -353,8 +354,8 @@ struct policy *policy_new(const struct pl_config *cfg, int64_t now_ns)
 	p->st.started_ns = now_ns;
 	p->st.grace_until_ns = now_ns + cfg->grace_ms * NS_PER_MS;
 	for (int h = 0; h < cfg->n_hosts; h++)
-		p->st.hosts[h] = (struct host_status){ STATE_UNKNOWN, now_ns,
-						       false };
+		p->st.hosts[h] =
+			(struct host_status){ STATE_UNKNOWN, now_ns, false };
 	for (int i = 0; i < p->st.n_checks; i++)
 		p->st.checks[i].since_ns = now_ns;
 	p->acked = (uint64_t)-1;
@@ -383,8 +384,7 @@ static int find_check(const struct policy *p, const char *name)
 	return -1;
 }
 
-int policy_reload(struct policy *p, const struct pl_config *cfg,
-		  int64_t now_ns)
+int policy_reload(struct policy *p, const struct pl_config *cfg, int64_t now_ns)
 {
 	const struct pl_config *old_cfg = p->cfg;
 	struct tables t, old;
@@ -392,8 +392,8 @@ int policy_reload(struct policy *p, const struct pl_config *cfg,
 	if (tables_alloc(&t, cfg) < 0)
 		return -1;
 	for (int h = 0; h < cfg->n_hosts; h++)
-		t.hosts[h] = (struct host_status){ STATE_UNKNOWN, now_ns,
-						   false };
+		t.hosts[h] =
+			(struct host_status){ STATE_UNKNOWN, now_ns, false };
 	for (int i = 0; i < t.n_checks; i++) {
 		int o = find_check(p, t.check_cfgs[i]->name);
 
@@ -434,8 +434,7 @@ static void announce(struct policy *p, int idx, int64_t now_ns)
 	v->announced = v->shown;
 }
 
-void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn,
-			  void *arg)
+void policy_set_last_seen(struct policy *p, policy_last_seen_fn fn, void *arg)
 {
 	p->last_seen = fn;
 	p->last_seen_arg = arg;
@@ -579,14 +578,14 @@ bool policy_acknowledge(struct policy *p, int64_t now_ns)
 	return true;
 }
 
-void policy_maintenance(struct policy *p, int64_t now_ns,
-			int64_t duration_ns)
+void policy_maintenance(struct policy *p, int64_t now_ns, int64_t duration_ns)
 {
 	struct pl_event *e;
 
 	p->st.maintenance_until_ns = now_ns + duration_ns;
 	/* the end as wall-clock time, for after a reboot; rounded up */
-	memory_set_maintenance(p, clock_wall_ns() / NS_PER_S +
+	memory_set_maintenance(p,
+			       clock_wall_ns() / NS_PER_S +
 				       (duration_ns + NS_PER_S - 1) / NS_PER_S);
 	e = policy_push_event(p, EVENT_MAINTENANCE, now_ns);
 	snprintf(e->reason, sizeof(e->reason), "for %lld minute%s",

@@ -53,8 +53,8 @@ enum pl_state verdict_raw(const struct check_cfg *c,
 		*value = r->value[m];
 		if (state_rank(s) > state_rank(worst)) {
 			worst = s;
-			*threshold = s == STATE_CRITICAL ? c->thr[m].critical :
-							   c->thr[m].warning;
+			*threshold = s == STATE_CRITICAL ? c->thr[m].critical
+							 : c->thr[m].warning;
 		}
 	}
 	return worst;

@@ -48,9 +48,9 @@ struct exec_probe {
 	int64_t start_ns;
 	int64_t run_ns; /* spawn to reap */
 	bool timed_out;
-	int spawn_err; /* posix_spawn failed with this */
+	int spawn_err;	   /* posix_spawn failed with this */
 	char *const *envp; /* during the start call only */
-	int status;    /* from waitpid */
+	int status;	   /* from waitpid */
 	size_t n_out;
 	char out[EXEC_PROBE_OUT_MAX];
 	struct probe_result r;

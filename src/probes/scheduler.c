@@ -33,22 +33,21 @@
 #include "tcp_probe.h"
 #include "trace.h"
 
-
 struct host_addr {
 	struct scheduler *s;
 	int host;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	bool literal;		/* an address in the config: never resolved */
+	bool literal; /* an address in the config: never resolved */
 	bool valid;
-	int lookup;		/* resolver id in flight, 0 none */
+	int lookup; /* resolver id in flight, 0 none */
 	int64_t resolved_ns;
 	char error[RESOLVER_ERROR_MAX + 20];
 };
 
 struct slot {
 	struct scheduler *s;
-	int idx;		/* flat check index */
+	int idx; /* flat check index */
 	int host;
 	const struct check_cfg *c;
 	int64_t timer;
@@ -59,8 +58,8 @@ struct slot {
 	struct exec_probe *exec;
 	struct http_probe *http;
 	struct dns_probe *dns;
-	struct pi_check *pi;		/* the Pi's own checks */
-	struct trace *trace;		/* trace checks: handle and last path */
+	struct pi_check *pi; /* the Pi's own checks */
+	struct trace *trace; /* trace checks: handle and last path */
 	struct trace_path *path;
 	bool have_path;
 };
@@ -95,8 +94,8 @@ static void deliver(struct slot *sl, const struct probe_result *r)
 	/* A failure may mean the name now points elsewhere: look it up
 	 * again, at most once per interval, keeping the old address until
 	 * the answer comes. */
-	if (!r->ok && clock_now_ns() - ha->resolved_ns >=
-			      sl->c->interval_ms * NS_PER_MS)
+	if (!r->ok &&
+	    clock_now_ns() - ha->resolved_ns >= sl->c->interval_ms * NS_PER_MS)
 		resolve(s, sl->host);
 }
 
@@ -112,8 +111,7 @@ static void on_probe_done(void *arg, const struct probe_result *r)
 	deliver(sl, r);
 }
 
-static void ping_to_result(const struct ping_stats *st,
-			   struct probe_result *r)
+static void ping_to_result(const struct ping_stats *st, struct probe_result *r)
 {
 	probe_result_init(r);
 	r->ok = st->received > 0;
@@ -123,7 +121,8 @@ static void ping_to_result(const struct ping_stats *st,
 	if (st->received > 0) {
 		r->value[METRIC_RTT] = st->rtt_avg_ms;
 		/* One reply has no jitter: measured, it is zero. */
-		r->value[METRIC_JITTER] = isnan(st->jitter_ms) ? 0 : st->jitter_ms;
+		r->value[METRIC_JITTER] =
+			isnan(st->jitter_ms) ? 0 : st->jitter_ms;
 		snprintf(r->reason, sizeof(r->reason),
 			 "rtt %.2f ms loss %.0f%%", st->rtt_avg_ms,
 			 st->loss_pct);
@@ -161,8 +160,9 @@ static void on_trace_done(void *arg, const struct trace_path *path)
 	if (path->reached)
 		snprintf(r.reason, sizeof(r.reason), "%d hops", path->n_hops);
 	else
-		snprintf(r.reason, sizeof(r.reason), "not reached after %d hops%s%.32s",
-			 path->n_hops, path->error[0] ? ": " : "", path->error);
+		snprintf(r.reason, sizeof(r.reason),
+			 "not reached after %d hops%s%.32s", path->n_hops,
+			 path->error[0] ? ": " : "", path->error);
 	if (sl->have_path && !trace_path_equal(sl->path, path)) {
 		trace_path_format(sl->path, was, sizeof(was));
 		policy_route_changed(sl->s->pol, sl->idx, was, now,
@@ -211,9 +211,12 @@ static void start_ping(struct slot *sl, const struct host_addr *ha)
 static void start_http(struct slot *sl, const struct host_addr *ha)
 {
 	char ip[INET6_ADDRSTRLEN] = "";
-	const void *a = ha->ss.ss_family == AF_INET ?
-		(const void *)&((const struct sockaddr_in *)&ha->ss)->sin_addr :
-		(const void *)&((const struct sockaddr_in6 *)&ha->ss)->sin6_addr;
+	const void *a =
+		ha->ss.ss_family == AF_INET
+			? (const void *)&((const struct sockaddr_in *)&ha->ss)
+				  ->sin_addr
+			: (const void *)&((const struct sockaddr_in6 *)&ha->ss)
+				  ->sin6_addr;
 
 	if (!sl->s->http) {
 		fail_now(sl, true, "%s", "http engine unavailable");
@@ -298,7 +301,8 @@ static void start_round(struct slot *sl)
 		return;
 	}
 	if (sl->c->type == CHECK_DNS) {
-		sl->dns = dns_probe_start(sl->s->loop, sl->c, on_probe_done, sl);
+		sl->dns =
+			dns_probe_start(sl->s->loop, sl->c, on_probe_done, sl);
 		if (!sl->dns)
 			fail_now(sl, false, "dns: %s", strerror(errno));
 		return;
@@ -341,9 +345,9 @@ static void on_resolved(void *arg, const struct resolver_answer *a)
 	ha->resolved_ns = clock_now_ns();
 	if (a->status == 0 && a->n_addrs > 0) {
 		memcpy(&ha->ss, &a->addrs[0], sizeof(ha->ss));
-		ha->len = ha->ss.ss_family == AF_INET ?
-				  sizeof(struct sockaddr_in) :
-				  sizeof(struct sockaddr_in6);
+		ha->len = ha->ss.ss_family == AF_INET
+				  ? sizeof(struct sockaddr_in)
+				  : sizeof(struct sockaddr_in6);
 		if (!ha->valid && ha->error[0])
 			log_notice("%s: %s resolves again", hc->name,
 				   hc->address);
@@ -469,7 +473,9 @@ static int slots_build(struct scheduler *s, const struct pl_config *cfg)
 			parse_literal(cfg->hosts[h].address, ha);
 		for (int c = 0; c < cfg->hosts[h].n_checks; c++, idx++)
 			s->slots[idx] = (struct slot){
-				.s = s, .idx = idx, .host = h,
+				.s = s,
+				.idx = idx,
+				.host = h,
 				.c = &cfg->hosts[h].checks[c],
 			};
 	}
@@ -491,8 +497,9 @@ static int slots_build(struct scheduler *s, const struct pl_config *cfg)
 		    !(sl->pi = pi_check_new(sl->c)))
 			goto fail;
 
-		sl->timer = loop_add_timer(s->loop, first_delay(sl, i, s->n_slots),
-					   on_slot_timer, sl);
+		sl->timer =
+			loop_add_timer(s->loop, first_delay(sl, i, s->n_slots),
+				       on_slot_timer, sl);
 		if (sl->timer < 0)
 			goto fail;
 	}
@@ -509,7 +516,8 @@ static void open_engines(struct scheduler *s)
 	if (!s->ping) {
 		snprintf(s->ping_error, sizeof(s->ping_error),
 			 "no ICMP socket: %s (needs CAP_NET_RAW or "
-			 "net.ipv4.ping_group_range)", strerror(errno));
+			 "net.ipv4.ping_group_range)",
+			 strerror(errno));
 		log_warn("%s", s->ping_error);
 	}
 	s->resolver = resolver_open(s->loop);
@@ -575,7 +583,8 @@ int scheduler_host_addr(const struct scheduler *s, int h, int *family,
 	ha = &s->hosts[h];
 	*family = ha->ss.ss_family;
 	if (*family == AF_INET)
-		memcpy(addr, &((const struct sockaddr_in *)&ha->ss)->sin_addr, 4);
+		memcpy(addr, &((const struct sockaddr_in *)&ha->ss)->sin_addr,
+		       4);
 	else
 		memcpy(addr, &((const struct sockaddr_in6 *)&ha->ss)->sin6_addr,
 		       16);

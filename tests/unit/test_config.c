@@ -321,7 +321,9 @@ static void test_demo(void **state)
 static void assert_pi_defaults(const struct pl_config *cfg)
 {
 	static const char *const always[] = {
-		"pi/disk_root", "pi/disk_state", "pi/memory",
+		"pi/disk_root",
+		"pi/disk_state",
+		"pi/memory",
 		"pi/storage_errors",
 	};
 	const struct host_cfg *h;

@@ -36,9 +36,18 @@ static int64_t mark(struct loop *l, void *arg, char c)
 	return LOOP_TIMER_DONE;
 }
 
-static int64_t mark_a(struct loop *l, void *arg) { return mark(l, arg, 'a'); }
-static int64_t mark_b(struct loop *l, void *arg) { return mark(l, arg, 'b'); }
-static int64_t mark_c(struct loop *l, void *arg) { return mark(l, arg, 'c'); }
+static int64_t mark_a(struct loop *l, void *arg)
+{
+	return mark(l, arg, 'a');
+}
+static int64_t mark_b(struct loop *l, void *arg)
+{
+	return mark(l, arg, 'b');
+}
+static int64_t mark_c(struct loop *l, void *arg)
+{
+	return mark(l, arg, 'c');
+}
 
 static void timers_fire_in_deadline_order(void **state)
 {
@@ -151,7 +160,7 @@ static int64_t busy(struct loop *l, void *arg)
 {
 	(void)l;
 	((struct rec *)arg)->runs++;
-	return 0;	/* always due again */
+	return 0; /* always due again */
 }
 
 static void descriptor_is_served_despite_a_busy_timer(void **state)
@@ -230,8 +239,8 @@ static void lag_reports_how_late_a_timer_ran(void **state)
 	(void)state;
 	loop_add_timer(l, 0, sleepy, NULL);
 	loop_add_timer(l, 1 * NS_PER_MS, late, NULL);
-	loop_run(l);	/* sleepy stops the loop after blocking 30 ms */
-	loop_run(l);	/* runs late, due ~29 ms ago */
+	loop_run(l); /* sleepy stops the loop after blocking 30 ms */
+	loop_run(l); /* runs late, due ~29 ms ago */
 	assert_true(loop_take_lag_ns(l) >= 20 * NS_PER_MS);
 	assert_int_equal(loop_take_lag_ns(l), 0);
 	loop_free(l);

@@ -525,7 +525,6 @@ static void test_flood_default_table(void **state)
 	newdev_close(nd, T0);
 }
 
-
 /* A line longer than NEWDEV_LINE_MAX is skipped whole, even when its
  * tail past the limit reads as a pair; so is a malformed line. */
 static void test_long_and_malformed_lines(void **state)
@@ -543,10 +542,11 @@ static void test_long_and_malformed_lines(void **state)
 	snprintf(line + pad, sizeof(line) - (size_t)pad,
 		 "02:00:00:00:00:0b\t192.168.1.11\t1700000000");
 	assert_true(strlen(line) > NEWDEV_LINE_MAX);
-	fprintf(f, "02:00:00:00:00:0a\t192.168.1.10\t1700000000\n"
-		   "%s\n"
-		   "02:00:00:00:00:0c 192.168.1.12\n"
-		   "02:00:00:00:00:0d\t192.168.1.13\t1700000000\n",
+	fprintf(f,
+		"02:00:00:00:00:0a\t192.168.1.10\t1700000000\n"
+		"%s\n"
+		"02:00:00:00:00:0c 192.168.1.12\n"
+		"02:00:00:00:00:0d\t192.168.1.13\t1700000000\n",
 		line);
 	fclose(f);
 	nd = open_nd(dir, 0);

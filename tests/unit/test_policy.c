@@ -23,7 +23,7 @@
 
 enum { ROUTER, NAS_PING, NAS_TCP, A1, A2, A3, WEB, N_CHECKS };
 
-#define S(n) ((int64_t)(n) * NS_PER_S)
+#define S(n) ((int64_t)(n)*NS_PER_S)
 
 struct fixture {
 	struct pl_config *cfg;
@@ -249,7 +249,7 @@ static void a_parent_back_does_not_silence_the_site(void **state)
 	assert_true(st(f)->hosts[1].unreachable);
 	assert_true(st(f)->alarm);
 	report(f, ROUTER, true, 2);
-	report(f, ROUTER, true, 2);	/* recover_after 2 */
+	report(f, ROUTER, true, 2); /* recover_after 2 */
 	assert_int_equal(st(f)->hosts[0].state, STATE_OK);
 	assert_false(st(f)->hosts[1].unreachable);
 	assert_int_equal(st(f)->checks[NAS_PING].state, STATE_UNKNOWN);
@@ -278,7 +278,7 @@ static void acknowledge_holds_until_a_new_problem(void **state)
 	struct fixture *f = *state;
 
 	round_of(f, NULL, 0);
-	assert_false(policy_acknowledge(f->p, f->now));	/* nothing to ack */
+	assert_false(policy_acknowledge(f->p, f->now)); /* nothing to ack */
 	report(f, NAS_PING, true, 200);			/* rtt warning */
 	report(f, NAS_PING, true, 200);
 	report(f, NAS_PING, true, 200);
@@ -287,9 +287,9 @@ static void acknowledge_holds_until_a_new_problem(void **state)
 	assert_true(policy_acknowledge(f->p, f->now));
 	assert_true(st(f)->acknowledged);
 	assert_int_equal(st(f)->checks[NAS_PING].state, STATE_WARNING);
-	report(f, NAS_PING, true, 200);			/* same problem */
+	report(f, NAS_PING, true, 200); /* same problem */
 	assert_true(st(f)->acknowledged);
-	report(f, WEB, false, 0);			/* a new one */
+	report(f, WEB, false, 0); /* a new one */
 	assert_true(st(f)->alarm);
 	assert_false(st(f)->acknowledged);
 	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
@@ -468,7 +468,6 @@ static void failing_pings_from_a_host_seen_sending_are_icmp_blocked(void **s)
 	assert_int_equal(st(f)->checks[A1].state, STATE_CRITICAL);
 }
 
-
 /* Stop and start again as the daemon does with state_dir (a reboot: the
  * monotonic clock starts over): a new policy given the old one's memory,
  * copied first since the old one is freed. */
@@ -506,10 +505,10 @@ static void an_acknowledged_alarm_stays_so_across_a_restart(void **state)
 	round_of(f, (const int[]){ WEB }, 1);
 	assert_true(st(f)->alarm);
 	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
-	assert_true(st(f)->acknowledged);	/* the same problem */
+	assert_true(st(f)->acknowledged); /* the same problem */
 	assert_int_equal(policy_memory(f->p)->acked_level, STATE_CRITICAL);
 
-	for (int i = 0; i < 3; i++)		/* a new one sounds */
+	for (int i = 0; i < 3; i++) /* a new one sounds */
 		round_of(f, (const int[]){ WEB, NAS_TCP }, 2);
 	assert_true(st(f)->alarm);
 	assert_false(st(f)->acknowledged);
@@ -522,13 +521,13 @@ static void a_worse_level_after_a_restart_sounds(void **state)
 
 	round_of(f, NULL, 0);
 	for (int i = 0; i < 3; i++)
-		report(f, NAS_PING, true, 200);	/* rtt warning */
+		report(f, NAS_PING, true, 200); /* rtt warning */
 	assert_true(policy_acknowledge(f->p, f->now));
 	assert_int_equal(policy_memory(f->p)->acked_level, STATE_WARNING);
 	restart(f, 1700000000);
 	round_of(f, NULL, 0);
 	for (int i = 0; i < 3; i++)
-		report(f, NAS_PING, true, 600);	/* now critical */
+		report(f, NAS_PING, true, 600); /* now critical */
 	assert_int_equal(st(f)->alarm_state, STATE_CRITICAL);
 	assert_false(st(f)->acknowledged);
 }
@@ -540,9 +539,9 @@ static void an_ack_is_forgotten_when_the_problem_is_gone(void **state)
 	round_of(f, (const int[]){ WEB }, 1);
 	assert_true(policy_acknowledge(f->p, f->now));
 	restart(f, 1700000000);
-	round_of(f, NULL, 0);			/* all fine after the start */
+	round_of(f, NULL, 0); /* all fine after the start */
 	assert_int_equal(policy_memory(f->p)->acked_level, STATE_OK);
-	round_of(f, (const int[]){ WEB }, 1);	/* so this is new */
+	round_of(f, (const int[]){ WEB }, 1); /* so this is new */
 	assert_true(st(f)->alarm);
 	assert_false(st(f)->acknowledged);
 }
@@ -557,7 +556,7 @@ static void maintenance_survives_a_reboot_until_its_wall_end(void **state)
 	end = policy_memory(f->p)->maintenance_end_s;
 	assert_true(end >= wall + 3600 && end <= time(NULL) + 3601);
 
-	assert_int_equal(restart(f, end - 600), 1);	/* 10 min left */
+	assert_int_equal(restart(f, end - 600), 1); /* 10 min left */
 	assert_true(st(f)->maintenance_until_ns == f->now + S(600));
 	round_of(f, (const int[]){ WEB }, 1);
 	assert_false(st(f)->alarm);
@@ -575,7 +574,7 @@ static void maintenance_over_or_absurd_is_not_in_force(void **state)
 
 	policy_maintenance(f->p, f->now, S(3600));
 	end = policy_memory(f->p)->maintenance_end_s;
-	assert_int_equal(restart(f, end + 1), 0);	/* ended while off */
+	assert_int_equal(restart(f, end + 1), 0); /* ended while off */
 	assert_int_equal(st(f)->maintenance_until_ns, 0);
 	assert_int_equal(policy_memory(f->p)->maintenance_end_s, 0);
 	round_of(f, (const int[]){ WEB }, 1);

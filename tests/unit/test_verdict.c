@@ -42,8 +42,14 @@ static struct probe_result ping(double rtt_ms, double loss)
 	return r;
 }
 
-static struct probe_result ok(void) { return ping(1, 0); }
-static struct probe_result down(void) { return ping(NAN, 100); }
+static struct probe_result ok(void)
+{
+	return ping(1, 0);
+}
+static struct probe_result down(void)
+{
+	return ping(NAN, 100);
+}
 
 static void thresholds_pick_the_worst_value(void **state)
 {
@@ -117,20 +123,20 @@ static void one_lost_round_raises_nothing(void **state)
 	(void)state;
 	verdict_init(&v);
 	assert_int_equal(v.shown, STATE_UNKNOWN);
-	assert_true(verdict_feed(&v, &c, &good));	/* first good: OK */
+	assert_true(verdict_feed(&v, &c, &good)); /* first good: OK */
 	assert_int_equal(v.shown, STATE_OK);
 	assert_false(verdict_feed(&v, &c, &bad));
 	assert_false(verdict_feed(&v, &c, &bad));
-	assert_false(verdict_feed(&v, &c, &good));	/* streak broken */
+	assert_false(verdict_feed(&v, &c, &good)); /* streak broken */
 	assert_false(verdict_feed(&v, &c, &bad));
 	assert_false(verdict_feed(&v, &c, &bad));
 	assert_int_equal(v.shown, STATE_OK);
-	assert_true(verdict_feed(&v, &c, &bad));	/* third in a row */
+	assert_true(verdict_feed(&v, &c, &bad)); /* third in a row */
 	assert_int_equal(v.shown, STATE_CRITICAL);
 	assert_string_equal(v.reason, "no reply");
-	assert_false(verdict_feed(&v, &c, &good));	/* one good: still */
+	assert_false(verdict_feed(&v, &c, &good)); /* one good: still */
 	assert_int_equal(v.shown, STATE_CRITICAL);
-	assert_true(verdict_feed(&v, &c, &good));	/* recover_after 2 */
+	assert_true(verdict_feed(&v, &c, &good)); /* recover_after 2 */
 	assert_int_equal(v.shown, STATE_OK);
 }
 
@@ -167,10 +173,10 @@ static void levels_need_a_full_streak(void **state)
 	verdict_feed(&v, &c, &crit);
 	assert_int_equal(v.shown, STATE_WARNING);
 	assert_string_equal(v.reason, "replied (rtt >= 500 ms)");
-	verdict_feed(&v, &c, &crit);	/* now three CRITICAL in a row */
+	verdict_feed(&v, &c, &crit); /* now three CRITICAL in a row */
 	assert_int_equal(v.shown, STATE_CRITICAL);
 	verdict_feed(&v, &c, &warn);
-	verdict_feed(&v, &c, &warn);	/* two at most WARNING */
+	verdict_feed(&v, &c, &warn); /* two at most WARNING */
 	assert_int_equal(v.shown, STATE_WARNING);
 }
 
