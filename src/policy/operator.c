@@ -55,7 +55,7 @@ bool policy_end_maintenance(struct policy *p, int64_t now_ns, const char *who)
 		return false;
 	p->st.maintenance_until_ns = now_ns;
 	policy_tick(p, now_ns); /* ends it, forgets it on disk, recomputes */
-	e = policy_event_new(p, EVENT_MAINTENANCE_END, now_ns);
+	e = policy_push_event(p, EVENT_MAINTENANCE_END, now_ns);
 	snprintf(e->reason, sizeof(e->reason), "maintenance ended");
 	snprintf(e->detail, sizeof(e->detail), "by %s", who);
 	return true;
@@ -68,7 +68,7 @@ void policy_mute(struct policy *p, int64_t now_ns, int64_t duration_ns,
 	long long s = (long long)((duration_ns + NS_PER_S - 1) / NS_PER_S);
 
 	p->st.mute_until_ns = now_ns + duration_ns;
-	e = policy_event_new(p, EVENT_MUTE, now_ns);
+	e = policy_push_event(p, EVENT_MUTE, now_ns);
 	snprintf(e->reason, sizeof(e->reason), "buzzer muted for %llds", s);
 	snprintf(e->detail, sizeof(e->detail), "by %s", who);
 }

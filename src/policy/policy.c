@@ -75,12 +75,6 @@ struct pl_event *policy_push_event(struct policy *p, enum event_kind kind,
 	return e;
 }
 
-struct pl_event *policy_event_new(struct policy *p, enum event_kind kind,
-				  int64_t now_ns)
-{
-	return policy_push_event(p, kind, now_ns);
-}
-
 /* ---- allocation ------------------------------------------------------ */
 
 struct tables {

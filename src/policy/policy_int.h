@@ -75,9 +75,4 @@ void memory_set_maintenance(struct policy *p, int64_t end_s);
 
 void memory_free(struct policy *p);
 
-/* policy.c: a new event of kind in the ring, stamped now (operator.c
- * fills in the rest). */
-struct pl_event *policy_event_new(struct policy *p, enum event_kind kind,
-				  int64_t now_ns);
-
 #endif
